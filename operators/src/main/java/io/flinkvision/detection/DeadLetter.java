@@ -1,0 +1,54 @@
+package io.flinkvision.detection;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A frame that produced no detection record, with the reason. Written to the dead-letter topic with the original key,
+ * value and headers, plus {@code dlq.*} headers (see {@code DeadLetterSerializationSchema}).
+ */
+public class DeadLetter {
+    private String cameraId;
+    private long frameIndex = -1;
+    private long captureTimestampMs;
+    /** A {@code io.flinkvision.frame.DeadLetterReason} code. */
+    private String reason;
+    private String message;
+    private byte[] originalKey;
+    private byte[] originalValue;
+    private Map<String, String> originalHeaders = new LinkedHashMap<>();
+    private String sourceTopic;
+    private int sourcePartition = -1;
+    private long sourceOffset = -1;
+
+    public DeadLetter() {}
+
+    public String getCameraId() { return cameraId; }
+    public void setCameraId(String cameraId) { this.cameraId = cameraId; }
+    public long getFrameIndex() { return frameIndex; }
+    public void setFrameIndex(long frameIndex) { this.frameIndex = frameIndex; }
+    public long getCaptureTimestampMs() { return captureTimestampMs; }
+    public void setCaptureTimestampMs(long captureTimestampMs) { this.captureTimestampMs = captureTimestampMs; }
+    public String getReason() { return reason; }
+    public void setReason(String reason) { this.reason = reason; }
+    public String getMessage() { return message; }
+    public void setMessage(String message) { this.message = message; }
+    public byte[] getOriginalKey() { return originalKey; }
+    public void setOriginalKey(byte[] originalKey) { this.originalKey = originalKey; }
+    public byte[] getOriginalValue() { return originalValue; }
+    public void setOriginalValue(byte[] originalValue) { this.originalValue = originalValue; }
+    public Map<String, String> getOriginalHeaders() { return originalHeaders; }
+    public void setOriginalHeaders(Map<String, String> originalHeaders) { this.originalHeaders = originalHeaders; }
+    public String getSourceTopic() { return sourceTopic; }
+    public void setSourceTopic(String sourceTopic) { this.sourceTopic = sourceTopic; }
+    public int getSourcePartition() { return sourcePartition; }
+    public void setSourcePartition(int sourcePartition) { this.sourcePartition = sourcePartition; }
+    public long getSourceOffset() { return sourceOffset; }
+    public void setSourceOffset(long sourceOffset) { this.sourceOffset = sourceOffset; }
+
+    @Override
+    public String toString() {
+        return "DeadLetter{camera=" + cameraId + ", index=" + frameIndex + ", reason=" + reason + ", message=" + message
+                + "}";
+    }
+}

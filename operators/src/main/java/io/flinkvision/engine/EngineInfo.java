@@ -1,0 +1,49 @@
+package io.flinkvision.engine;
+
+/**
+ * What an opened engine is: its model, runtime, tensor geometry and limits.
+ *
+ * @param modelName file name of the model, e.g. {@code yolox_nano_dyn.onnx}
+ * @param modelSha256 hex sha256 of the model bytes
+ * @param backend runtime actually used (never {@link Backend#AUTO})
+ * @param precision compute precision
+ * @param device device description, e.g. {@code cpu} or {@code cuda:0 NVIDIA H200 (sm_90)}
+ * @param inputType element type of the input tensor the host fills
+ * @param channels input channels C (3, BGR)
+ * @param inputHeight input height H in pixels (416 for YOLOX-Nano)
+ * @param inputWidth input width W in pixels
+ * @param outputRows output rows per image (anchors: 3549 for 416x416 YOLOX)
+ * @param outputColumns values per row (4 box + 1 objectness + classes: 85 for COCO)
+ * @param maxBatchSize largest batch N one call accepts
+ * @param maxInFlight how many batches may be in flight at once (execution slots)
+ */
+public record EngineInfo(
+        String modelName,
+        String modelSha256,
+        Backend backend,
+        Precision precision,
+        String device,
+        ElementType inputType,
+        int channels,
+        int inputHeight,
+        int inputWidth,
+        int outputRows,
+        int outputColumns,
+        int maxBatchSize,
+        int maxInFlight) {
+
+    /** Number of classes: {@code outputColumns - 5}. */
+    public int numClasses() {
+        return outputColumns - 5;
+    }
+
+    /** Elements of one image in the input tensor: {@code C*H*W}. */
+    public int inputElementsPerImage() {
+        return channels * inputHeight * inputWidth;
+    }
+
+    /** Floats of one image in the output tensor: {@code rows*columns}. */
+    public int outputElementsPerImage() {
+        return outputRows * outputColumns;
+    }
+}

@@ -1,0 +1,46 @@
+package io.flinkvision.engine;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A loaded model on a runtime, able to run batches asynchronously: the SPI the operator calls. Knows tensors, not
+ * images or detections (pre- and post-processing live in {@code imaging} and {@code postprocess}).
+ *
+ * <p>Usage, from one or more threads:
+ * <pre>{@code
+ * InputBatch in = engine.acquire();          // blocks while every execution slot is in flight
+ * ... write size images into in.data() (NCHW, in.type()), in.setSize(size)
+ * engine.submit(in).whenComplete((out, err) -> { ... read out.data(); out.close(); });
+ * }</pre>
+ *
+ * <p>Input: {@code [N, C, H, W]} of {@link EngineInfo#inputType()}, BGR, values 0..255. Output: float32
+ * {@code [N, rows, columns]}. Implementations must be thread-safe.
+ */
+public interface InferenceEngine extends AutoCloseable {
+
+    /** The model, runtime and geometry of this engine. */
+    EngineInfo info();
+
+    /**
+     * Takes a free execution slot and returns its input buffer. Blocks while {@link EngineInfo#maxInFlight()} batches
+     * are in flight: this is the operator's back-pressure.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IllegalStateException if the engine is closed
+     */
+    InputBatch acquire() throws InterruptedException;
+
+    /**
+     * Runs inference on a filled batch obtained from {@link #acquire()}. Never throws: failures complete the future
+     * exceptionally with an {@link InferenceException} (and the slot is released). On success the caller must
+     * {@link OutputBatch#close()} the output to release the slot.
+     */
+    CompletableFuture<OutputBatch> submit(InputBatch batch);
+
+    /** Gives back a slot acquired but not submitted (e.g. when filling it failed). */
+    void release(InputBatch batch);
+
+    /** Waits for in-flight batches, then frees the engine's buffers and sessions. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,24 @@
+package io.flinkvision.engine;
+
+import java.util.Locale;
+
+/** Numeric precision of the engine's compute. ONNX Runtime on the CPU runs FP32 only. */
+public enum Precision {
+    FP32,
+    FP16,
+    INT8;
+
+    /** Lower-case name used in configuration and records, e.g. {@code fp16}. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code fp32|fp16|int8} (case-insensitive); throws IllegalArgumentException naming the choices. */
+    public static Precision parse(String s) {
+        try {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("unknown precision '" + s + "': expected fp32, fp16 or int8");
+        }
+    }
+}

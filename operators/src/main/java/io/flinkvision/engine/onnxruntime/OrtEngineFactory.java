@@ -1,0 +1,25 @@
+package io.flinkvision.engine.onnxruntime;
+
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InferenceEngineFactory;
+import java.util.Optional;
+
+/** {@link InferenceEngineFactory} of {@link OrtInferenceEngine}; always available (CPU). */
+public final class OrtEngineFactory implements InferenceEngineFactory {
+    @Override
+    public Backend backend() {
+        return Backend.ONNXRUNTIME;
+    }
+
+    @Override
+    public Optional<String> unavailableReason(EngineSpec spec) {
+        return Optional.empty();
+    }
+
+    @Override
+    public InferenceEngine open(EngineSpec spec) {
+        return OrtInferenceEngine.open(spec);
+    }
+}

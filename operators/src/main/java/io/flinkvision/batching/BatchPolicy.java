@@ -1,0 +1,34 @@
+package io.flinkvision.batching;
+
+import java.io.Serializable;
+
+/**
+ * When the micro-batcher closes a batch, in the vocabulary of Triton's dynamic batcher: a batch is dispatched as soon
+ * as it holds {@code maxBatchSize} items, or when its oldest item has waited {@code maxQueueDelayMs}, whichever comes
+ * first. {@code maxInFlightBatches} bounds the batches handed to the engine and not yet completed (Triton: instance
+ * count); while that many are in flight, arriving items keep queueing and the next batch leaves fuller.
+ *
+ * @param maxBatchSize largest batch, >= 1 (Triton {@code max_batch_size})
+ * @param maxQueueDelayMs longest time in milliseconds the first item of a batch waits for others, >= 0 (Triton
+ *     {@code max_queue_delay_microseconds}, here in ms)
+ * @param maxInFlightBatches batches dispatched and not yet completed, >= 1
+ */
+public record BatchPolicy(int maxBatchSize, double maxQueueDelayMs, int maxInFlightBatches) implements Serializable {
+
+    public BatchPolicy {
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("max batch size must be >= 1, got " + maxBatchSize);
+        }
+        if (!(maxQueueDelayMs >= 0) || maxQueueDelayMs > 60_000) {
+            throw new IllegalArgumentException("max queue delay must be in 0..60000 ms, got " + maxQueueDelayMs);
+        }
+        if (maxInFlightBatches < 1) {
+            throw new IllegalArgumentException("max in-flight batches must be >= 1, got " + maxInFlightBatches);
+        }
+    }
+
+    /** Max queue delay in nanoseconds. */
+    public long maxQueueDelayNanos() {
+        return (long) (maxQueueDelayMs * 1_000_000d);
+    }
+}

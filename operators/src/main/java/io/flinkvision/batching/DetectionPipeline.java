@@ -1,0 +1,290 @@
+package io.flinkvision.batching;
+
+import io.flinkvision.detection.DeadLetter;
+import io.flinkvision.detection.FrameDetections;
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.detection.LatencyBreakdown;
+import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.frame.DeadLetterReason;
+import io.flinkvision.frame.Frame;
+import io.flinkvision.frame.InvalidFrameException;
+import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.imaging.ImageDecoder;
+import io.flinkvision.imaging.Letterbox;
+import io.flinkvision.imaging.LetterboxedImage;
+import io.flinkvision.imaging.TensorLayout;
+import io.flinkvision.postprocess.PostprocessConfig;
+import io.flinkvision.postprocess.YoloxPostprocessor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole per-frame path, shared by the Flink operator, the {@code detect} command and the benchmark:
+ *
+ * <pre>
+ * submit(frame) -> [pre-processing pool] decode (ImageDecoder) -> letterbox (Letterbox)
+ *               -> [MicroBatcher] batch of N -> acquire execution slot -> NCHW fill (TensorLayout) -> engine.submit
+ *               -> [engine completion] YOLOX decode + class-aware NMS + boxes to source pixels (YoloxPostprocessor)
+ *               -> one InferenceOutcome per frame: detections, or a dead letter with the reason
+ * </pre>
+ *
+ * <p>{@link #submit} never throws and its future never fails: a bad frame becomes a dead letter with a
+ * {@link DeadLetterReason}, an engine failure a dead letter {@code inference-failed} for each frame of that batch.
+ * Thread-safe.
+ */
+public final class DetectionPipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectionPipeline.class);
+
+    private final InferenceEngine engine;
+    private final EngineInfo info;
+    private final ImageDecoder decoder;
+    private final Letterbox letterbox;
+    private final YoloxPostprocessor postprocessor;
+    private final MicroBatcher<Prepared, InferenceOutcome> batcher;
+    private final ExecutorService preprocessPool;
+    private final PipelineListener listener;
+    private final boolean ownsEngine;
+
+    /**
+     * Builds a pipeline around an opened engine.
+     *
+     * @param engine the engine (closed by {@link #close()} when {@code ownsEngine})
+     * @param ownsEngine whether {@link #close()} closes the engine
+     * @param policy micro-batch policy; its max batch size is lowered to the engine's if larger
+     * @param postprocess thresholds
+     * @param limits pre-decode checks
+     * @param preprocessThreads threads decoding and letterboxing frames (>= 1)
+     * @param listener metrics observer, or {@link PipelineListener#NONE}
+     */
+    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
+            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, PipelineListener listener) {
+        if (preprocessThreads < 1) {
+            throw new IllegalArgumentException("pre-processing threads must be >= 1, got " + preprocessThreads);
+        }
+        this.engine = engine;
+        this.ownsEngine = ownsEngine;
+        this.info = engine.info();
+        this.decoder = new ImageDecoder(limits);
+        this.letterbox = new Letterbox(info.inputWidth(), info.inputHeight());
+        this.postprocessor = new YoloxPostprocessor(info.inputWidth(), info.inputHeight(), info.outputRows(),
+                postprocess);
+        this.listener = listener;
+        BatchPolicy effective = policy;
+        if (policy.maxBatchSize() > info.maxBatchSize() || policy.maxInFlightBatches() > info.maxInFlight()) {
+            effective = new BatchPolicy(Math.min(policy.maxBatchSize(), info.maxBatchSize()),
+                    policy.maxQueueDelayMs(), Math.min(policy.maxInFlightBatches(), info.maxInFlight()));
+            LOG.info("batch policy {} lowered to {} to fit the engine", policy, effective);
+        }
+        AtomicInteger n = new AtomicInteger();
+        this.preprocessPool = new ThreadPoolExecutor(preprocessThreads, preprocessThreads, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "preprocess-" + n.getAndIncrement());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.batcher = new MicroBatcher<>(info.backend().id(), effective, this::runBatch);
+    }
+
+    /** The engine's model, backend and geometry. */
+    public EngineInfo engineInfo() {
+        return info;
+    }
+
+    /** The effective batch policy. */
+    public BatchPolicy batchPolicy() {
+        return batcher.policy();
+    }
+
+    /** Batches in the engine now. */
+    public int batchesInFlight() {
+        return batcher.batchesInFlight();
+    }
+
+    /**
+     * Runs one frame through the pipeline.
+     *
+     * @return a future that always completes normally with exactly one outcome for this frame
+     */
+    public CompletableFuture<InferenceOutcome> submit(Frame frame) {
+        long enteredNanos = System.nanoTime();
+        if (!frame.isValid()) {
+            return done(deadLetter(frame, frame.getInvalidReason(), frame.getInvalidMessage()));
+        }
+        CompletableFuture<InferenceOutcome> result = new CompletableFuture<>();
+        try {
+            preprocessPool.execute(() -> preprocessAndQueue(frame, enteredNanos, result));
+        } catch (RejectedExecutionException e) {
+            result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(),
+                    "pipeline is closed")));
+        }
+        return result;
+    }
+
+    private void preprocessAndQueue(Frame frame, long enteredNanos, CompletableFuture<InferenceOutcome> result) {
+        LetterboxedImage image;
+        try (Mat bgr = decoder.decode(frame.getEncoding(), frame.getPayload(), frame.getWidth(), frame.getHeight())) {
+            image = letterbox.apply(bgr);
+        } catch (InvalidFrameException e) {
+            result.complete(notify(deadLetter(frame, e.reason().code(), e.getMessage())));
+            return;
+        } catch (RuntimeException e) {
+            result.complete(notify(deadLetter(frame, DeadLetterReason.DECODE_FAILED.code(),
+                    "pre-processing failed: " + e)));
+            return;
+        }
+        try {
+            batcher.submit(new Prepared(frame, image, enteredNanos)).whenComplete((outcome, err) -> {
+                if (err != null) {
+                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                    result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(),
+                            String.valueOf(cause.getMessage()))));
+                } else {
+                    result.complete(notify(outcome));
+                }
+            });
+        } catch (IllegalStateException e) {
+            result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(), e.getMessage())));
+        }
+    }
+
+    private CompletableFuture<List<InferenceOutcome>> runBatch(List<Prepared> batch) throws InterruptedException {
+        InputBatch input = engine.acquire();
+        long dispatchNanos = System.nanoTime();
+        try {
+            for (int i = 0; i < batch.size(); i++) {
+                TensorLayout.writeNchw(batch.get(i).image, input, i);
+            }
+            input.setSize(batch.size());
+        } catch (RuntimeException e) {
+            engine.release(input);
+            throw e;
+        }
+        listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
+        return engine.submit(input).handle((out, err) -> {
+            if (err != null) {
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                listener.onBatchFailed(batch.size(), cause);
+                throw new CompletionException(cause);
+            }
+            try (out) {
+                return postprocess(batch, out, dispatchNanos);
+            }
+        });
+    }
+
+    private List<InferenceOutcome> postprocess(List<Prepared> batch, OutputBatch out, long dispatchNanos) {
+        double inferenceMs = out.times().totalNanos() / 1e6;
+        double[] queueMs = new double[batch.size()];
+        List<InferenceOutcome> outcomes = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            Prepared p = batch.get(i);
+            queueMs[i] = (dispatchNanos - p.enteredNanos) / 1e6;
+            FrameDetections d = new FrameDetections();
+            Frame f = p.frame;
+            d.setCameraId(f.getCameraId());
+            d.setFrameIndex(f.getFrameIndex());
+            d.setCaptureTimestampMs(f.getCaptureTimestampMs());
+            d.setImageWidth(p.image.sourceWidth());
+            d.setImageHeight(p.image.sourceHeight());
+            d.setDetections(postprocessor.process(out.data(), out.offset(i), out.columns(), p.image.scale(),
+                    p.image.sourceWidth(), p.image.sourceHeight()));
+            d.setModel(info.modelName());
+            d.setBackend(info.backend().id());
+            d.setPrecision(info.precision().id());
+            d.setBatchSize(batch.size());
+            long now = System.nanoTime();
+            d.setLatencyMs(new LatencyBreakdown(round(queueMs[i]), round(inferenceMs), round((now - p.enteredNanos) / 1e6)));
+            d.setEmitTimestampMs(System.currentTimeMillis());
+            outcomes.add(InferenceOutcome.of(d));
+        }
+        listener.onBatchCompleted(batch.size(), queueMs, out.times());
+        return outcomes;
+    }
+
+    private static double round(double ms) {
+        return Math.round(ms * 1000d) / 1000d;
+    }
+
+    private InferenceOutcome notify(InferenceOutcome o) {
+        try {
+            listener.onOutcome(o);
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline listener failed: {}", e.toString());
+        }
+        return o;
+    }
+
+    private CompletableFuture<InferenceOutcome> done(InferenceOutcome o) {
+        return CompletableFuture.completedFuture(notify(o));
+    }
+
+    /**
+     * Builds the dead letter of a frame: original key, value and headers, the reason code and message.
+     *
+     * @param reason a {@link DeadLetterReason#code()}
+     */
+    public static InferenceOutcome deadLetter(Frame frame, String reason, String message) {
+        DeadLetter dl = new DeadLetter();
+        dl.setCameraId(frame.getCameraId());
+        dl.setFrameIndex(frame.getFrameIndex());
+        dl.setCaptureTimestampMs(frame.getCaptureTimestampMs());
+        dl.setReason(reason);
+        dl.setMessage(message);
+        dl.setOriginalKey(frame.getKey());
+        dl.setOriginalValue(frame.getPayload());
+        if (frame.getHeaders() != null) {
+            dl.getOriginalHeaders().putAll(frame.getHeaders());
+        }
+        dl.setSourceTopic(frame.getSourceTopic());
+        dl.setSourcePartition(frame.getSourcePartition());
+        dl.setSourceOffset(frame.getSourceOffset());
+        return InferenceOutcome.of(dl);
+    }
+
+    /**
+     * Stops taking frames, lets queued ones finish (up to 30 s), then closes the engine if owned. Frames submitted
+     * after close become dead letters {@code inference-failed}.
+     */
+    @Override
+    public void close() {
+        preprocessPool.shutdown();
+        try {
+            if (!preprocessPool.awaitTermination(30, TimeUnit.SECONDS)) {
+                preprocessPool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            preprocessPool.shutdownNow();
+        }
+        batcher.close();
+        if (ownsEngine) {
+            engine.close();
+        }
+    }
+
+    private static final class Prepared {
+        final Frame frame;
+        final LetterboxedImage image;
+        final long enteredNanos;
+
+        Prepared(Frame frame, LetterboxedImage image, long enteredNanos) {
+            this.frame = frame;
+            this.image = image;
+            this.enteredNanos = enteredNanos;
+        }
+    }
+}

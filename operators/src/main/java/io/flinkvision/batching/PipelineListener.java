@@ -1,0 +1,36 @@
+package io.flinkvision.batching;
+
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.OutputBatch;
+
+/**
+ * Observer of a {@link DetectionPipeline}, e.g. for metrics. Callbacks run on pipeline threads: keep them cheap and
+ * never throw.
+ */
+public interface PipelineListener {
+    /** A listener that ignores everything. */
+    PipelineListener NONE = new PipelineListener() {};
+
+    /**
+     * A micro-batch was dispatched to the engine.
+     *
+     * @param size frames in the batch
+     * @param batchesInFlight batches in flight including this one
+     */
+    default void onBatchStarted(int size, int batchesInFlight) {}
+
+    /**
+     * A micro-batch came back from the engine.
+     *
+     * @param size frames in the batch
+     * @param queueDelaysMs per frame, ms from entering the pipeline to the batch's dispatch
+     * @param times engine stage times of the batch
+     */
+    default void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes times) {}
+
+    /** A micro-batch failed in the engine. */
+    default void onBatchFailed(int size, Throwable error) {}
+
+    /** A frame's outcome is final (detections or dead letter). */
+    default void onOutcome(InferenceOutcome outcome) {}
+}

@@ -1,0 +1,24 @@
+package io.flinkvision.frame;
+
+/**
+ * A frame that cannot be turned into detections because of its content (not because of the engine): carries the
+ * machine-readable {@link DeadLetterReason} that ends up on the dead-letter record.
+ */
+public class InvalidFrameException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final DeadLetterReason reason;
+
+    public InvalidFrameException(DeadLetterReason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public InvalidFrameException(DeadLetterReason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    public DeadLetterReason reason() {
+        return reason;
+    }
+}

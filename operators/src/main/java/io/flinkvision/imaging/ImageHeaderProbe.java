@@ -1,0 +1,129 @@
+package io.flinkvision.imaging;
+
+import io.flinkvision.frame.DeadLetterReason;
+import io.flinkvision.frame.FrameEncoding;
+import io.flinkvision.frame.InvalidFrameException;
+
+/**
+ * Reads an encoded image's declared width and height from its header without decoding pixels, and checks that the
+ * file is complete, so that oversized or truncated images are refused before the codec allocates memory for them.
+ *
+ * <p>Formats: JPEG (ITU T.81 B.2: SOI {@code FFD8}, segments, SOFn {@code FFC0..FFCF} except DHT {@code C4}, JPG
+ * {@code C8}, DAC {@code CC} holding height then width as big-endian 16-bit; a complete file ends with EOI
+ * {@code FFD9}) and PNG (RFC 2083: 8-byte signature, IHDR width and height as big-endian 32-bit, a complete file ends
+ * with the IEND chunk).
+ */
+public final class ImageHeaderProbe {
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    /** Bytes at the end of a JPEG searched for EOI: some encoders pad after it. */
+    private static final int EOI_SEARCH_BYTES = 64;
+
+    private ImageHeaderProbe() {}
+
+    /** Declared size of an image, in pixels. */
+    public record Dimensions(int width, int height) {
+        public long pixels() {
+            return (long) width * height;
+        }
+    }
+
+    /**
+     * Reads the declared dimensions of a JPEG or PNG.
+     *
+     * @throws InvalidFrameException {@code decode-failed} when the bytes are not a complete image of that encoding
+     *     (bad signature, truncated header, missing EOI/IEND)
+     */
+    public static Dimensions probe(byte[] data, FrameEncoding encoding) throws InvalidFrameException {
+        switch (encoding) {
+            case JPEG:
+                return probeJpeg(data);
+            case PNG:
+                return probePng(data);
+            default:
+                throw new IllegalArgumentException("no header to probe for " + encoding);
+        }
+    }
+
+    static Dimensions probeJpeg(byte[] d) throws InvalidFrameException {
+        if (d.length < 4 || (d[0] & 0xFF) != 0xFF || (d[1] & 0xFF) != 0xD8) {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a JPEG: no SOI marker (FF D8)");
+        }
+        if (!hasJpegEoi(d)) {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                    "truncated JPEG: no EOI marker (FF D9) at the end of " + d.length + " bytes");
+        }
+        int i = 2;
+        while (i + 4 <= d.length) {
+            if ((d[i] & 0xFF) != 0xFF) {
+                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                        "corrupt JPEG: expected a marker at byte " + i);
+            }
+            int marker = d[i + 1] & 0xFF;
+            if (marker == 0xFF) { // fill byte
+                i++;
+                continue;
+            }
+            if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+                i += 2;
+                continue;
+            }
+            if (marker == 0xD9 || marker == 0xDA) {
+                break; // EOI or start of scan before any SOF
+            }
+            int len = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
+            if (len < 2) {
+                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                        "corrupt JPEG: segment length " + len + " at byte " + i);
+            }
+            boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+            if (sof) {
+                if (i + 9 > d.length) {
+                    break;
+                }
+                int h = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
+                int w = ((d[i + 7] & 0xFF) << 8) | (d[i + 8] & 0xFF);
+                return new Dimensions(w, h);
+            }
+            i += 2 + len;
+        }
+        throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "corrupt JPEG: no frame header (SOF) found");
+    }
+
+    private static boolean hasJpegEoi(byte[] d) {
+        int from = Math.max(2, d.length - EOI_SEARCH_BYTES);
+        for (int i = d.length - 2; i >= from; i--) {
+            if ((d[i] & 0xFF) == 0xFF && (d[i + 1] & 0xFF) == 0xD9) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Dimensions probePng(byte[] d) throws InvalidFrameException {
+        if (d.length < 33) {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "truncated PNG: " + d.length + " bytes");
+        }
+        for (int k = 0; k < PNG_SIGNATURE.length; k++) {
+            if (d[k] != PNG_SIGNATURE[k]) {
+                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a PNG: bad signature");
+            }
+        }
+        if (d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "corrupt PNG: first chunk is not IHDR");
+        }
+        long w = readU32(d, 16);
+        long h = readU32(d, 20);
+        if (d.length < 12 + 33 || d[d.length - 8] != 'I' || d[d.length - 7] != 'E' || d[d.length - 6] != 'N'
+                || d[d.length - 5] != 'D') {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "truncated PNG: no IEND chunk at the end");
+        }
+        if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
+            return new Dimensions(Integer.MAX_VALUE, Integer.MAX_VALUE);
+        }
+        return new Dimensions((int) w, (int) h);
+    }
+
+    private static long readU32(byte[] d, int at) {
+        return ((long) (d[at] & 0xFF) << 24) | ((d[at + 1] & 0xFF) << 16) | ((d[at + 2] & 0xFF) << 8) | (d[at + 3] & 0xFF);
+    }
+}

@@ -1,0 +1,59 @@
+package io.flinkvision.postprocess;
+
+import io.flinkvision.detection.BoundingBox;
+import io.flinkvision.detection.CocoLabels;
+import io.flinkvision.detection.Detection;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * From one image's YOLOX output to detections in source-image pixels: {@link YoloxDecoder} (grid/stride decoding,
+ * score threshold) -> {@link BoxMapping} (divide by the letterbox scale) -> {@link Nms#classAware} -> clip to the image
+ * -> COCO labels, at most {@link PostprocessConfig#maxDetections()} by descending score. Thread-safe.
+ */
+public final class YoloxPostprocessor {
+    private final YoloxDecoder decoder;
+    private final PostprocessConfig config;
+
+    /**
+     * @param inputWidth model input width in pixels
+     * @param inputHeight model input height in pixels
+     * @param rows output rows per image (anchors)
+     * @param config thresholds
+     */
+    public YoloxPostprocessor(int inputWidth, int inputHeight, int rows, PostprocessConfig config) {
+        this.decoder = new YoloxDecoder(inputWidth, inputHeight, rows);
+        this.config = config;
+    }
+
+    public PostprocessConfig config() {
+        return config;
+    }
+
+    /**
+     * Post-processes one image.
+     *
+     * @param out the batch output tensor {@code [N, rows, columns]}
+     * @param offset index of this image's first value
+     * @param columns values per row (5 + classes)
+     * @param scale letterbox scale r of this image
+     * @param sourceWidth source image width in pixels (clip bound)
+     * @param sourceHeight source image height in pixels (clip bound)
+     * @return detections sorted by descending score
+     */
+    public List<Detection> process(FloatBuffer out, int offset, int columns, double scale, int sourceWidth,
+            int sourceHeight) {
+        List<Candidate> candidates = decoder.decode(out, offset, columns, config.scoreThreshold());
+        BoxMapping.toSource(candidates, scale);
+        List<Candidate> kept = Nms.classAware(candidates, config.nmsIouThreshold());
+        int n = Math.min(kept.size(), config.maxDetections());
+        List<Detection> result = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Candidate c = kept.get(i);
+            BoundingBox box = new BoundingBox(c.x1, c.y1, c.x2, c.y2).clip(sourceWidth, sourceHeight);
+            result.add(new Detection(c.classId, CocoLabels.label(c.classId), c.score, box));
+        }
+        return result;
+    }
+}

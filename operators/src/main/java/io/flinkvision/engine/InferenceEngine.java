@@ -37,6 +37,14 @@ public interface InferenceEngine extends AutoCloseable {
      */
     CompletableFuture<OutputBatch> submit(InputBatch batch);
 
+    /**
+     * Device memory this engine holds (engine, execution contexts, device buffers), in bytes; -1 when the engine does
+     * not run on a device (CPU). Used for the {@code deviceMemoryUsedBytes} gauge.
+     */
+    default long deviceMemoryUsedBytes() {
+        return -1;
+    }
+
     /** Gives back a slot acquired but not submitted (e.g. when filling it failed). */
     void release(InputBatch batch);
 

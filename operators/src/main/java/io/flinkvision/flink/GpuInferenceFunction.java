@@ -1,0 +1,208 @@
+package io.flinkvision.flink;
+
+import io.flinkvision.batching.BatchPolicy;
+import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.detection.FrameDetections;
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InferenceEngines;
+import io.flinkvision.frame.DeadLetterReason;
+import io.flinkvision.frame.Frame;
+import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.postprocess.PostprocessConfig;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inference operator: a {@link RichAsyncFunction} that turns frames into detection records (or dead letters) with
+ * batched inference. One instance per parallel subtask (task slot) holds one {@link DetectionPipeline}: a
+ * pre-processing pool, a micro-batcher and an engine (ONNX Runtime on the CPU, TensorRT on a GPU).
+ *
+ * <p>Use with {@code AsyncDataStream.orderedWait(frames, function, timeoutMs, MILLISECONDS, capacity)}. Each frame
+ * yields exactly one {@link InferenceOutcome}; route them with {@link OutcomeRouter}. The async timeout does not fail
+ * the job: the frame becomes an error record or a dead letter ({@link TimeoutOutput}) and is counted.
+ *
+ * <p>GPU selection: the Flink external resource {@code gpu} (its {@code index} property) when the TaskManager
+ * provides one, else {@link EngineSpec#deviceIndex()} (MiniCluster provides none).
+ */
+public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutcome> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(GpuInferenceFunction.class);
+
+    private final EngineSpec engineSpec;
+    private final BatchPolicy batchPolicy;
+    private final PostprocessConfig postprocess;
+    private final DecodeLimits decodeLimits;
+    private final int preprocessThreads;
+    private final TimeoutOutput timeoutOutput;
+
+    private transient DetectionPipeline pipeline;
+    private transient InferenceMetrics metrics;
+    private transient EngineInfo engineInfo;
+
+    private GpuInferenceFunction(Builder b) {
+        this.engineSpec = b.engineSpec;
+        this.batchPolicy = b.batchPolicy;
+        this.postprocess = b.postprocess;
+        this.decodeLimits = b.decodeLimits;
+        this.preprocessThreads = b.preprocessThreads;
+        this.timeoutOutput = b.timeoutOutput;
+    }
+
+    /** A builder with the defaults of {@link InferenceOptions}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        EngineSpec spec = engineSpec;
+        if (spec.backend() != Backend.ONNXRUNTIME) {
+            spec = spec.withDeviceIndex(resolveDeviceIndex(spec.deviceIndex()));
+        }
+        InferenceEngine engine = InferenceEngines.open(spec);
+        engineInfo = engine.info();
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtask,
+                engineInfo.backend().id(), engineInfo.precision().id(), engineInfo.device(), engineInfo.modelName(),
+                engineInfo.modelSha256(), batchPolicy);
+        final DetectionPipeline[] holder = new DetectionPipeline[1];
+        metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(),
+                () -> holder[0] == null ? 0 : holder[0].batchesInFlight(), engine::deviceMemoryUsedBytes);
+        pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
+                metrics);
+        holder[0] = pipeline;
+    }
+
+    private int resolveDeviceIndex(int configured) {
+        Set<ExternalResourceInfo> gpus;
+        try {
+            gpus = getRuntimeContext().getExternalResourceInfos("gpu");
+        } catch (RuntimeException e) {
+            gpus = Collections.emptySet();
+        }
+        for (ExternalResourceInfo gpu : gpus) {
+            var index = gpu.getProperty("index");
+            if (index.isPresent()) {
+                int i = Integer.parseInt(index.get().trim());
+                LOG.info("GPU from Flink external resource 'gpu': index {}", i);
+                return i;
+            }
+        }
+        LOG.info("no Flink external resource 'gpu': using configured device index {}", configured);
+        return configured;
+    }
+
+    @Override
+    public void asyncInvoke(Frame frame, ResultFuture<InferenceOutcome> resultFuture) {
+        metrics.onFrameIn();
+        pipeline.submit(frame).whenComplete((outcome, err) -> {
+            if (err != null) { // the pipeline never fails its futures; guard anyway so no frame is lost
+                resultFuture.complete(Collections.singleton(DetectionPipeline.deadLetter(frame,
+                        DeadLetterReason.INFERENCE_FAILED.code(), String.valueOf(err))));
+            } else {
+                resultFuture.complete(Collections.singleton(outcome));
+            }
+        });
+    }
+
+    @Override
+    public void timeout(Frame frame, ResultFuture<InferenceOutcome> resultFuture) {
+        metrics.onTimeout();
+        String message = "inference did not finish within the async timeout";
+        InferenceOutcome out;
+        if (timeoutOutput == TimeoutOutput.DEAD_LETTER) {
+            out = DetectionPipeline.deadLetter(frame, DeadLetterReason.INFERENCE_TIMEOUT.code(), message);
+        } else {
+            FrameDetections d = new FrameDetections();
+            d.setCameraId(frame.getCameraId());
+            d.setFrameIndex(frame.getFrameIndex());
+            d.setCaptureTimestampMs(frame.getCaptureTimestampMs());
+            d.setStatus(FrameDetections.STATUS_ERROR);
+            d.setError(new FrameDetections.ErrorInfo(DeadLetterReason.INFERENCE_TIMEOUT.code(), message));
+            if (engineInfo != null) {
+                d.setModel(engineInfo.modelName());
+                d.setBackend(engineInfo.backend().id());
+                d.setPrecision(engineInfo.precision().id());
+            }
+            d.setEmitTimestampMs(System.currentTimeMillis());
+            out = InferenceOutcome.of(d);
+        }
+        metrics.onOutcome(out);
+        resultFuture.complete(Collections.singleton(out));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (pipeline != null) {
+            pipeline.close();
+            pipeline = null;
+        }
+    }
+
+    /**
+     * Builds the function; {@link #build()} checks the settings. Defaults follow {@link InferenceOptions}.
+     */
+    public static final class Builder {
+        private EngineSpec engineSpec = EngineSpec.builder().build();
+        private BatchPolicy batchPolicy = new BatchPolicy(8, 20, 2);
+        private PostprocessConfig postprocess = PostprocessConfig.DEFAULT;
+        private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
+        private int preprocessThreads = 2;
+        private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
+
+        public Builder engineSpec(EngineSpec v) { this.engineSpec = Objects.requireNonNull(v); return this; }
+        public Builder batchPolicy(BatchPolicy v) { this.batchPolicy = Objects.requireNonNull(v); return this; }
+        public Builder postprocess(PostprocessConfig v) { this.postprocess = Objects.requireNonNull(v); return this; }
+        public Builder decodeLimits(DecodeLimits v) { this.decodeLimits = Objects.requireNonNull(v); return this; }
+        public Builder preprocessThreads(int v) { this.preprocessThreads = v; return this; }
+        public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
+
+        /** Reads every {@link InferenceOptions} setting from a Flink configuration (unset keys keep defaults). */
+        public Builder configure(Configuration conf) {
+            engineSpec = EngineSpec.builder()
+                    .modelPath(conf.get(InferenceOptions.MODEL_PATH))
+                    .backend(conf.get(InferenceOptions.BACKEND))
+                    .precision(conf.get(InferenceOptions.PRECISION))
+                    .maxBatchSize(conf.get(InferenceOptions.MAX_BATCH_SIZE))
+                    .maxInFlight(conf.get(InferenceOptions.IN_FLIGHT))
+                    .intraOpThreads(conf.get(InferenceOptions.INTRA_OP_THREADS))
+                    .deviceIndex(conf.get(InferenceOptions.DEVICE_INDEX))
+                    .engineCacheDir(conf.get(InferenceOptions.ENGINE_CACHE_DIR))
+                    .build();
+            batchPolicy = new BatchPolicy(conf.get(InferenceOptions.MAX_BATCH_SIZE),
+                    conf.get(InferenceOptions.MAX_QUEUE_DELAY_MS), conf.get(InferenceOptions.IN_FLIGHT));
+            postprocess = new PostprocessConfig(conf.get(InferenceOptions.SCORE_THRESHOLD),
+                    conf.get(InferenceOptions.NMS_IOU_THRESHOLD), PostprocessConfig.DEFAULT.maxDetections());
+            decodeLimits = new DecodeLimits(conf.get(InferenceOptions.MAX_FRAME_BYTES),
+                    conf.get(InferenceOptions.MAX_PIXELS));
+            preprocessThreads = conf.get(InferenceOptions.PREPROCESS_THREADS);
+            timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the bad setting */
+        public GpuInferenceFunction build() {
+            if (preprocessThreads < 1 || preprocessThreads > 64) {
+                throw new IllegalArgumentException("inference.preprocess-threads must be in 1..64, got "
+                        + preprocessThreads);
+            }
+            if (batchPolicy.maxBatchSize() > engineSpec.maxBatchSize()) {
+                throw new IllegalArgumentException("batch policy max size " + batchPolicy.maxBatchSize()
+                        + " exceeds the engine's max batch size " + engineSpec.maxBatchSize());
+            }
+            return new GpuInferenceFunction(this);
+        }
+    }
+}

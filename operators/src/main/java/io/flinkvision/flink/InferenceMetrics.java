@@ -1,0 +1,117 @@
+package io.flinkvision.flink;
+
+import io.flinkvision.batching.PipelineListener;
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.OutputBatch;
+import java.util.function.LongSupplier;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * The operator's Flink metrics, in the group {@code flinkvision} of the operator's metric group (README, "Metrics").
+ * Histograms keep the last {@value #WINDOW} samples; meters are per-second rates over 60 s.
+ *
+ * <ul>
+ *   <li>histograms: {@code batchSize} (frames), {@code queueDelayMs}, {@code engineTimeMs}, {@code h2dMs},
+ *       {@code computeMs}, {@code d2hMs} (per batch; copies are 0 on the CPU), {@code endToEndLatencyMs} (capture
+ *       timestamp to emit, wall clock)</li>
+ *   <li>meters: {@code framesPerSecond}, {@code detectionsPerSecond}, {@code deadLettersPerSecond},
+ *       {@code timeoutsPerSecond}; counters {@code framesIn}, {@code detectionRecords}, {@code deadLetters},
+ *       {@code timeouts}, {@code failedBatches}</li>
+ *   <li>gauges: {@code batchesInFlight}, {@code deviceMemoryUsedBytes} (-1 on the CPU)</li>
+ * </ul>
+ */
+public final class InferenceMetrics implements PipelineListener {
+    /** Group name under the operator's metric group. */
+    public static final String GROUP = "flinkvision";
+    static final int WINDOW = 1024;
+
+    private final Histogram batchSize;
+    private final Histogram queueDelayMs;
+    private final Histogram engineTimeMs;
+    private final Histogram h2dMs;
+    private final Histogram computeMs;
+    private final Histogram d2hMs;
+    private final Histogram endToEndLatencyMs;
+    private final Counter framesIn;
+    private final Counter detectionRecords;
+    private final Counter detections;
+    private final Counter deadLetters;
+    private final Counter timeouts;
+    private final Counter failedBatches;
+
+    /**
+     * Registers the metrics.
+     *
+     * @param operatorGroup the operator's metric group ({@code getRuntimeContext().getMetricGroup()})
+     * @param batchesInFlight supplier of the batches in flight now
+     * @param deviceMemoryBytes supplier of device memory used, bytes (-1 on the CPU)
+     */
+    public InferenceMetrics(MetricGroup operatorGroup, LongSupplier batchesInFlight, LongSupplier deviceMemoryBytes) {
+        MetricGroup g = operatorGroup.addGroup(GROUP);
+        batchSize = g.histogram("batchSize", new DescriptiveStatisticsHistogram(WINDOW));
+        queueDelayMs = g.histogram("queueDelayMs", new DescriptiveStatisticsHistogram(WINDOW));
+        engineTimeMs = g.histogram("engineTimeMs", new DescriptiveStatisticsHistogram(WINDOW));
+        h2dMs = g.histogram("h2dMs", new DescriptiveStatisticsHistogram(WINDOW));
+        computeMs = g.histogram("computeMs", new DescriptiveStatisticsHistogram(WINDOW));
+        d2hMs = g.histogram("d2hMs", new DescriptiveStatisticsHistogram(WINDOW));
+        endToEndLatencyMs = g.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(WINDOW));
+        framesIn = g.counter("framesIn");
+        detectionRecords = g.counter("detectionRecords");
+        detections = g.counter("detections");
+        deadLetters = g.counter("deadLetters");
+        timeouts = g.counter("timeouts");
+        failedBatches = g.counter("failedBatches");
+        g.meter("framesPerSecond", new MeterView(framesIn, 60));
+        g.meter("detectionsPerSecond", new MeterView(detections, 60));
+        g.meter("deadLettersPerSecond", new MeterView(deadLetters, 60));
+        g.meter("timeoutsPerSecond", new MeterView(timeouts, 60));
+        g.gauge("batchesInFlight", (Gauge<Long>) batchesInFlight::getAsLong);
+        g.gauge("deviceMemoryUsedBytes", (Gauge<Long>) deviceMemoryBytes::getAsLong);
+    }
+
+    /** A frame entered the operator. */
+    public void onFrameIn() {
+        framesIn.inc();
+    }
+
+    /** A frame timed out in the async operator. */
+    public void onTimeout() {
+        timeouts.inc();
+    }
+
+    @Override
+    public synchronized void onBatchCompleted(int size, double[] queueDelaysMsPerFrame, OutputBatch.StageTimes t) {
+        batchSize.update(size);
+        for (double q : queueDelaysMsPerFrame) {
+            queueDelayMs.update(Math.round(q));
+        }
+        engineTimeMs.update(Math.round(t.totalNanos() / 1e6));
+        h2dMs.update(Math.round(t.h2dNanos() / 1e6));
+        computeMs.update(Math.round(t.computeNanos() / 1e6));
+        d2hMs.update(Math.round(t.d2hNanos() / 1e6));
+    }
+
+    @Override
+    public void onBatchFailed(int size, Throwable error) {
+        failedBatches.inc();
+    }
+
+    @Override
+    public synchronized void onOutcome(InferenceOutcome outcome) {
+        if (outcome.isDeadLetter()) {
+            deadLetters.inc();
+        } else {
+            detectionRecords.inc();
+            detections.inc(outcome.getDetections().getDetections().size());
+            long capture = outcome.getDetections().getCaptureTimestampMs();
+            if (capture > 0) {
+                endToEndLatencyMs.update(Math.max(0, System.currentTimeMillis() - capture));
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.flinkvision.flink;
+
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.Precision;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Configuration options of the inference operator, as Flink {@link ConfigOption}s (settable in the Flink
+ * configuration, {@code -D} on the command line, or through {@link GpuInferenceFunction.Builder}).
+ */
+public final class InferenceOptions {
+    private InferenceOptions() {}
+
+    public static final ConfigOption<String> MODEL_PATH = ConfigOptions.key("inference.model.path").stringType()
+            .defaultValue(EngineSpec.BUNDLED_MODEL)
+            .withDescription("ONNX model file ([batch,3,H,W] -> [batch,anchors,5+classes], YOLOX layout);"
+                    + " 'classpath:/models/yolox_nano_dyn.onnx' is the bundled YOLOX-Nano.");
+    public static final ConfigOption<Backend> BACKEND = ConfigOptions.key("inference.backend")
+            .enumType(Backend.class).defaultValue(Backend.AUTO)
+            .withDescription("onnxruntime (CPU), tensorrt (CUDA GPU) or auto (TensorRT when a GPU and its libraries"
+                    + " load, else ONNX Runtime).");
+    public static final ConfigOption<Precision> PRECISION = ConfigOptions.key("inference.precision")
+            .enumType(Precision.class).defaultValue(Precision.FP32)
+            .withDescription("fp32, fp16 or int8 (TensorRT only for fp16/int8).");
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE = ConfigOptions.key("inference.batch.max-size")
+            .intType().defaultValue(8)
+            .withDescription("Largest micro-batch (Triton max_batch_size).");
+    public static final ConfigOption<Double> MAX_QUEUE_DELAY_MS = ConfigOptions.key("inference.batch.max-queue-delay-ms")
+            .doubleType().defaultValue(20d)
+            .withDescription("Longest wait in ms of a batch's first frame for others (Triton max_queue_delay).");
+    public static final ConfigOption<Integer> IN_FLIGHT = ConfigOptions.key("inference.batch.in-flight")
+            .intType().defaultValue(2)
+            .withDescription("Batches in flight per subtask (execution slots: context + stream + buffers on the GPU).");
+    public static final ConfigOption<Integer> INTRA_OP_THREADS = ConfigOptions.key("inference.onnxruntime.intra-op-threads")
+            .intType().defaultValue(0)
+            .withDescription("ONNX Runtime intra-op threads per subtask; 0 = one per core.");
+    public static final ConfigOption<Integer> PREPROCESS_THREADS = ConfigOptions.key("inference.preprocess-threads")
+            .intType().defaultValue(2)
+            .withDescription("Threads per subtask decoding and letterboxing frames.");
+    public static final ConfigOption<Float> SCORE_THRESHOLD = ConfigOptions.key("inference.score-threshold")
+            .floatType().defaultValue(0.3f)
+            .withDescription("Minimum detection score (objectness * class probability).");
+    public static final ConfigOption<Float> NMS_IOU_THRESHOLD = ConfigOptions.key("inference.nms-iou-threshold")
+            .floatType().defaultValue(0.45f)
+            .withDescription("Class-aware NMS IoU threshold.");
+    public static final ConfigOption<Integer> DEVICE_INDEX = ConfigOptions.key("inference.device-index")
+            .intType().defaultValue(0)
+            .withDescription("CUDA device used when Flink provides no 'gpu' external resource (e.g. MiniCluster).");
+    public static final ConfigOption<String> ENGINE_CACHE_DIR = ConfigOptions.key("inference.tensorrt.engine-cache-dir")
+            .stringType().defaultValue(System.getProperty("java.io.tmpdir") + "/flinkvision-engines")
+            .withDescription("Directory of cached TensorRT plans.");
+    public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("inference.max-frame-bytes")
+            .intType().defaultValue(16 * 1024 * 1024)
+            .withDescription("Largest encoded frame accepted, bytes; larger ones become dead letters.");
+    public static final ConfigOption<Long> MAX_PIXELS = ConfigOptions.key("inference.max-pixels")
+            .longType().defaultValue(40_000_000L)
+            .withDescription("Largest image accepted (width*height from its header), refused before decoding.");
+    public static final ConfigOption<Long> TIMEOUT_MS = ConfigOptions.key("inference.async.timeout-ms")
+            .longType().defaultValue(30_000L)
+            .withDescription("Async timeout per frame, ms, counted from entering the operator (batch wait included).");
+    public static final ConfigOption<Integer> CAPACITY = ConfigOptions.key("inference.async.capacity")
+            .intType().defaultValue(64)
+            .withDescription("Frames in flight per subtask in the async operator (also what checkpoints hold).");
+    public static final ConfigOption<TimeoutOutput> TIMEOUT_OUTPUT = ConfigOptions.key("inference.async.timeout-output")
+            .enumType(TimeoutOutput.class).defaultValue(TimeoutOutput.ERROR_RECORD)
+            .withDescription("What a timed-out frame becomes: ERROR_RECORD (detections topic, status=error) or"
+                    + " DEAD_LETTER.");
+}

@@ -1,0 +1,9 @@
+package io.flinkvision.flink;
+
+/** What the operator emits for a frame whose inference did not finish within the async timeout. */
+public enum TimeoutOutput {
+    /** A detection record with {@code status = "error"} and {@code error.reason = "inference-timeout"}. */
+    ERROR_RECORD,
+    /** A dead letter with reason {@code inference-timeout} (the original frame goes to the dead-letter topic). */
+    DEAD_LETTER
+}

@@ -1,0 +1,213 @@
+package io.flinkvision.engine.tensorrt;
+
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+
+import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+
+/**
+ * One execution slot: an execution context (from the {@link SharedEngine}'s pool, with its own activation memory), a
+ * non-blocking CUDA stream, pinned host input {@code [maxBatch, 3, H, W]} (uint8 or float32) and output
+ * {@code [maxBatch, rows, columns]} float32, the matching device buffers, and four timing events.
+ *
+ * <p>{@link #launch} queues on the slot's stream: event start, H2D of {@code size} images, {@code setInputShape} +
+ * {@code enqueueV3}, event, D2H of {@code size} images' outputs only, event done; slots on different streams overlap.
+ * {@link #awaitCompletion} waits on the done event (blocking sync, no spinning).
+ */
+final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
+    private final SharedEngine shared;
+    private final int device;
+    private final int index;
+    private final IExecutionContext context;
+    private final DeviceBuffer contextMemory;
+    private final CudaStream stream;
+    private final PinnedBuffer hostIn;
+    private final PinnedBuffer hostOut;
+    private final DeviceBuffer devIn;
+    private final DeviceBuffer devOut;
+    private final CudaEvent start;
+    private final CudaEvent afterH2d;
+    private final CudaEvent afterCompute;
+    private final CudaEvent done;
+    private final InputBatch input;
+    private final FloatBuffer output;
+    private final long inBytesPerImage;
+    private final long outBytesPerImage;
+    private final Dims64 shape = new Dims64();
+    private int lastShapeBatch = -1;
+    private boolean closed;
+
+    /**
+     * Allocates the slot's buffers and binds them to a pooled context. On failure, whatever was allocated is freed.
+     *
+     * @param shared the engine
+     * @param index slot index (0..N-1)
+     * @param maxBatch batch capacity of the buffers
+     * @throws InferenceException if an allocation or a TensorRT call fails
+     */
+    ExecutionSlot(SharedEngine shared, int index, int maxBatch) {
+        this.shared = shared;
+        this.device = shared.device();
+        this.index = index;
+        int perImage = 3 * shared.height() * shared.width();
+        this.inBytesPerImage = (long) perImage * shared.inputType().bytes();
+        this.outBytesPerImage = (long) shared.rows() * shared.columns() * 4L;
+        AutoCloseable[] made = new AutoCloseable[10];
+        IExecutionContext ctx = null;
+        try {
+            String s = "slot " + index;
+            made[0] = stream = new CudaStream(device);
+            made[1] = hostIn = new PinnedBuffer(device, inBytesPerImage * maxBatch, s + " input");
+            made[2] = hostOut = new PinnedBuffer(device, outBytesPerImage * maxBatch, s + " output");
+            made[3] = devIn = new DeviceBuffer(device, inBytesPerImage * maxBatch, s + " device input");
+            made[4] = devOut = new DeviceBuffer(device, outBytesPerImage * maxBatch, s + " device output");
+            made[5] = contextMemory = new DeviceBuffer(device, Math.max(1, shared.contextMemoryBytes()),
+                    s + " execution context activations");
+            made[6] = start = new CudaEvent(device, false);
+            made[7] = afterH2d = new CudaEvent(device, false);
+            made[8] = afterCompute = new CudaEvent(device, false);
+            made[9] = done = new CudaEvent(device, true);
+            ctx = shared.borrowContext();
+            ctx.setDeviceMemoryV2(contextMemory.pointer(), contextMemory.bytes());
+            if (!ctx.setTensorAddress(shared.inputName(), devIn.pointer())
+                    || !ctx.setTensorAddress(shared.outputName(), devOut.pointer())) {
+                throw new InferenceException("TensorRT setTensorAddress failed on " + Cuda.deviceLabel(device) + ": "
+                        + TrtLog.INSTANCE.lastError());
+            }
+        } catch (RuntimeException e) {
+            if (ctx != null) {
+                shared.returnContext(ctx);
+            }
+            for (int i = made.length - 1; i >= 0; i--) {
+                if (made[i] != null) {
+                    try {
+                        made[i].close();
+                    } catch (Exception ignored) {
+                        // already failing
+                    }
+                }
+            }
+            throw e;
+        }
+        this.context = ctx;
+        this.input = new InputBatch(index, hostIn.buffer(), shared.inputType(), maxBatch, perImage);
+        this.output = new FloatPointer(hostOut.pointer()).capacity(hostOut.bytes() / 4).asBuffer();
+    }
+
+    @Override
+    public InputBatch input() {
+        return input;
+    }
+
+    @Override
+    public void launch(int size) {
+        Cuda.setDevice(device);
+        start.record(stream);
+        Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), size * inBytesPerImage, cudaMemcpyHostToDevice,
+                stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(size * inBytesPerImage) + ", slot "
+                + index + ")", device);
+        afterH2d.record(stream);
+        enqueue(size);
+        afterCompute.record(stream);
+        Cuda.check(cudaMemcpyAsync(hostOut.pointer(), devOut.pointer(), size * outBytesPerImage,
+                cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H " + DeviceBuffer.mb(size
+                * outBytesPerImage) + ", slot " + index + ")", device);
+        done.record(stream);
+    }
+
+    /** Sets the batch dimension (when it changed) and queues {@code enqueueV3} on the slot's stream. */
+    void enqueue(int size) {
+        if (size != lastShapeBatch) {
+            shape.nbDims(4).d(0, size).d(1, 3).d(2, shared.height()).d(3, shared.width());
+            if (!context.setInputShape(shared.inputName(), shape)) {
+                throw new InferenceException("TensorRT setInputShape([" + size + ",3," + shared.height() + ","
+                        + shared.width() + "]) refused on " + Cuda.deviceLabel(device) + " (profile max "
+                        + shared.maxBatch() + "): " + TrtLog.INSTANCE.lastError());
+            }
+            lastShapeBatch = size;
+        }
+        if (!context.enqueueV3(stream.handle())) {
+            throw new InferenceException("TensorRT enqueueV3 (batch " + size + ", slot " + index + ") failed on "
+                    + Cuda.deviceLabel(device) + ": " + TrtLog.INSTANCE.lastError());
+        }
+    }
+
+    /** Queues only the H2D copy of {@code size} images (engine-only measurement: input placed on the device once). */
+    void uploadOnly(int size) {
+        Cuda.setDevice(device);
+        Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), size * inBytesPerImage, cudaMemcpyHostToDevice,
+                stream.handle()), "cudaMemcpyAsync(H2D, slot " + index + ")", device);
+    }
+
+    CudaStream stream() {
+        return stream;
+    }
+
+    @Override
+    public void awaitCompletion() {
+        done.synchronize();
+    }
+
+    @Override
+    public FloatBuffer output() {
+        return output;
+    }
+
+    @Override
+    public OutputBatch.StageTimes times() {
+        long h2d = afterH2d.nanosSince(start);
+        long compute = afterCompute.nanosSince(afterH2d);
+        long d2h = done.nanosSince(afterCompute);
+        return new OutputBatch.StageTimes(h2d, compute, d2h, done.nanosSince(start));
+    }
+
+    /** Device bytes this slot holds: buffers plus context activation memory. */
+    long deviceBytes() {
+        return devIn.bytes() + devOut.bytes() + contextMemory.bytes();
+    }
+
+    /** Pinned host bytes this slot holds. */
+    long pinnedBytes() {
+        return hostIn.bytes() + hostOut.bytes();
+    }
+
+    /**
+     * Synchronizes the stream, frees pinned and device memory, destroys the stream and events, and returns the
+     * (memory-less) context to the pool.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        try {
+            stream.synchronize();
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        AutoCloseable[] all = {done, afterCompute, afterH2d, start, devOut, devIn, contextMemory, hostOut, hostIn,
+            stream};
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException ? (RuntimeException) e : new InferenceException(e.toString(), e);
+                }
+            }
+        }
+        shared.returnContext(context);
+        if (first != null) {
+            throw first;
+        }
+    }
+}

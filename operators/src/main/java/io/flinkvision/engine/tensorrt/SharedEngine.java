@@ -1,0 +1,176 @@
+package io.flinkvision.engine.tensorrt;
+
+import io.flinkvision.engine.ElementType;
+import io.flinkvision.engine.InferenceException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.ExecutionContextAllocationStrategy;
+import org.bytedeco.tensorrt.global.nvinfer.OptProfileSelector;
+import org.bytedeco.tensorrt.global.nvinfer.TensorIOMode;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+
+/**
+ * A deserialized TensorRT engine shared by every subtask of a TaskManager that uses the same device and cache key, and
+ * kept for the life of the JVM (see {@link TrtRuntimeRegistry}), with a pool of execution contexts.
+ *
+ * <p>Execution contexts are created with {@code kUSER_MANAGED} device memory: the context object itself holds no
+ * activation memory (each {@link ExecutionSlot} allocates {@link #contextMemoryBytes()} and frees it on close), and
+ * contexts are returned to the pool on close and reused by the next open. JavaCPP cannot destroy TensorRT objects
+ * (javacpp-presets#1699), so pooling is what keeps repeated open/close cycles (task restarts) from leaking.
+ */
+public final class SharedEngine {
+    private final ICudaEngine engine;
+    private final EngineCacheKey key;
+    private final int device;
+    private final String inputName;
+    private final String outputName;
+    private final ElementType inputType;
+    private final int height;
+    private final int width;
+    private final int rows;
+    private final int columns;
+    private final int maxBatch;
+    private final long contextMemoryBytes;
+    private final ConcurrentLinkedQueue<IExecutionContext> idle = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger created = new AtomicInteger();
+    private final boolean cacheHit;
+    private final double loadSeconds;
+
+    SharedEngine(ICudaEngine engine, EngineCacheKey key, int device, boolean cacheHit, double loadSeconds) {
+        this.engine = engine;
+        this.key = key;
+        this.device = device;
+        this.cacheHit = cacheHit;
+        this.loadSeconds = loadSeconds;
+        int n = engine.getNbIOTensors();
+        String in = null;
+        String out = null;
+        for (int i = 0; i < n; i++) {
+            String name = engine.getIOTensorName(i);
+            if (engine.getTensorIOMode(name) == TensorIOMode.kINPUT) {
+                in = name;
+            } else {
+                out = name;
+            }
+        }
+        if (n != 2 || in == null || out == null) {
+            throw new InferenceException("TensorRT engine " + key.fileName() + " has " + n
+                    + " I/O tensors; expected one input and one output");
+        }
+        this.inputName = in;
+        this.outputName = out;
+        DataType it = engine.getTensorDataType(in);
+        if (it == DataType.kUINT8) {
+            inputType = ElementType.UINT8;
+        } else if (it == DataType.kFLOAT) {
+            inputType = ElementType.FLOAT32;
+        } else {
+            throw new InferenceException("TensorRT engine input '" + in + "' is " + it + "; expected uint8 or float32");
+        }
+        if (engine.getTensorDataType(out) != DataType.kFLOAT) {
+            throw new InferenceException("TensorRT engine output '" + out + "' is " + engine.getTensorDataType(out)
+                    + "; expected float32");
+        }
+        Dims64 id = engine.getTensorShape(in);
+        Dims64 od = engine.getTensorShape(out);
+        this.height = (int) id.d(2);
+        this.width = (int) id.d(3);
+        this.rows = (int) od.d(1);
+        this.columns = (int) od.d(2);
+        this.maxBatch = (int) engine.getProfileShape(in, 0, OptProfileSelector.kMAX).d(0);
+        this.contextMemoryBytes = engine.getDeviceMemorySizeV2();
+    }
+
+    /** Borrows an execution context (user-managed device memory: call {@code setDeviceMemoryV2} before use). */
+    IExecutionContext borrowContext() {
+        IExecutionContext c = idle.poll();
+        if (c != null) {
+            return c;
+        }
+        Cuda.setDevice(device);
+        c = engine.createExecutionContext(ExecutionContextAllocationStrategy.kUSER_MANAGED);
+        if (c == null || c.isNull()) {
+            throw new InferenceException("TensorRT createExecutionContext failed on " + Cuda.deviceLabel(device) + ": "
+                    + TrtLog.INSTANCE.lastError());
+        }
+        created.incrementAndGet();
+        return c;
+    }
+
+    /** Returns a context to the pool (its device memory must have been freed or detached by the caller). */
+    void returnContext(IExecutionContext c) {
+        idle.add(c);
+    }
+
+    /** Execution contexts ever created for this engine (bounded by the peak number of slots open at once). */
+    public int contextsCreated() {
+        return created.get();
+    }
+
+    ICudaEngine engine() {
+        return engine;
+    }
+
+    public EngineCacheKey key() {
+        return key;
+    }
+
+    public int device() {
+        return device;
+    }
+
+    public String inputName() {
+        return inputName;
+    }
+
+    public String outputName() {
+        return outputName;
+    }
+
+    public ElementType inputType() {
+        return inputType;
+    }
+
+    /** Input height H in pixels. */
+    public int height() {
+        return height;
+    }
+
+    /** Input width W in pixels. */
+    public int width() {
+        return width;
+    }
+
+    /** Output rows per image (anchors). */
+    public int rows() {
+        return rows;
+    }
+
+    /** Output values per row. */
+    public int columns() {
+        return columns;
+    }
+
+    /** Largest batch of the optimization profile. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** Device memory one execution context needs for activations, in bytes. */
+    public long contextMemoryBytes() {
+        return contextMemoryBytes;
+    }
+
+    /** Whether the plan came from the engine cache (vs. built in this JVM). */
+    public boolean cacheHit() {
+        return cacheHit;
+    }
+
+    /** Seconds to get the plan: load time on a cache hit, build time on a miss. */
+    public double loadSeconds() {
+        return loadSeconds;
+    }
+}

@@ -1,0 +1,349 @@
+package io.flinkvision.engine.tensorrt;
+
+import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
+import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
+
+import io.flinkvision.engine.ElementType;
+import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.ModelSource;
+import io.flinkvision.engine.Precision;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.MemoryPoolType;
+import org.bytedeco.tensorrt.global.nvinfer.OptProfileSelector;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.IBuilder;
+import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
+import org.bytedeco.tensorrt.nvinfer.ICastLayer;
+import org.bytedeco.tensorrt.nvinfer.IHostMemory;
+import org.bytedeco.tensorrt.nvinfer.ILayer;
+import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
+import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
+import org.bytedeco.tensorrt.nvinfer.ITimingCache;
+import org.bytedeco.tensorrt.nvonnxparser.IParser;
+import org.bytedeco.tensorrt.nvonnxparser.IParserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ONNX model -> serialized TensorRT plan (builder -> network -> ONNX parser -> config -> {@code buildSerializedNetwork}),
+ * the sequence of TensorRT's SampleOnnxMNIST.
+ *
+ * <ul>
+ *   <li>Input: the ONNX input must be float32 {@code [batch, 3, H, W]} and the output float32
+ *       {@code [batch, rows, columns]}. With {@link ElementType#UINT8} the network gets a new uint8 input of the same
+ *       name and shape followed by a cast layer to float32 that feeds every consumer of the original input (which is
+ *       removed): the host uploads 1 byte per pixel value instead of 4.</li>
+ *   <li>Precision: FP32 (TF32 tensor-core math cleared unless asked), FP16 ({@code kFP16}), INT8 ({@code kINT8} +
+ *       {@code kFP16} for layers without INT8 kernels, entropy calibration with {@link Int8Calibrator}).</li>
+ *   <li>One optimization profile {@code min 1, opt, max} on the batch dimension; workspace pool limit; a timing cache
+ *       file read before and written after every build (atomically), shared by builds of one GPU model.</li>
+ *   <li>Progress: TensorRT log lines -> {@link BuildProgress} -> INFO lines with phase and percent, plus a heartbeat
+ *       every 15 s.</li>
+ * </ul>
+ * Parser errors are listed with their ONNX node index, name and operator. Builds are serialized per JVM (one at a time):
+ * a build saturates the GPU and the CPU anyway.
+ */
+public final class TrtEngineBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(TrtEngineBuilder.class);
+    private static final Object BUILD_LOCK = new Object();
+
+    private TrtEngineBuilder() {}
+
+    /**
+     * What to build.
+     *
+     * @param model the ONNX model
+     * @param key the cache key (precision, batch profile, input type, optimization level are taken from it)
+     * @param device CUDA device ordinal to build on
+     * @param workspaceBytes builder workspace pool limit in bytes
+     * @param timingCacheFile timing cache file (read if present, rewritten after the build); null for none
+     * @param calibrationImages INT8 only: calibration image files (JPEG/PNG)
+     * @param calibrationCacheFile INT8 only: calibration cache file (read if present, else written)
+     */
+    public record Request(ModelSource model, EngineCacheKey key, int device, long workspaceBytes, Path timingCacheFile,
+            List<Path> calibrationImages, Path calibrationCacheFile) {}
+
+    /**
+     * Builds a serialized plan.
+     *
+     * @return the plan bytes
+     * @throws InferenceException naming the parser errors (with node names), the TensorRT error, or the CUDA call that
+     *     failed, and the device
+     */
+    public static byte[] build(Request req) {
+        synchronized (BUILD_LOCK) {
+            return buildLocked(req);
+        }
+    }
+
+    private static byte[] buildLocked(Request req) {
+        EngineCacheKey key = req.key();
+        String devLabel = Cuda.deviceLabel(req.device());
+        Cuda.setDevice(req.device());
+        BuildProgress progress = new BuildProgress(key.fileName(), LOG::info);
+        TrtLog.INSTANCE.startProgress(progress);
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "trt-build-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(progress::heartbeat, 15, 15, TimeUnit.SECONDS);
+        // Objects made by createXxx are not freed by JavaCPP's deallocate() (javacpp-presets#1699); a build happens
+        // once per cache key and process, so the builder's host memory is an accepted one-time cost.
+        IBuilder builder = null;
+        Int8Calibrator calibrator = null;
+        try {
+            builder = createInferBuilder(TrtLog.INSTANCE);
+            if (builder == null || builder.isNull()) {
+                throw new InferenceException("createInferBuilder failed on " + devLabel + ": "
+                        + TrtLog.INSTANCE.lastError());
+            }
+            INetworkDefinition network = builder.createNetworkV2(0); // TensorRT 10: explicit batch always
+            IParser parser = createParser(network, TrtLog.INSTANCE);
+            byte[] onnx = req.model().bytes();
+            BytePointer onnxPtr = new BytePointer(onnx);
+            if (!parser.parse(onnxPtr, onnx.length)) {
+                throw new InferenceException("TensorRT ONNX parser refused model '" + req.model().name() + "' (sha256 "
+                        + req.model().sha256() + "): " + parserErrors(parser)
+                        + " (check inference.model.path: a YOLOX ONNX export, opset 11+)");
+            }
+            Geometry g = checkGeometry(network, req.model().name());
+            if (key.inputType() == ElementType.UINT8) {
+                addUint8Input(network, g);
+            }
+            IBuilderConfig config = builder.createBuilderConfig();
+            config.setMemoryPoolLimit(MemoryPoolType.kWORKSPACE, req.workspaceBytes());
+            config.setBuilderOptimizationLevel(key.builderOptimizationLevel());
+            switch (key.precision()) {
+                case FP32:
+                    if (!key.tf32()) {
+                        config.clearFlag(BuilderFlag.kTF32);
+                    }
+                    break;
+                case FP16:
+                    config.setFlag(BuilderFlag.kFP16);
+                    break;
+                case INT8:
+                    config.setFlag(BuilderFlag.kINT8);
+                    config.setFlag(BuilderFlag.kFP16);
+                    break;
+                default:
+                    throw new IllegalStateException();
+            }
+            IOptimizationProfile profile = builder.createOptimizationProfile();
+            setProfile(profile, g.inputName, key.minBatch(), key.optBatch(), key.maxBatch(), g);
+            config.addOptimizationProfile(profile);
+            if (key.precision() == Precision.INT8) {
+                int calBatch = Math.min(8, key.maxBatch());
+                calibrator = new Int8Calibrator(req.calibrationImages(), req.calibrationCacheFile(), calBatch,
+                        g.height, g.width, key.inputType(), req.device());
+                IOptimizationProfile calProfile = builder.createOptimizationProfile();
+                setProfile(calProfile, g.inputName, calBatch, calBatch, calBatch, g);
+                config.setCalibrationProfile(calProfile);
+                config.setInt8Calibrator(calibrator);
+            }
+            ITimingCache timingCache = loadTimingCache(config, req.timingCacheFile());
+            if (!config.setTimingCache(timingCache, false)) {
+                LOG.warn("TensorRT refused the timing cache {}; building without it", req.timingCacheFile());
+            }
+            LOG.info("TensorRT build starting on {}: {} (input {} {}x3x{}x{}, output {}x{}, workspace {} MB,"
+                            + " optimization level {}, TensorRT {})", devLabel, key.describe(),
+                    key.inputType().name().toLowerCase(Locale.ROOT), "N", g.height, g.width, g.rows, g.columns,
+                    req.workspaceBytes() >> 20, key.builderOptimizationLevel(), TrtVersions.tensorrt());
+            progress.phase("optimize");
+            long t0 = System.nanoTime();
+            IHostMemory plan = builder.buildSerializedNetwork(network, config);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (plan == null || plan.isNull() || plan.size() == 0) {
+                throw new InferenceException("TensorRT buildSerializedNetwork failed on " + devLabel + " for "
+                        + key.describe() + ": " + TrtLog.INSTANCE.lastError()
+                        + " (try a larger workspace: inference.tensorrt.workspace-bytes)");
+            }
+            byte[] bytes = new byte[(int) plan.size()];
+            new BytePointer(plan.data()).capacity(plan.size()).get(bytes);
+            saveTimingCache(config, req.timingCacheFile());
+            LOG.info("TensorRT build done on {} in {} s: {} bytes", devLabel,
+                    String.format(Locale.ROOT, "%.1f", seconds), bytes.length);
+            return bytes;
+        } finally {
+            heartbeat.shutdownNow();
+            TrtLog.INSTANCE.stopProgress();
+            if (calibrator != null) {
+                calibrator.release();
+            }
+        }
+    }
+
+    /** The network's I/O as the ONNX parser produced it. */
+    static final class Geometry {
+        String inputName;
+        String outputName;
+        int height;
+        int width;
+        int rows;
+        int columns;
+    }
+
+    private static Geometry checkGeometry(INetworkDefinition network, String model) {
+        if (network.getNbInputs() != 1 || network.getNbOutputs() != 1) {
+            throw new InferenceException("model '" + model + "' has " + network.getNbInputs() + " inputs and "
+                    + network.getNbOutputs() + " outputs; expected 1 input [batch,3,H,W] and 1 output"
+                    + " [batch,rows,columns] (check inference.model.path)");
+        }
+        ITensor in = network.getInput(0);
+        ITensor out = network.getOutput(0);
+        Dims64 id = in.getDimensions();
+        Dims64 od = out.getDimensions();
+        if (in.getType() != DataType.kFLOAT || id.nbDims() != 4 || id.d(1) != 3 || id.d(2) <= 0 || id.d(3) <= 0) {
+            throw new InferenceException("model '" + model + "' input '" + in.getName() + "' is " + in.getType() + " "
+                    + dims(id) + "; expected float32 [batch,3,H,W] with fixed H and W (check inference.model.path)");
+        }
+        if (id.d(0) != -1) {
+            throw new InferenceException("model '" + model + "' has a fixed batch dimension " + id.d(0)
+                    + "; the TensorRT backend needs a dynamic batch (export with dynamic axis 0, e.g."
+                    + " yolox_nano_dyn.onnx)");
+        }
+        if (out.getType() != DataType.kFLOAT || od.nbDims() != 3 || od.d(1) <= 0 || od.d(2) < 6) {
+            throw new InferenceException("model '" + model + "' output is " + out.getType() + " " + dims(od)
+                    + "; expected float32 [batch,rows,columns] with columns = 5 + classes");
+        }
+        Geometry g = new Geometry();
+        g.inputName = in.getName();
+        g.outputName = out.getName();
+        g.height = (int) id.d(2);
+        g.width = (int) id.d(3);
+        g.rows = (int) od.d(1);
+        g.columns = (int) od.d(2);
+        return g;
+    }
+
+    /**
+     * Replaces the float32 input by a uint8 input of the same name and shape plus a cast to float32, rewiring every
+     * layer that read the original input.
+     */
+    private static void addUint8Input(INetworkDefinition network, Geometry g) {
+        ITensor original = network.getInput(0);
+        String name = g.inputName;
+        original.setName(name + "__float_removed");
+        Dims64 d = new Dims64();
+        d.nbDims(4).d(0, -1).d(1, 3).d(2, g.height).d(3, g.width);
+        ITensor u8 = network.addInput(name, DataType.kUINT8, d);
+        ICastLayer cast = network.addCast(u8, DataType.kFLOAT);
+        cast.setName("flinkvision_uint8_to_float");
+        ITensor f32 = cast.getOutput(0);
+        f32.setName(name + "__as_float");
+        long originalAddress = original.address();
+        int rewired = 0;
+        for (int i = 0; i < network.getNbLayers(); i++) {
+            ILayer layer = network.getLayer(i);
+            if (layer.address() == cast.address()) {
+                continue;
+            }
+            for (int j = 0; j < layer.getNbInputs(); j++) {
+                ITensor t = layer.getInput(j);
+                if (t != null && !t.isNull() && t.address() == originalAddress) {
+                    layer.setInput(j, f32);
+                    rewired++;
+                }
+            }
+        }
+        if (rewired == 0) {
+            throw new InferenceException("no layer reads the model input '" + name + "': cannot add the uint8 cast");
+        }
+        network.removeTensor(original);
+        if (network.getNbInputs() != 1) {
+            throw new InferenceException("adding the uint8 input left " + network.getNbInputs() + " network inputs");
+        }
+        LOG.info("network input '{}' is now uint8 [N,3,{},{}] with a cast to float32 on the GPU ({} consumer(s)"
+                + " rewired)", name, g.height, g.width, rewired);
+    }
+
+    private static void setProfile(IOptimizationProfile p, String input, int min, int opt, int max, Geometry g) {
+        boolean ok = p.setDimensions(input, OptProfileSelector.kMIN, nchw(min, g))
+                && p.setDimensions(input, OptProfileSelector.kOPT, nchw(opt, g))
+                && p.setDimensions(input, OptProfileSelector.kMAX, nchw(max, g));
+        if (!ok || !p.isValid()) {
+            throw new InferenceException("TensorRT refused the optimization profile " + min + "/" + opt + "/" + max
+                    + " for input '" + input + "': " + TrtLog.INSTANCE.lastError());
+        }
+    }
+
+    static Dims64 nchw(int n, Geometry g) {
+        Dims64 d = new Dims64();
+        d.nbDims(4).d(0, n).d(1, 3).d(2, g.height).d(3, g.width);
+        return d;
+    }
+
+    private static ITimingCache loadTimingCache(IBuilderConfig config, Path file) {
+        Optional<byte[]> bytes = file == null ? Optional.empty() : EngineCache.readIfPresent(file);
+        ITimingCache cache;
+        if (bytes.isPresent() && bytes.get().length > 0) {
+            BytePointer p = new BytePointer(bytes.get());
+            cache = config.createTimingCache(p, bytes.get().length);
+            if (cache == null || cache.isNull()) {
+                LOG.warn("timing cache {} is unusable (other TensorRT version?): starting an empty one", file);
+                cache = config.createTimingCache(null, 0);
+            } else {
+                LOG.info("timing cache: using {} ({} bytes)", file, bytes.get().length);
+            }
+        } else {
+            cache = config.createTimingCache(null, 0);
+            if (file != null) {
+                LOG.info("timing cache: none at {}, starting an empty one", file);
+            }
+        }
+        return cache;
+    }
+
+    private static void saveTimingCache(IBuilderConfig config, Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            ITimingCache cache = config.getTimingCache();
+            IHostMemory mem = cache == null || cache.isNull() ? null : cache.serialize();
+            if (mem == null || mem.isNull() || mem.size() == 0) {
+                return;
+            }
+            byte[] b = new byte[(int) mem.size()];
+            new BytePointer(mem.data()).capacity(mem.size()).get(b);
+            EngineCache.writeAtomically(file, b);
+            LOG.info("timing cache: wrote {} ({} bytes)", file, b.length);
+        } catch (RuntimeException e) {
+            LOG.warn("timing cache: cannot save {}: {}", file, e.toString());
+        }
+    }
+
+    private static String parserErrors(IParser parser) {
+        int n = parser.getNbErrors();
+        if (n == 0) {
+            return "no parser error reported (" + TrtLog.INSTANCE.lastError() + ")";
+        }
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            IParserError e = parser.getError(i);
+            errors.add("[" + (i + 1) + "] node " + e.node() + " '" + e.nodeName() + "' (" + e.nodeOperator() + "): "
+                    + e.desc() + " (" + e.code() + ")");
+        }
+        return n + " error(s): " + String.join("; ", errors);
+    }
+
+    static String dims(Dims64 d) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < d.nbDims(); i++) {
+            sb.append(i == 0 ? "" : ",").append(d.d(i));
+        }
+        return sb.append(']').toString();
+    }
+}

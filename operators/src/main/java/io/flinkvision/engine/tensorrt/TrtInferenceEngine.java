@@ -1,0 +1,250 @@
+package io.flinkvision.engine.tensorrt;
+
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TensorRT engine on one CUDA device: {@code maxInFlight} {@link ExecutionSlot}s over a process-wide
+ * {@link SharedEngine}, scheduled by a {@link SlotScheduler} whose completion thread waits on CUDA events (no Java code
+ * in CUDA host callbacks).
+ *
+ * <p>Input: {@link io.flinkvision.engine.ElementType#UINT8} NCHW {@code [N, 3, H, W]} BGR 0..255 in pinned memory,
+ * converted to float32 by a cast layer on the GPU (4x fewer bytes over PCIe than float32). Output: float32
+ * {@code [N, rows, columns]} in pinned memory; only the {@code N} filled images are copied back. The
+ * {@link OutputBatch} is a view of the slot's pinned output: read it, then close it to free the slot.
+ *
+ * <p>Lifecycle: {@link #open} resolves the device ({@link EngineSpec#deviceIndex()}, which the Flink operator sets from
+ * the {@code gpu} external resource when present), gets the shared engine (cache hit, or build once), allocates the
+ * slots. {@link #close} drains in-flight batches, frees pinned and device memory and returns the execution contexts to
+ * the pool. Any CUDA or TensorRT failure is an {@link InferenceException} naming the call, the error and the device.
+ */
+public final class TrtInferenceEngine implements InferenceEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(TrtInferenceEngine.class);
+    private static final AtomicInteger OPENED = new AtomicInteger();
+
+    private final SharedEngine shared;
+    private final List<ExecutionSlot> slots;
+    private final SlotScheduler scheduler;
+    private final EngineInfo info;
+    private final int device;
+    private volatile boolean closed;
+
+    private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info) {
+        this.shared = shared;
+        this.slots = slots;
+        this.info = info;
+        this.device = shared.device();
+        this.scheduler = new SlotScheduler("cuda" + device + "-" + OPENED.incrementAndGet(), slots, info.outputRows(),
+                info.outputColumns(), info.device(), () -> Cuda.setDevice(device));
+    }
+
+    /**
+     * Opens an engine for the spec (backend tensorrt).
+     *
+     * @throws InferenceException if no CUDA device/TensorRT is available, the model is unusable, the build fails, or
+     *     the slots cannot be allocated; the message names the cause and the setting to change
+     */
+    public static TrtInferenceEngine open(EngineSpec spec) {
+        int device = spec.deviceIndex();
+        Cuda.unavailableReason(device).ifPresent(why -> {
+            throw new InferenceException("TensorRT backend cannot use CUDA device " + device + ": " + why);
+        });
+        Cuda.DeviceInfo d = Cuda.device(device);
+        SharedEngine shared = TrtRuntimeRegistry.engine(spec);
+        int maxBatch = Math.min(spec.maxBatchSize(), shared.maxBatch());
+        List<ExecutionSlot> slots = new ArrayList<>();
+        try {
+            for (int i = 0; i < spec.maxInFlight(); i++) {
+                slots.add(new ExecutionSlot(shared, i, maxBatch));
+            }
+        } catch (RuntimeException e) {
+            for (ExecutionSlot s : slots) {
+                try {
+                    s.close();
+                } catch (RuntimeException ignored) {
+                    // already failing
+                }
+            }
+            throw e;
+        }
+        EngineInfo info = new EngineInfo(shared.key().modelName(), shared.key().modelSha256(), Backend.TENSORRT,
+                spec.precision(), d.describe(), shared.inputType(), 3, shared.height(), shared.width(), shared.rows(),
+                shared.columns(), maxBatch, slots.size());
+        long dev = 0;
+        long pinned = 0;
+        for (ExecutionSlot s : slots) {
+            dev += s.deviceBytes();
+            pinned += s.pinnedBytes();
+        }
+        LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] maxBatch={}"
+                        + " slots={} device memory={} MB pinned={} MB (contexts created so far: {})", d.describe(),
+                shared.key().modelName(), spec.precision().id(), shared.inputType().name().toLowerCase(Locale.ROOT),
+                shared.height(), shared.width(), shared.rows(), shared.columns(), maxBatch, slots.size(), dev >> 20,
+                pinned >> 20, shared.contextsCreated());
+        return new TrtInferenceEngine(shared, slots, info);
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    @Override
+    public InputBatch acquire() throws InterruptedException {
+        return scheduler.acquire();
+    }
+
+    @Override
+    public CompletableFuture<OutputBatch> submit(InputBatch batch) {
+        return scheduler.submit(batch);
+    }
+
+    @Override
+    public void release(InputBatch batch) {
+        scheduler.release(batch);
+    }
+
+    /** The shared engine (cache key, geometry, whether it was a cache hit). */
+    public SharedEngine shared() {
+        return shared;
+    }
+
+    /** Device memory held by this engine's slots (buffers and activation memory), in bytes. */
+    public long deviceBytes() {
+        long b = 0;
+        for (ExecutionSlot s : slots) {
+            b += s.deviceBytes();
+        }
+        return b;
+    }
+
+    /**
+     * Engine-only throughput, the ceiling: inputs already on the device, {@code enqueueV3} called back to back on every
+     * slot's context and stream in turn, no copies, no host work. Holds every slot while it runs.
+     *
+     * @param batch images per call (1..maxBatch)
+     * @param iterations timed calls (after {@code iterations/10 + slots} warm-up calls)
+     * @return images per second
+     * @throws InterruptedException if interrupted while acquiring the slots
+     */
+    public double measureEngineOnly(int batch, int iterations) throws InterruptedException {
+        List<InputBatch> held = acquireAll();
+        try {
+            for (int i = 0; i < slots.size(); i++) {
+                fillPattern(slots.get(i).input(), batch);
+                slots.get(i).uploadOnly(batch);
+            }
+            int warm = iterations / 10 + slots.size();
+            for (int i = 0; i < warm; i++) {
+                slots.get(i % slots.size()).enqueue(batch);
+            }
+            syncAll();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                slots.get(i % slots.size()).enqueue(batch);
+            }
+            syncAll();
+            double s = (System.nanoTime() - t0) / 1e9;
+            return iterations * (double) batch / s;
+        } finally {
+            held.forEach(this::release);
+        }
+    }
+
+    /**
+     * Serialized throughput, what simple samples do: one slot, per batch H2D copy, {@code enqueueV3}, D2H copy, then
+     * synchronize before the next batch (no overlap).
+     *
+     * @param batch images per call
+     * @param iterations timed calls (after a few warm-up calls)
+     * @return images per second
+     * @throws InterruptedException if interrupted while acquiring the slots
+     */
+    public double measureSerialized(int batch, int iterations) throws InterruptedException {
+        List<InputBatch> held = acquireAll();
+        try {
+            ExecutionSlot s = slots.get(0);
+            fillPattern(s.input(), batch);
+            for (int i = 0; i < 5; i++) {
+                s.launch(batch);
+                s.awaitCompletion();
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                s.launch(batch);
+                s.awaitCompletion();
+            }
+            double sec = (System.nanoTime() - t0) / 1e9;
+            return iterations * (double) batch / sec;
+        } finally {
+            held.forEach(this::release);
+        }
+    }
+
+    private List<InputBatch> acquireAll() throws InterruptedException {
+        List<InputBatch> held = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            held.add(scheduler.acquire());
+        }
+        return held;
+    }
+
+    private void syncAll() {
+        for (ExecutionSlot s : slots) {
+            s.stream().synchronize();
+        }
+    }
+
+    private static void fillPattern(InputBatch in, int batch) {
+        ByteBuffer b = in.data();
+        int n = (int) ((long) batch * in.elementsPerImage() * in.type().bytes());
+        for (int i = 0; i < n; i++) {
+            b.put(i, (byte) (i * 31 + 7));
+        }
+        if (in.type() == io.flinkvision.engine.ElementType.FLOAT32) {
+            for (int i = 0; i < n; i += 4) {
+                b.putFloat(i, (i / 4) % 256);
+            }
+        }
+    }
+
+    /**
+     * Waits (up to 30 s) for in-flight batches and open outputs, then frees every slot's pinned and device memory and
+     * returns the execution contexts to the shared pool. The shared engine stays loaded for the next open. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean allFree = scheduler.close(30_000);
+        if (!allFree) {
+            LOG.warn("TensorRT engine on {}: not freeing slot memory because outputs are still held (leaked)",
+                    info.device());
+            return;
+        }
+        Cuda.setDevice(device);
+        for (ExecutionSlot s : slots) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing execution slot on {}: {}", info.device(), e.getMessage());
+            }
+        }
+        LOG.info("TensorRT engine closed on {}", info.device());
+    }
+}

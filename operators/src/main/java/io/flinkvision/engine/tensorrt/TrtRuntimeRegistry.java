@@ -1,0 +1,167 @@
+package io.flinkvision.engine.tensorrt;
+
+import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
+
+import io.flinkvision.engine.ElementType;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.ModelSource;
+import io.flinkvision.engine.Precision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Process-wide TensorRT state: one {@link IRuntime} per device and one {@link SharedEngine} per (device, cache key),
+ * created on first use and kept for the life of the JVM, so that the subtasks of a TaskManager share one engine and a
+ * task restart reuses it (JavaCPP does not free TensorRT objects: javacpp-presets#1699, and a TaskManager's JVM
+ * outlives its tasks). The first caller for a key loads or builds the plan; concurrent callers wait for it.
+ *
+ * <p>Tuning knobs that are not part of {@link EngineSpec} are JVM system properties:
+ * {@code flinkvision.tensorrt.builder-optimization-level} (0..5, default 3) and
+ * {@code flinkvision.tensorrt.input-type} ({@code uint8} default, or {@code float32} to upload float pixels).
+ */
+public final class TrtRuntimeRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(TrtRuntimeRegistry.class);
+
+    /** System property: builder optimization level 0..5. */
+    public static final String OPT_LEVEL_PROPERTY = "flinkvision.tensorrt.builder-optimization-level";
+    /** System property: {@code uint8} or {@code float32}. */
+    public static final String INPUT_TYPE_PROPERTY = "flinkvision.tensorrt.input-type";
+
+    private static final Map<Integer, IRuntime> RUNTIMES = new ConcurrentHashMap<>();
+    private static final Map<String, CompletableFuture<SharedEngine>> ENGINES = new ConcurrentHashMap<>();
+
+    private TrtRuntimeRegistry() {}
+
+    /**
+     * The cache key a spec resolves to on a device (reads the model to hash it).
+     *
+     * @throws InferenceException if the model cannot be read or the device is unavailable
+     */
+    public static EngineCacheKey keyFor(EngineSpec spec, ModelSource model, int device) {
+        Cuda.DeviceInfo d = Cuda.device(device);
+        String calibrationId = spec.precision() == Precision.INT8
+                ? Int8Calibrator.calibrationId(Int8Calibrator.listImages(spec.calibrationDir())) : "-";
+        return new EngineCacheKey(model.name(), model.sha256(), TrtVersions.tensorrt(), d.name(), d.smName(),
+                spec.precision(), spec.precision() == Precision.FP32 && spec.tf32(), 1, spec.optBatchSize(),
+                spec.maxBatchSize(), inputType(), optimizationLevel(), calibrationId);
+    }
+
+    static int optimizationLevel() {
+        int level = Integer.getInteger(OPT_LEVEL_PROPERTY, 3);
+        if (level < 0 || level > 5) {
+            throw new InferenceException("-D" + OPT_LEVEL_PROPERTY + "=" + level + " is outside 0..5");
+        }
+        return level;
+    }
+
+    static ElementType inputType() {
+        String v = System.getProperty(INPUT_TYPE_PROPERTY, "uint8").trim().toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "uint8":
+                return ElementType.UINT8;
+            case "float32":
+                return ElementType.FLOAT32;
+            default:
+                throw new InferenceException("-D" + INPUT_TYPE_PROPERTY + "=" + v + ": expected uint8 or float32");
+        }
+    }
+
+    /**
+     * The shared engine for a spec on its device: from this JVM's registry, else the engine cache, else built (once).
+     *
+     * @throws InferenceException if the model, the build or the deserialization fails
+     */
+    public static SharedEngine engine(EngineSpec spec) {
+        int device = spec.deviceIndex();
+        ModelSource model = ModelSource.load(spec.modelPath());
+        EngineCacheKey key = keyFor(spec, model, device);
+        String id = device + "/" + key.fileName();
+        CompletableFuture<SharedEngine> f = new CompletableFuture<>();
+        CompletableFuture<SharedEngine> existing = ENGINES.putIfAbsent(id, f);
+        if (existing != null) {
+            try {
+                SharedEngine e = existing.join();
+                LOG.info("TensorRT engine reused from this JVM: cuda:{} {}", device, key.fileName());
+                return e;
+            } catch (CompletionException e) {
+                ENGINES.remove(id, existing);
+                throw e.getCause() instanceof InferenceException ? (InferenceException) e.getCause()
+                        : new InferenceException("TensorRT engine load failed: " + e.getCause(), e.getCause());
+            }
+        }
+        try {
+            SharedEngine e = load(spec, model, key, device);
+            f.complete(e);
+            return e;
+        } catch (RuntimeException e) {
+            ENGINES.remove(id, f);
+            f.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private static SharedEngine load(EngineSpec spec, ModelSource model, EngineCacheKey key, int device) {
+        EngineCache cache = new EngineCache(spec.engineCacheDir());
+        Cuda.DeviceInfo d = Cuda.device(device);
+        Path timingCache = cache.directory().resolve(("timing-trt" + key.tensorrtVersion() + "-" + d.name() + "-"
+                + d.smName() + ".cache").replaceAll("[^A-Za-z0-9._-]", "_"));
+        List<Path> calibration = key.precision() == Precision.INT8
+                ? Int8Calibrator.listImages(spec.calibrationDir()) : List.of();
+        Path calibrationCache = cache.directory().resolve(("calibration-" + model.sha256().substring(0, 8) + "-"
+                + key.calibrationId() + "-" + key.inputType().name().toLowerCase(Locale.ROOT) + ".cache")
+                .replaceAll("[^A-Za-z0-9._-]", "_"));
+        TrtEngineBuilder.Request req = new TrtEngineBuilder.Request(model, key, device, spec.workspaceBytes(),
+                timingCache, calibration, calibrationCache);
+        IRuntime runtime = runtime(device);
+        for (int attempt = 0; ; attempt++) {
+            EngineCache.Lookup lookup = cache.getOrBuild(key, () -> TrtEngineBuilder.build(req));
+            long t0 = System.nanoTime();
+            Cuda.setDevice(device);
+            BytePointer plan = new BytePointer(lookup.plan());
+            ICudaEngine engine = runtime.deserializeCudaEngine(plan, lookup.plan().length);
+            plan.close();
+            if (engine != null && !engine.isNull()) {
+                LOG.info("TensorRT engine ready on {}: {} ({}, {} s; deserialized in {} ms)", d.describe(),
+                        key.fileName(), lookup.hit() ? "cache hit" : "built", String.format(Locale.ROOT, "%.1f",
+                                lookup.seconds()), (System.nanoTime() - t0) / 1_000_000);
+                return new SharedEngine(engine, key, device, lookup.hit(), lookup.seconds());
+            }
+            String err = TrtLog.INSTANCE.lastError();
+            if (attempt > 0 || !lookup.hit()) {
+                throw new InferenceException("TensorRT deserializeCudaEngine failed on " + d.describe() + " for "
+                        + lookup.path() + ": " + err);
+            }
+            LOG.warn("TensorRT refused the cached plan {} ({}): deleting it and rebuilding", lookup.path(), err);
+            try {
+                Files.deleteIfExists(lookup.path());
+            } catch (java.io.IOException e) {
+                throw new InferenceException("cannot delete refused plan " + lookup.path() + ": " + e, e);
+            }
+        }
+    }
+
+    /** The device's runtime, created once (with {@link TrtLog#INSTANCE} as its logger). */
+    static IRuntime runtime(int device) {
+        return RUNTIMES.computeIfAbsent(device, dev -> {
+            Cuda.setDevice(dev);
+            IRuntime r = createInferRuntime(TrtLog.INSTANCE);
+            if (r == null || r.isNull()) {
+                throw new InferenceException("createInferRuntime failed on " + Cuda.deviceLabel(dev) + ": "
+                        + TrtLog.INSTANCE.lastError());
+            }
+            return r;
+        });
+    }
+}

@@ -1,0 +1,49 @@
+package io.flinkvision.engine.tensorrt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** TensorRT builder log lines -> phase and percent. */
+class BuildProgressTest {
+    @Test
+    void followsTheBuilderThroughItsPhases() {
+        List<String> lines = new ArrayList<>();
+        BuildProgress p = new BuildProgress("x.plan", lines::add);
+        p.phase("optimize");
+        p.accept("Original: 240 layers");
+        p.accept("After dead-layer removal: 240 layers");
+        p.accept("After vertical fusions: 100 layers");
+        p.accept("After final dead-layer removal: 100 layers");
+        assertThat(p.phase()).isEqualTo("optimize");
+        for (int i = 0; i < 50; i++) {
+            p.accept("=============== Computing costs for /backbone/conv" + i);
+            p.accept("=============== Computing costs for /backbone/conv" + i); // same layer, other format
+        }
+        assertThat(p.phase()).isEqualTo("tactics");
+        assertThat(p.percent()).isEqualTo(50);
+        for (int i = 50; i < 100; i++) {
+            p.accept("=============== Computing costs for /head/conv" + i);
+        }
+        assertThat(p.percent()).isEqualTo(99); // capped until the engine is generated
+        p.accept("Total Activation Memory: 123456 bytes");
+        assertThat(p.phase()).isEqualTo("finalize");
+        p.accept("Engine generation completed in 85.6 seconds.");
+        assertThat(p.percent()).isEqualTo(100);
+        assertThat(lines).anyMatch(l -> l.contains("phase tactics, 11% (11 of 100 layers timed)"))
+                .anyMatch(l -> l.contains("phase tactics, 51%"))
+                .anyMatch(l -> l.contains("phase done, 100%"));
+        assertThat(lines.size()).isLessThan(20); // throttled: not one line per layer
+    }
+
+    @Test
+    void heartbeatReportsElapsedTime() {
+        List<String> lines = new ArrayList<>();
+        BuildProgress p = new BuildProgress("y.plan", lines::add);
+        p.heartbeat();
+        assertThat(lines).singleElement().asString().contains("TensorRT build y.plan: phase parse, 0%")
+                .contains("s elapsed");
+    }
+}

@@ -1,0 +1,175 @@
+package io.flinkvision.engine.tensorrt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.Precision;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plan files: atomic write, verification on load (corrupt, truncated, foreign), single build under concurrency. */
+class EngineCacheTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] plan(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 7 + seed);
+        }
+        return b;
+    }
+
+    @Test
+    void storeThenLoadReturnsThePlan() {
+        EngineCache cache = new EngineCache(dir.toString());
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        byte[] p = plan(100_000, 1);
+        Path file = cache.store(key, p, 12.5);
+        assertThat(file.getFileName().toString()).isEqualTo(key.fileName());
+        EngineCache.CachedPlan cp = cache.load(key).orElseThrow();
+        assertThat(cp.plan()).isEqualTo(p);
+        assertThat(cp.buildSeconds()).isEqualTo(12.5);
+    }
+
+    @Test
+    void fileUriIsAcceptedOtherSchemesAreRefused() {
+        EngineCache c = new EngineCache(dir.toUri().toString());
+        assertThat(c.directory()).isEqualTo(dir);
+        assertThatThrownBy(() -> new EngineCache("hdfs://namenode/plans")).isInstanceOf(InferenceException.class)
+                .hasMessageContaining("scheme 'hdfs'");
+    }
+
+    @Test
+    void atomicWriteLeavesNoTemporaryFileAndReplacesWhole() throws IOException {
+        Path target = dir.resolve("x.plan");
+        EngineCache.writeAtomically(target, "old".getBytes(StandardCharsets.UTF_8));
+        EngineCache.writeAtomically(target, "new content".getBytes(StandardCharsets.UTF_8));
+        assertThat(Files.readString(target)).isEqualTo("new content");
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("x.plan");
+        }
+    }
+
+    @Test
+    void failedWriteKeepsTheOldFileAndCleansUp() throws IOException {
+        Path target = dir.resolve("y.plan");
+        EngineCache.writeAtomically(target, "old".getBytes(StandardCharsets.UTF_8));
+        // a directory where the file should go: the rename fails after the temporary file was written
+        Path blocked = dir.resolve("blocked.plan");
+        Files.createDirectories(blocked.resolve("child"));
+        assertThatThrownBy(() -> EngineCache.writeAtomically(blocked, "new".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InferenceException.class).hasMessageContaining("cannot write");
+        assertThat(Files.readString(target)).isEqualTo("old");
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    @Test
+    void corruptPlanIsRejectedAndMovedAside() throws IOException {
+        EngineCache cache = new EngineCache(dir.toString());
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        Path file = cache.store(key, plan(50_000, 2), 1);
+        byte[] all = Files.readAllBytes(file);
+        all[all.length - 100] ^= 0x55; // flip bits inside the plan
+        Files.write(file, all);
+        assertThat(cache.load(key)).isEmpty();
+        assertThat(file).doesNotExist();
+        assertThat(file.resolveSibling(file.getFileName() + ".rejected")).exists();
+    }
+
+    @Test
+    void verifyNamesTheReason() throws IOException {
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        byte[] good = EngineCache.encode(key, plan(1000, 3), 1);
+        byte[] flipped = good.clone();
+        flipped[flipped.length - 1] ^= 1;
+        assertThatThrownBy(() -> EngineCache.verify(flipped, key, dir)).hasMessageContaining("checksum mismatch");
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length - 10);
+        assertThatThrownBy(() -> EngineCache.verify(truncated, key, dir)).hasMessageContaining("length mismatch");
+        byte[] junk = "this is not a plan".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> EngineCache.verify(junk, key, dir)).hasMessageContaining("bad magic");
+        byte[] headerCut = java.util.Arrays.copyOf(good, 20);
+        assertThatThrownBy(() -> EngineCache.verify(headerCut, key, dir)).hasMessageContaining("header");
+        EngineCacheKey other = EngineCacheKeyTest.key(Precision.FP32, false, 32, 32);
+        assertThatThrownBy(() -> EngineCache.verify(good, other, dir)).hasMessageContaining("foreign plan")
+                .hasMessageContaining("precision=fp16");
+    }
+
+    @Test
+    void truncatedAndForeignFilesAreRebuilt() throws IOException {
+        EngineCache cache = new EngineCache(dir.toString());
+        EngineCacheKey fp16 = EngineCacheKeyTest.base();
+        EngineCacheKey fp32 = EngineCacheKeyTest.key(Precision.FP32, false, 32, 32);
+        // a plan of another key copied under this key's name (e.g. renamed by hand)
+        Path fp16File = cache.store(fp16, plan(2000, 4), 1);
+        Files.copy(fp16File, cache.pathOf(fp32));
+        AtomicInteger builds = new AtomicInteger();
+        EngineCache.Lookup l = cache.getOrBuild(fp32, () -> {
+            builds.incrementAndGet();
+            return plan(3000, 5);
+        });
+        assertThat(l.hit()).isFalse();
+        assertThat(builds).hasValue(1);
+        assertThat(cache.load(fp32).orElseThrow().plan()).isEqualTo(plan(3000, 5));
+        // truncated by a crash of a writer that did not use the atomic path
+        byte[] all = Files.readAllBytes(cache.pathOf(fp16));
+        Files.write(cache.pathOf(fp16), java.util.Arrays.copyOf(all, all.length / 2));
+        assertThat(cache.getOrBuild(fp16, () -> plan(2000, 4)).hit()).isFalse();
+        assertThat(cache.getOrBuild(fp16, () -> {
+            throw new AssertionError("must be a hit");
+        }).hit()).isTrue();
+    }
+
+    @Test
+    void concurrentRequestsBuildOnce() throws Exception {
+        EngineCache cache = new EngineCache(dir.toString());
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        AtomicInteger builds = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<EngineCache.Lookup>> fs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    return new EngineCache(dir.toString()).getOrBuild(key, () -> {
+                        builds.incrementAndGet();
+                        try {
+                            Thread.sleep(300); // a slow build: the others must wait, not build too
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return plan(10_000, 6);
+                    });
+                }));
+            }
+            start.countDown();
+            int hits = 0;
+            for (Future<EngineCache.Lookup> f : fs) {
+                EngineCache.Lookup l = f.get(30, TimeUnit.SECONDS);
+                assertThat(l.plan()).isEqualTo(plan(10_000, 6));
+                hits += l.hit() ? 1 : 0;
+            }
+            assertThat(builds).hasValue(1);
+            assertThat(hits).isEqualTo(7);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

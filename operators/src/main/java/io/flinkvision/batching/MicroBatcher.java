@@ -105,11 +105,14 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private void dispatchLoop() {
         try {
             while (true) {
+                // Take the in-flight permit first: while every slot is busy, arrivals keep queueing and the next
+                // batch leaves fuller instead of a batch of one waiting for a permit.
+                inFlight.acquire();
                 List<Pending<I, O>> batch = nextBatch();
                 if (batch == null) {
+                    inFlight.release();
                     return;
                 }
-                inFlight.acquire();
                 dispatch(batch);
             }
         } catch (InterruptedException e) {

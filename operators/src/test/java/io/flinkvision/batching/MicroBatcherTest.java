@@ -1,0 +1,159 @@
+package io.flinkvision.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class MicroBatcherTest {
+
+    /** Handler that records batch sizes and completes when the test says so. */
+    static final class ControlledHandler implements BatchHandler<Integer, String> {
+        final List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<List<String>>> pending = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<List<String>> handle(List<Integer> batch) {
+            batches.add(List.copyOf(batch));
+            CompletableFuture<List<String>> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        }
+
+        void completeBatch(int i) {
+            pending.get(i).complete(batches.get(i).stream().map(x -> "r" + x).collect(Collectors.toList()));
+        }
+    }
+
+    @Test
+    void fullBatchLeavesWithoutWaitingForTheDeadline() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(4, 60_000, 2), h)) {
+            List<CompletableFuture<String>> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                fs.add(b.submit(i));
+            }
+            awaitBatches(h, 1);
+            assertThat(h.batches.get(0)).containsExactly(0, 1, 2, 3);
+            h.completeBatch(0);
+            assertThat(fs.get(2).get(5, TimeUnit.SECONDS)).isEqualTo("r2");
+        }
+    }
+
+    @Test
+    void deadlineDispatchesAPartialBatch() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        long[] now = {0};
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(8, 10, 2), h, () -> now[0])) {
+            CompletableFuture<String> f1 = b.submit(1);
+            b.submit(2);
+            Thread.sleep(200); // real time passes, the fake clock does not: no dispatch before the deadline
+            assertThat(h.batches).isEmpty();
+            now[0] = TimeUnit.MILLISECONDS.toNanos(10); // the first item has now waited 10 ms
+            awaitBatches(h, 1);
+            assertThat(h.batches.get(0)).containsExactly(1, 2);
+            h.completeBatch(0);
+            assertThat(f1.get(5, TimeUnit.SECONDS)).isEqualTo("r1");
+        }
+    }
+
+    @Test
+    void resultsGoToTheirOwnItemsWhateverOrderBatchesComplete() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(2, 60_000, 3), h)) {
+            List<CompletableFuture<String>> fs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                fs.add(b.submit(i));
+            }
+            awaitBatches(h, 3);
+            h.completeBatch(2);
+            assertThat(fs.get(4).get(5, TimeUnit.SECONDS)).isEqualTo("r4");
+            assertThat(fs.get(0)).isNotDone();
+            h.completeBatch(0);
+            h.completeBatch(1);
+            for (int i = 0; i < 6; i++) {
+                assertThat(fs.get(i).get(5, TimeUnit.SECONDS)).isEqualTo("r" + i);
+            }
+        }
+    }
+
+    @Test
+    void inFlightLimitHoldsBackTheNextBatchWhichThenLeavesFuller() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(4, 0, 1), h)) {
+            b.submit(0);
+            awaitBatches(h, 1);
+            for (int i = 1; i <= 3; i++) {
+                b.submit(i);
+            }
+            Thread.sleep(100);
+            assertThat(h.batches).hasSize(1); // one batch in flight: the rest waits
+            assertThat(b.queued()).isEqualTo(3);
+            h.completeBatch(0);
+            awaitBatches(h, 2);
+            assertThat(h.batches.get(1)).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void failureOfOneBatchFailsOnlyItsItems() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(2, 60_000, 2), h)) {
+            CompletableFuture<String> a0 = b.submit(0);
+            CompletableFuture<String> a1 = b.submit(1);
+            CompletableFuture<String> b0 = b.submit(2);
+            CompletableFuture<String> b1 = b.submit(3);
+            awaitBatches(h, 2);
+            h.pending.get(0).completeExceptionally(new IllegalStateException("engine exploded"));
+            h.completeBatch(1);
+            assertThatThrownBy(() -> a0.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasRootCauseMessage("engine exploded");
+            assertThat(a1).isCompletedExceptionally();
+            assertThat(b0.get(5, TimeUnit.SECONDS)).isEqualTo("r2");
+            assertThat(b1.get(5, TimeUnit.SECONDS)).isEqualTo("r3");
+        }
+    }
+
+    @Test
+    void handlerThatThrowsOrMiscountsFailsTheBatch() throws Exception {
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(1, 0, 1), batch -> {
+            if (batch.get(0) == 0) {
+                throw new IllegalArgumentException("bad input");
+            }
+            return CompletableFuture.completedFuture(Collections.emptyList());
+        })) {
+            assertThatThrownBy(() -> b.submit(0).get(5, TimeUnit.SECONDS)).hasRootCauseMessage("bad input");
+            assertThatThrownBy(() -> b.submit(1).get(5, TimeUnit.SECONDS)).hasMessageContaining("0 results for 1");
+        }
+    }
+
+    @Test
+    void closeDispatchesWhatIsQueuedAndRefusesNewItems() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(8, 60_000, 1), h);
+        CompletableFuture<String> f = b.submit(7);
+        Thread closer = new Thread(() -> b.close(5000));
+        closer.start();
+        awaitBatches(h, 1);
+        h.completeBatch(0);
+        closer.join(10_000);
+        assertThat(f.get(1, TimeUnit.SECONDS)).isEqualTo("r7");
+        assertThatThrownBy(() -> b.submit(8)).isInstanceOf(IllegalStateException.class);
+    }
+
+    private static void awaitBatches(ControlledHandler h, int n) throws InterruptedException {
+        long end = System.currentTimeMillis() + 5000;
+        while (h.batches.size() < n && System.currentTimeMillis() < end) {
+            Thread.sleep(5);
+        }
+        assertThat(h.batches).hasSizeGreaterThanOrEqualTo(n);
+    }
+}

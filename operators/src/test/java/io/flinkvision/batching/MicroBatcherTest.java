@@ -100,6 +100,7 @@ class MicroBatcherTest {
             h.completeBatch(0);
             awaitBatches(h, 2);
             assertThat(h.batches.get(1)).containsExactly(1, 2, 3);
+            h.completeBatch(1);
         }
     }
 

@@ -1,0 +1,375 @@
+package io.flinkvision.jobs.benchmark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkvision.batching.BatchPolicy;
+import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.PipelineListener;
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InferenceEngines;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.Precision;
+import io.flinkvision.engine.tensorrt.TrtInferenceEngine;
+import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.postprocess.PostprocessConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code benchmark}: measures, in one run, how fast the engine and the operator path go on this machine, prints a table
+ * and writes a JSON report.
+ *
+ * <ul>
+ *   <li>{@code engineOnlyFps}: inputs already on the device, the engine called back to back on every execution slot
+ *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
+ *   <li>{@code serializedFps}: one batch at a time: copy in, infer, copy out, synchronize (what simple samples do).</li>
+ *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox ->
+ *       MicroBatcher -> execution slots -> YOLOX decode + NMS), offered as fast as the pipeline takes them. Frames are
+ *       decoded beforehand ({@code raw-bgr}, as when decoding is done upstream); {@code operatorJpegFps} is the same
+ *       with JPEG frames (decode included, bound by the CPU cores).</li>
+ *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%
+ *       of {@code operatorFps}.</li>
+ * </ul>
+ * Images per second everywhere; milliseconds for latencies.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Measure engine-only, serialized and operator throughput and latency; print and write JSON.")
+public final class BenchmarkCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(BenchmarkCommand.class);
+
+    @Option(names = "--backend", defaultValue = "auto", description = "onnxruntime | tensorrt | auto (default)")
+    String backend;
+
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 | fp16 | int8 (TensorRT)")
+    String precision;
+
+    @Option(names = "--batch", defaultValue = "32", description = "max micro-batch size (default 32)")
+    int batch;
+
+    @Option(names = "--in-flight", defaultValue = "3", description = "execution slots / batches in flight (default 3)")
+    int inFlight;
+
+    @Option(names = "--frames", defaultValue = "4000", description = "frames per operator measurement (default 4000)")
+    int frames;
+
+    @Option(names = "--report", description = "write the JSON report to this file")
+    Path report;
+
+    @Option(names = "--model", defaultValue = EngineSpec.BUNDLED_MODEL, description = "ONNX model (default: bundled)")
+    String model;
+
+    @Option(names = "--images", description = "folder of JPEG/PNG frames (default: --video)")
+    Path images;
+
+    @Option(names = "--video", defaultValue = "data/vtest.avi", description = "video file read when no --images")
+    Path video;
+
+    @Option(names = "--max-source-frames", defaultValue = "200", description = "distinct frames kept in memory")
+    int maxSourceFrames;
+
+    @Option(names = "--engine-cache-dir", description = "TensorRT engine cache directory")
+    String engineCacheDir;
+
+    @Option(names = "--device", defaultValue = "0", description = "CUDA device index")
+    int device;
+
+    @Option(names = "--tf32", description = "TensorRT FP32: allow TF32")
+    boolean tf32;
+
+    @Option(names = "--calibration-dir", description = "TensorRT INT8 calibration images")
+    String calibrationDir;
+
+    @Option(names = "--preprocess-threads", defaultValue = "0", description = "decode/letterbox threads (0: cores)")
+    int preprocessThreads;
+
+    @Option(names = "--max-queue-delay-ms", defaultValue = "5", description = "micro-batch max queue delay (ms)")
+    double maxQueueDelayMs;
+
+    @Option(names = "--engine-iterations", defaultValue = "300", description = "engine calls per engine measurement")
+    int engineIterations;
+
+    @Option(names = "--latency-seconds", defaultValue = "8", description = "duration of the 70% load run")
+    double latencySeconds;
+
+    @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
+    boolean skipJpeg;
+
+    /** Runs the benchmark; returns 0, or 1 on failure (the message is printed). */
+    @Override
+    public Integer call() throws Exception {
+        int threads = preprocessThreads > 0 ? preprocessThreads : Runtime.getRuntime().availableProcessors();
+        EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(Backend.parse(backend))
+                .precision(Precision.parse(precision)).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
+                .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir);
+        if (engineCacheDir != null) {
+            sb.engineCacheDir(engineCacheDir);
+        }
+        EngineSpec spec = sb.build();
+        BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames);
+        LOG.info("benchmark: {} distinct frames of {}x{} from {}", src.count(), src.width(), src.height(),
+                src.source());
+        Map<String, Object> r = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        try (InferenceEngine engine = InferenceEngines.open(spec)) {
+            double openSeconds = (System.nanoTime() - t0) / 1e9;
+            EngineInfo info = engine.info();
+            r.put("backend", info.backend().id());
+            r.put("precision", info.precision().id());
+            r.put("batch", info.maxBatchSize());
+            r.put("inFlight", info.maxInFlight());
+            r.put("device", info.device());
+            r.put("inputType", info.inputType().name().toLowerCase(Locale.ROOT));
+            r.put("model", info.modelName());
+            r.put("engineOpenSeconds", round(openSeconds, 2));
+            r.put("preprocessThreads", threads);
+            r.put("maxQueueDelayMs", maxQueueDelayMs);
+            r.put("sourceFrames", src.count());
+            r.put("frameSize", src.width() + "x" + src.height());
+            if (engine instanceof TrtInferenceEngine trt) {
+                r.put("engineCacheHit", trt.shared().cacheHit());
+                r.put("engineCacheKey", trt.shared().key().fileName());
+            }
+            int b = info.maxBatchSize();
+            double engineOnly = engineOnly(engine, b, engineIterations);
+            r.put("engineOnlyFps", round(engineOnly, 1));
+            LOG.info("benchmark: engineOnlyFps {}", round(engineOnly, 1));
+            double serialized = serialized(engine, b, Math.max(20, engineIterations / 2));
+            r.put("serializedFps", round(serialized, 1));
+            LOG.info("benchmark: serializedFps {}", round(serialized, 1));
+
+            BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
+            StageListener stages = new StageListener();
+            try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
+                    DecodeLimits.DEFAULT, threads, stages)) {
+                Throughput warm = closedLoop(pipeline, src, Math.max(b * 8, frames / 5), true);
+                LOG.info("benchmark: warm-up {} fps", round(warm.fps, 1));
+                stages.reset();
+                Throughput op = closedLoop(pipeline, src, frames, true);
+                r.put("operatorFps", round(op.fps, 1));
+                r.put("operatorVsEngine", round(op.fps / engineOnly, 3));
+                r.put("operatorVsSerialized", round(op.fps / serialized, 3));
+                r.put("operatorDeadLetters", op.deadLetters);
+                r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
+                r.put("operatorStageMs", stages.meanStagesMs());
+                LOG.info("benchmark: operatorFps {} ({} of engine-only)", round(op.fps, 1),
+                        round(op.fps / engineOnly, 3));
+                if (!skipJpeg) {
+                    Throughput jp = closedLoop(pipeline, src, Math.min(frames, 4000), false);
+                    r.put("operatorJpegFps", round(jp.fps, 1));
+                }
+                double offered = 0.7 * op.fps;
+                Latency lat = openLoop(pipeline, src, offered, latencySeconds);
+                r.put("latencyOfferedFps", round(offered, 1));
+                r.put("latencyAchievedFps", round(lat.achievedFps, 1));
+                r.put("p50Ms", round(lat.p50, 2));
+                r.put("p99Ms", round(lat.p99, 2));
+                r.put("latencyMeanBatch", round(stages.meanBatch(), 2));
+                r.put("latencyDeadLetters", lat.deadLetters);
+            }
+        }
+        print(r);
+        if (report != null) {
+            Path parent = report.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(report.toFile(), r);
+            LOG.info("benchmark: report written to {}", report);
+        }
+        return 0;
+    }
+
+    /** Engine-only throughput (images/s): the TensorRT engine's own loop, or batches submitted back to back. */
+    static double engineOnly(InferenceEngine engine, int batch, int iterations) throws Exception {
+        if (engine instanceof TrtInferenceEngine trt) {
+            return trt.measureEngineOnly(batch, iterations);
+        }
+        int warm = Math.max(2, iterations / 10);
+        backToBack(engine, batch, warm);
+        long t0 = System.nanoTime();
+        backToBack(engine, batch, iterations);
+        return iterations * (double) batch / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void backToBack(InferenceEngine engine, int batch, int iterations) throws Exception {
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (int i = 0; i < iterations; i++) {
+            InputBatch in = engine.acquire(); // blocks while every slot is busy
+            in.setSize(batch);
+            pending.add(engine.submit(in).thenAccept(OutputBatch::close));
+        }
+        CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).get(10, TimeUnit.MINUTES);
+    }
+
+    /** Serialized throughput (images/s): copy in, infer, copy out, wait, one batch at a time. */
+    static double serialized(InferenceEngine engine, int batch, int iterations) throws Exception {
+        if (engine instanceof TrtInferenceEngine trt) {
+            return trt.measureSerialized(batch, iterations);
+        }
+        for (int i = 0; i < 3; i++) {
+            oneBatch(engine, batch);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            oneBatch(engine, batch);
+        }
+        return iterations * (double) batch / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void oneBatch(InferenceEngine engine, int batch) throws Exception {
+        InputBatch in = engine.acquire();
+        in.setSize(batch);
+        engine.submit(in).get(10, TimeUnit.MINUTES).close();
+    }
+
+    private record Throughput(double fps, long deadLetters) {}
+
+    /** Offers {@code n} frames as fast as the pipeline accepts them (bounded outstanding frames); images/s. */
+    private static Throughput closedLoop(DetectionPipeline p, BenchmarkFrames src, int n, boolean decoded)
+            throws Exception {
+        EngineInfo info = p.engineInfo();
+        Semaphore window = new Semaphore(Math.max(64, 4 * info.maxBatchSize() * info.maxInFlight()));
+        LongAdder dead = new LongAdder();
+        CompletableFuture<?>[] all = new CompletableFuture<?>[n];
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            window.acquire();
+            all[i] = p.submit(src.frame(i, decoded)).whenComplete((o, e) -> {
+                if (e != null || o.isDeadLetter()) {
+                    dead.increment();
+                    if (dead.sum() == 1) {
+                        LOG.warn("benchmark: dead letter {}", e != null ? e : o);
+                    }
+                }
+                window.release();
+            });
+        }
+        CompletableFuture.allOf(all).get(10, TimeUnit.MINUTES);
+        double s = (System.nanoTime() - t0) / 1e9;
+        return new Throughput(n / s, dead.sum());
+    }
+
+    private record Latency(double p50, double p99, double achievedFps, long deadLetters) {}
+
+    /** Offers frames at a steady {@code fps} for {@code seconds}; per-frame latency percentiles in ms. */
+    private static Latency openLoop(DetectionPipeline p, BenchmarkFrames src, double fps, double seconds)
+            throws Exception {
+        int n = (int) Math.max(1, fps * seconds);
+        long[] lat = new long[n];
+        LongAdder dead = new LongAdder();
+        CompletableFuture<?>[] all = new CompletableFuture<?>[n];
+        double periodNanos = 1e9 / fps;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long due = t0 + (long) (i * periodNanos);
+            long now;
+            while ((now = System.nanoTime()) < due) {
+                long wait = due - now;
+                if (wait > 200_000) {
+                    TimeUnit.NANOSECONDS.sleep(wait - 100_000);
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            final int k = i;
+            final long submitted = System.nanoTime();
+            all[i] = p.submit(src.frame(i, true)).whenComplete((o, e) -> {
+                lat[k] = System.nanoTime() - submitted;
+                if (e != null || o.isDeadLetter()) {
+                    dead.increment();
+                }
+            });
+        }
+        CompletableFuture.allOf(all).get(10, TimeUnit.MINUTES);
+        double s = (System.nanoTime() - t0) / 1e9;
+        long[] sorted = lat.clone();
+        Arrays.sort(sorted);
+        return new Latency(pct(sorted, 0.50) / 1e6, pct(sorted, 0.99) / 1e6, n / s, dead.sum());
+    }
+
+    static double pct(long[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    /** Mean batch size and mean engine stage times of the completed batches. */
+    static final class StageListener implements PipelineListener {
+        private final LongAdder batches = new LongAdder();
+        private final LongAdder images = new LongAdder();
+        private final AtomicLong h2d = new AtomicLong();
+        private final AtomicLong compute = new AtomicLong();
+        private final AtomicLong d2h = new AtomicLong();
+        private final AtomicLong total = new AtomicLong();
+
+        @Override
+        public void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes t) {
+            batches.increment();
+            images.add(size);
+            h2d.addAndGet(t.h2dNanos());
+            compute.addAndGet(t.computeNanos());
+            d2h.addAndGet(t.d2hNanos());
+            total.addAndGet(t.totalNanos());
+        }
+
+        void reset() {
+            batches.reset();
+            images.reset();
+            h2d.set(0);
+            compute.set(0);
+            d2h.set(0);
+            total.set(0);
+        }
+
+        double meanBatch() {
+            long b = batches.sum();
+            return b == 0 ? 0 : images.sum() / (double) b;
+        }
+
+        Map<String, Double> meanStagesMs() {
+            long b = Math.max(1, batches.sum());
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("h2d", round(h2d.get() / 1e6 / b, 3));
+            m.put("compute", round(compute.get() / 1e6 / b, 3));
+            m.put("d2h", round(d2h.get() / 1e6 / b, 3));
+            m.put("total", round(total.get() / 1e6 / b, 3));
+            return m;
+        }
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    private static void print(Map<String, Object> r) {
+        StringBuilder sb = new StringBuilder("\n| metric | value |\n| --- | --- |\n");
+        r.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        System.out.println(sb);
+    }
+
+    /** Standalone entry point: {@code java -cp ... io.flinkvision.jobs.benchmark.BenchmarkCommand [options]}. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchmarkCommand()).execute(args));
+    }
+}

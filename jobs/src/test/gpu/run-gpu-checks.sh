@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# GPU checks of the TensorRT backend (issue 3), run on a machine with an NVIDIA GPU, TensorRT 10.6 and CUDA 12 libraries
+# on LD_LIBRARY_PATH and a Java 17 runtime (on the lent GPU machine: ../shared/gpu/README.md's kit, then
+# `. /tmp/gpurt/env.sh`). It needs no Maven: pass the compiled classes and the runtime jars.
+#
+#   GPURUN=/tmp/gpurun jobs/src/test/gpu/run-gpu-checks.sh            # all steps
+#   STEPS=checks,bench-fp16 jobs/src/test/gpu/run-gpu-checks.sh        # some steps
+#
+# Layout of $GPURUN (made on the build machine, see the comment at the end):
+#   classes/ (operators main), test-classes/ (operators test, golden images), jobs-classes/, lib/*.jar, frames/*.jpg
+# Steps (comma-separated in STEPS):
+#   checks      build FP32 (TF32 off) and FP16 engines, golden comparison of both, 20 open/close cycles (memory)
+#   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json)
+#   bench-fp32  same in FP32
+#   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
+#   summary     one table of every JSON in $OUTDIR
+# Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
+set -uo pipefail
+R=${GPURUN:-/tmp/gpurun}
+CACHE=${CACHE:-/tmp/flinkvision-engines}
+OUTDIR=${OUTDIR:-${OUT:-./gpu-out}}
+STEPS=${STEPS:-checks,bench-fp16,bench-fp32,int8,summary}
+BATCH=${BATCH:-32}
+IN_FLIGHT=${IN_FLIGHT:-3}
+FRAMES=${FRAMES:-6000}
+JAVA_OPTS=${JAVA_OPTS:-"-Xmx16g -XX:+UseParallelGC"}
+CP="$R/classes:$R/test-classes:$R/jobs-classes:$R/lib/*"
+LOG4J="-Dlog4j2.configurationFile=$R/jobs-classes/log4j2.xml"
+mkdir -p "$OUTDIR" "$CACHE"
+has() { [[ ",$STEPS," == *",$1,"* ]]; }
+run() { echo "+ $*"; "$@"; }
+rc=0
+
+echo "== device"
+nvidia-smi --query-gpu=name,memory.used,memory.total,driver_version,clocks.max.sm --format=csv || true
+java -version 2>&1 | head -1
+
+if has checks; then
+  echo "== golden FP32 (TF32 off) and FP16, $BATCH-batch engines; 20 open/close cycles"
+  run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.TrtGpuChecks --cache "$CACHE" --out "$OUTDIR" \
+    --precisions fp32,fp16 --cycles 20 --batch "$BATCH" 2>&1 | tee "$OUTDIR/checks.log" | grep -vE "^\s+at " \
+    | grep -E "TensorRT build|engine cache|golden|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
+fi
+bench() { # precision, extra args...
+  local p=$1; shift
+  echo "== benchmark $p"
+  run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.jobs.benchmark.BenchmarkCommand --backend tensorrt \
+    --precision "$p" --batch "$BATCH" --in-flight "$IN_FLIGHT" --frames "$FRAMES" --images "$R/frames" \
+    --engine-cache-dir "$CACHE" --report "$OUTDIR/bench-$p.json" "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
+    | grep -vE "^\s+at " | grep -E "benchmark:|TensorRT build|engine cache|^\||Exception|ERROR" ; rc=$((rc | ${PIPESTATUS[0]}))
+}
+has bench-fp16 && bench fp16
+has bench-fp32 && bench fp32
+if has int8; then
+  echo "== INT8 (entropy calibration on $R/frames)"; mkdir -p "$OUTDIR/int8"
+  run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.TrtGpuChecks --cache "$CACHE" \
+    --out "$OUTDIR/int8" --precisions int8 --cycles 0 --batch "$BATCH" --calibration "$R/frames" 2>&1 \
+    | tee "$OUTDIR/int8.log" | grep -vE "^\s+at " | grep -E "TensorRT build|INT8|golden|^\||Exception|ERROR" || true
+  bench int8 --calibration-dir "$R/frames" --skip-jpeg
+fi
+if has summary; then
+  echo "== summary"
+  python3 - "$OUTDIR" <<'PY' || true
+import json, os, sys
+d = sys.argv[1]
+rows = []
+for p in ("fp32", "fp16", "int8"):
+    f = os.path.join(d, f"bench-{p}.json")
+    if os.path.exists(f):
+        rows.append(json.load(open(f)))
+if rows:
+    keys = ["precision", "batch", "inFlight", "inputType", "engineOnlyFps", "serializedFps", "operatorFps",
+            "operatorVsEngine", "operatorVsSerialized", "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch",
+            "operatorStageMs"]
+    print("device:", rows[0].get("device"))
+    print("| " + " | ".join(keys) + " |")
+    print("|" + " --- |" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
+PY
+fi
+exit $rc
+# Making $GPURUN on the build machine (from the repository root):
+#   mvn -o -q -DskipTests install -pl operators && mvn -o -q -DskipTests test-compile -pl operators,jobs
+#   mkdir -p /tmp/gpurun/lib && cp -r operators/target/classes /tmp/gpurun/classes
+#   cp -r operators/target/test-classes /tmp/gpurun/test-classes && cp -r jobs/target/classes /tmp/gpurun/jobs-classes
+#   copy the runtime jars (javacpp, tensorrt, cuda, opencv, openblas with their linux-x86_64 jars, jackson, picocli,
+#   slf4j, log4j) into /tmp/gpurun/lib, and JPEG frames (e.g. every 12th frame of data/vtest.avi) into frames/.

@@ -1,0 +1,346 @@
+package io.flinkvision.engine.tensorrt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkvision.batching.BatchPolicy;
+import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.PipelineListener;
+import io.flinkvision.detection.BoundingBox;
+import io.flinkvision.detection.Detection;
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InferenceEngines;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.Precision;
+import io.flinkvision.frame.Frame;
+import io.flinkvision.frame.FrameEncoding;
+import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.postprocess.PostprocessConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The GPU checks of the TensorRT backend, shared by the {@code @Tag("gpu")} JUnit tests ({@link TrtEngineGpuTest}) and
+ * {@code jobs/src/test/gpu/run-gpu-checks.sh} (through {@link #main}, since the GPU machine has no Maven):
+ *
+ * <ul>
+ *   <li>{@link #golden}: the operator path (decode -> letterbox -> micro-batch -> TensorRT -> YOLOX decode -> NMS) on
+ *       the golden images against {@code golden/golden.json} (ONNX Runtime FP32 reference), with the tolerances of
+ *       {@code golden/README.md}: FP32 must meet the CPU tolerance, FP16/INT8 report the fraction matched at
+ *       IoU >= 0.9 (FP16 target: 95%).</li>
+ *   <li>{@link #openCloseCycles}: GPU memory used (all processes, {@code cudaMemGetInfo}) and this process's resident
+ *       memory after each of N open / one batch / close cycles of an engine.</li>
+ * </ul>
+ */
+public final class TrtGpuChecks {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TrtGpuChecks() {}
+
+    /** Why the GPU checks cannot run here, or empty. */
+    public static Optional<String> unavailable() {
+        Optional<String> cuda = Cuda.unavailableReason(0);
+        if (cuda.isPresent()) {
+            return cuda;
+        }
+        return TrtEngineFactory.tensorrtLoadFailure();
+    }
+
+    /**
+     * Comparison of one run with the golden detections.
+     *
+     * @param precision precision id
+     * @param golden golden detections
+     * @param matched90 golden detections matched (same class) at IoU >= 0.9
+     * @param matchedCpuTolerance golden detections matched at IoU >= 0.95 and |score diff| <= 0.01
+     * @param meanIou mean IoU of the matched pairs
+     * @param maxScoreDiff largest |score diff| of the matched pairs
+     * @param extraHighScore our detections matched to nothing with score >= 0.35
+     * @param cpuTolerancePass every golden detection matched within the CPU tolerance and no extra >= 0.35
+     * @param engineOpenSeconds engine open time (plan build or cache load included)
+     * @param cacheHit whether the plan came from the cache
+     */
+    public record GoldenResult(String precision, int golden, int matched90, int matchedCpuTolerance, double meanIou,
+            double maxScoreDiff, int extraHighScore, boolean cpuTolerancePass, double engineOpenSeconds,
+            boolean cacheHit) {
+        /** {@code matched90 / golden}. */
+        public double matchedFraction() {
+            return golden == 0 ? 0 : matched90 / (double) golden;
+        }
+    }
+
+    /** Loads {@code golden/golden.json} and the images it names from the test classpath. */
+    static Map<String, byte[]> goldenImages(JsonNode golden) throws IOException {
+        Map<String, byte[]> images = new LinkedHashMap<>();
+        for (Iterator<String> it = golden.get("detections").fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            try (InputStream in = TrtGpuChecks.class.getResourceAsStream("/golden/" + name)) {
+                if (in == null) {
+                    throw new IOException("golden image /golden/" + name + " is not on the classpath");
+                }
+                images.put(name, in.readAllBytes());
+            }
+        }
+        return images;
+    }
+
+    static JsonNode goldenJson() throws IOException {
+        try (InputStream in = TrtGpuChecks.class.getResourceAsStream("/golden/golden.json")) {
+            if (in == null) {
+                throw new IOException("/golden/golden.json is not on the classpath");
+            }
+            return JSON.readTree(in);
+        }
+    }
+
+    /**
+     * Runs the golden images through the operator path on TensorRT and compares.
+     *
+     * @param spec a tensorrt spec (precision, cache dir, ...)
+     */
+    public static GoldenResult golden(EngineSpec spec) throws Exception {
+        JsonNode golden = goldenJson();
+        Map<String, byte[]> images = goldenImages(golden);
+        long t0 = System.nanoTime();
+        try (InferenceEngine engine = InferenceEngines.open(spec)) {
+            double openSeconds = (System.nanoTime() - t0) / 1e9;
+            boolean hit = engine instanceof TrtInferenceEngine t && t.shared().cacheHit();
+            Map<String, List<Detection>> ours = new LinkedHashMap<>();
+            try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
+                    PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, PipelineListener.NONE)) {
+                List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
+                long i = 0;
+                for (byte[] jpeg : images.values()) {
+                    fs.add(p.submit(new Frame("golden", i++, 0L, FrameEncoding.JPEG, jpeg)));
+                }
+                int k = 0;
+                for (String name : images.keySet()) {
+                    InferenceOutcome o = fs.get(k++).get(120, TimeUnit.SECONDS);
+                    if (o.isDeadLetter()) {
+                        throw new IllegalStateException(name + " became a dead letter: " + o);
+                    }
+                    ours.put(name, o.getDetections().getDetections());
+                }
+            }
+            return compare(spec.precision().id(), golden, ours, openSeconds, hit);
+        }
+    }
+
+    /** Greedy per-image matching of golden detections to ours (same class, best IoU, each of ours used once). */
+    static GoldenResult compare(String precision, JsonNode golden, Map<String, List<Detection>> ours,
+            double openSeconds, boolean hit) {
+        int total = 0;
+        int m90 = 0;
+        int mCpu = 0;
+        int extra = 0;
+        double iouSum = 0;
+        int iouN = 0;
+        double maxDiff = 0;
+        for (Map.Entry<String, List<Detection>> e : ours.entrySet()) {
+            List<Detection> mine = e.getValue();
+            boolean[] used = new boolean[mine.size()];
+            for (JsonNode g : golden.get("detections").get(e.getKey())) {
+                total++;
+                int cls = g.get("classId").asInt();
+                float score = (float) g.get("score").asDouble();
+                JsonNode b = g.get("box");
+                BoundingBox gb = new BoundingBox((float) b.get(0).asDouble(), (float) b.get(1).asDouble(),
+                        (float) b.get(2).asDouble(), (float) b.get(3).asDouble());
+                int best = -1;
+                float bestIou = 0;
+                for (int i = 0; i < mine.size(); i++) {
+                    if (!used[i] && mine.get(i).getClassId() == cls) {
+                        float iou = mine.get(i).getBox().iou(gb);
+                        if (iou > bestIou) {
+                            bestIou = iou;
+                            best = i;
+                        }
+                    }
+                }
+                if (best < 0 || bestIou < 0.5f) {
+                    continue;
+                }
+                used[best] = true;
+                double diff = Math.abs(mine.get(best).getScore() - score);
+                iouSum += bestIou;
+                iouN++;
+                maxDiff = Math.max(maxDiff, diff);
+                if (bestIou >= 0.9f) {
+                    m90++;
+                }
+                if (bestIou >= 0.95f && diff <= 0.01) {
+                    mCpu++;
+                }
+            }
+            for (int i = 0; i < mine.size(); i++) {
+                if (!used[i] && mine.get(i).getScore() >= 0.35f) {
+                    extra++;
+                }
+            }
+        }
+        return new GoldenResult(precision, total, m90, mCpu, iouN == 0 ? 0 : iouSum / iouN, maxDiff, extra,
+                mCpu == total && extra == 0, openSeconds, hit);
+    }
+
+    /**
+     * Memory after open/close cycles.
+     *
+     * @param cycles number of cycles
+     * @param gpuUsedBeforeMb GPU memory used before the first open (MB, all processes)
+     * @param gpuUsedAfterMb GPU memory used after each close (MB)
+     * @param rssAfterMb this process's resident memory after each close (MB, pinned host memory included)
+     * @param gpuUsedWhileOpenMb GPU memory used while the first engine was open (MB)
+     * @param contextsCreated execution contexts ever created (pooled across cycles)
+     */
+    public record CycleResult(int cycles, long gpuUsedBeforeMb, List<Long> gpuUsedAfterMb, List<Long> rssAfterMb,
+            long gpuUsedWhileOpenMb, int contextsCreated) {
+        /** GPU MB used after the last close minus after the first close: ~0 when nothing leaks. */
+        public long gpuGrowthMb() {
+            return gpuUsedAfterMb.get(gpuUsedAfterMb.size() - 1) - gpuUsedAfterMb.get(0);
+        }
+
+        /** RSS growth between the first and the last close, MB. */
+        public long rssGrowthMb() {
+            return rssAfterMb.get(rssAfterMb.size() - 1) - rssAfterMb.get(0);
+        }
+    }
+
+    /** Opens the engine, runs one full batch, closes it; {@code cycles} times. */
+    public static CycleResult openCloseCycles(EngineSpec spec, int cycles) throws Exception {
+        int dev = spec.deviceIndex();
+        long before = Cuda.memory(dev).usedBytes() >> 20;
+        List<Long> gpu = new ArrayList<>();
+        List<Long> rss = new ArrayList<>();
+        long whileOpen = 0;
+        int contexts = 0;
+        for (int c = 0; c < cycles; c++) {
+            try (InferenceEngine engine = InferenceEngines.open(spec)) {
+                InputBatch in = engine.acquire();
+                in.setSize(in.capacity());
+                try (OutputBatch out = engine.submit(in).get(60, TimeUnit.SECONDS)) {
+                    if (out.size() != in.capacity()) {
+                        throw new IllegalStateException("output of " + out.size() + " images for " + in.capacity());
+                    }
+                }
+                if (c == 0) {
+                    whileOpen = Cuda.memory(dev).usedBytes() >> 20;
+                }
+                contexts = ((TrtInferenceEngine) engine).shared().contextsCreated();
+            }
+            gpu.add(Cuda.memory(dev).usedBytes() >> 20);
+            rss.add(rssMb());
+        }
+        return new CycleResult(cycles, before, gpu, rss, whileOpen, contexts);
+    }
+
+    static long rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    /** A TensorRT spec for the checks. */
+    static EngineSpec spec(Precision p, String cacheDir, String calibrationDir, int batch, int inFlight) {
+        return EngineSpec.builder().backend(Backend.TENSORRT).precision(p).tf32(false).maxBatchSize(batch)
+                .optBatchSize(batch).maxInFlight(inFlight).engineCacheDir(cacheDir).calibrationDir(calibrationDir)
+                .build();
+    }
+
+    /**
+     * {@code TrtGpuChecks --cache DIR --out DIR [--precisions fp32,fp16,int8] [--calibration DIR] [--cycles 20]
+     * [--batch 32]}: runs the golden comparison per precision and the open/close cycles, prints a table, writes
+     * {@code gpu-checks.json}; exit code 0 when FP32 meets the CPU tolerance and FP16 matches >= 95%.
+     */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        String cache = a.getOrDefault("cache", "/tmp/flinkvision-engines");
+        Path out = Path.of(a.getOrDefault("out", "."));
+        int batch = Integer.parseInt(a.getOrDefault("batch", "32"));
+        int cycles = Integer.parseInt(a.getOrDefault("cycles", "20"));
+        String calibration = a.get("calibration");
+        Optional<String> why = unavailable();
+        if (why.isPresent()) {
+            System.out.println("GPU checks skipped: " + why.get());
+            System.exit(2);
+        }
+        Cuda.DeviceInfo d = Cuda.device(0);
+        System.out.println("device: " + d.describe() + ", " + (d.totalMemoryBytes() >> 20) + " MB, CUDA "
+                + Cuda.versions() + ", TensorRT " + TrtVersions.tensorrt());
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("device", d.describe());
+        report.put("tensorrt", TrtVersions.tensorrt());
+        report.put("cuda", Cuda.versions());
+        List<GoldenResult> results = new ArrayList<>();
+        boolean ok = true;
+        for (String ps : a.getOrDefault("precisions", "fp32,fp16").split(",")) {
+            Precision p = Precision.parse(ps);
+            GoldenResult g = golden(spec(p, cache, calibration, batch, 3));
+            results.add(g);
+            System.out.println("golden " + g);
+            if (p == Precision.FP32) {
+                ok &= g.cpuTolerancePass();
+            } else if (p == Precision.FP16) {
+                ok &= g.matchedFraction() >= 0.95;
+            }
+            JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("gpu-checks.json").toFile(),
+                    report);
+        }
+        report.put("golden", results);
+        CycleResult cyc = null;
+        if (cycles > 0) {
+            Precision p = Precision.parse(a.getOrDefault("cycle-precision", "fp16"));
+            cyc = openCloseCycles(spec(p, cache, calibration, batch, 3), cycles);
+            report.put("openCloseCycles", cyc);
+            report.put("gpuGrowthMb", cyc.gpuGrowthMb());
+            report.put("rssGrowthMb", cyc.rssGrowthMb());
+        }
+        StringBuilder t = new StringBuilder("\n| check | precision | result |\n| --- | --- | --- |\n");
+        for (GoldenResult g : results) {
+            t.append(String.format(Locale.ROOT, "| golden (%d detections) | %s | matched@IoU>=0.9 %d/%d (%.1f%%), "
+                            + "CPU tolerance %d/%d, mean IoU %.4f, max |score diff| %.4f, extra>=0.35: %d -> %s;"
+                            + " engine open %.1f s (%s) |\n", g.golden(), g.precision(), g.matched90(), g.golden(),
+                    100 * g.matchedFraction(), g.matchedCpuTolerance(), g.golden(), g.meanIou(), g.maxScoreDiff(),
+                    g.extraHighScore(), g.precision().equals("fp32") ? (g.cpuTolerancePass() ? "PASS" : "FAIL")
+                            : (g.matchedFraction() >= 0.95 ? "PASS (>=95%)" : "below 95%"),
+                    g.engineOpenSeconds(), g.cacheHit() ? "cache hit" : "built"));
+        }
+        if (cyc != null) {
+            t.append(String.format(Locale.ROOT, "| %d open/close cycles | %s | GPU used MB: before %d, while open %d,"
+                            + " after closes %s (growth %d MB); RSS MB after closes %s (growth %d MB); contexts"
+                            + " created %d -> %s |\n", cyc.cycles(), a.getOrDefault("cycle-precision", "fp16"),
+                    cyc.gpuUsedBeforeMb(), cyc.gpuUsedWhileOpenMb(), cyc.gpuUsedAfterMb(), cyc.gpuGrowthMb(),
+                    cyc.rssAfterMb(), cyc.rssGrowthMb(), cyc.contextsCreated(),
+                    Math.abs(cyc.gpuGrowthMb()) <= 8 ? "FLAT" : "GROWS"));
+            ok &= Math.abs(cyc.gpuGrowthMb()) <= 8;
+        }
+        System.out.println(t);
+        report.put("pass", ok);
+        JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("gpu-checks.json").toFile(), report);
+        System.exit(ok ? 0 : 1);
+    }
+}

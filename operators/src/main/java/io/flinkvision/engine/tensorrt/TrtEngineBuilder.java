@@ -120,7 +120,14 @@ public final class TrtEngineBuilder {
             }
             Geometry g = checkGeometry(network, req.model().name());
             if (key.inputType() == ElementType.UINT8) {
-                addUint8Input(network, g);
+                try {
+                    addUint8Input(network, g);
+                } catch (InferenceException e) {
+                    // Defensive: the plan then has a float32 input, which SharedEngine reads back from the engine and
+                    // EngineInfo.inputType() reports, so the host fills float32 and stays correct (4x more H2D bytes).
+                    LOG.warn("cannot give the network a uint8 input ({}): building with the model's float32 input",
+                            e.getMessage());
+                }
             }
             IBuilderConfig config = builder.createBuilderConfig();
             config.setMemoryPoolLimit(MemoryPoolType.kWORKSPACE, req.workspaceBytes());
@@ -229,44 +236,39 @@ public final class TrtEngineBuilder {
     }
 
     /**
-     * Replaces the float32 input by a uint8 input of the same name and shape plus a cast to float32, rewiring every
-     * layer that read the original input.
+     * Makes the network input uint8 (same name and shape) and inserts a cast to float32 that feeds every layer which
+     * read the input: {@code images:uint8 -> Cast(float32) -> (the ONNX graph)}. TensorRT requires a uint8 network
+     * input to feed a cast layer directly, which this does.
      */
     private static void addUint8Input(INetworkDefinition network, Geometry g) {
-        ITensor original = network.getInput(0);
-        String name = g.inputName;
-        original.setName(name + "__float_removed");
-        Dims64 d = new Dims64();
-        d.nbDims(4).d(0, -1).d(1, 3).d(2, g.height).d(3, g.width);
-        ITensor u8 = network.addInput(name, DataType.kUINT8, d);
-        ICastLayer cast = network.addCast(u8, DataType.kFLOAT);
-        cast.setName("flinkvision_uint8_to_float");
-        ITensor f32 = cast.getOutput(0);
-        f32.setName(name + "__as_float");
-        long originalAddress = original.address();
-        int rewired = 0;
+        ITensor input = network.getInput(0);
+        long inputAddress = input.address();
+        List<ILayer> consumers = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
         for (int i = 0; i < network.getNbLayers(); i++) {
             ILayer layer = network.getLayer(i);
-            if (layer.address() == cast.address()) {
-                continue;
-            }
             for (int j = 0; j < layer.getNbInputs(); j++) {
                 ITensor t = layer.getInput(j);
-                if (t != null && !t.isNull() && t.address() == originalAddress) {
-                    layer.setInput(j, f32);
-                    rewired++;
+                if (t != null && !t.isNull() && t.address() == inputAddress) {
+                    consumers.add(layer);
+                    slots.add(j);
                 }
             }
         }
-        if (rewired == 0) {
-            throw new InferenceException("no layer reads the model input '" + name + "': cannot add the uint8 cast");
+        if (consumers.isEmpty()) {
+            throw new InferenceException("no layer reads the model input '" + g.inputName
+                    + "': cannot add the uint8 cast");
         }
-        network.removeTensor(original);
-        if (network.getNbInputs() != 1) {
-            throw new InferenceException("adding the uint8 input left " + network.getNbInputs() + " network inputs");
+        input.setType(DataType.kUINT8);
+        ICastLayer cast = network.addCast(input, DataType.kFLOAT);
+        cast.setName("flinkvision_uint8_to_float");
+        ITensor f32 = cast.getOutput(0);
+        f32.setName(g.inputName + "__as_float");
+        for (int k = 0; k < consumers.size(); k++) {
+            consumers.get(k).setInput(slots.get(k), f32);
         }
         LOG.info("network input '{}' is now uint8 [N,3,{},{}] with a cast to float32 on the GPU ({} consumer(s)"
-                + " rewired)", name, g.height, g.width, rewired);
+                + " rewired)", g.inputName, g.height, g.width, consumers.size());
     }
 
     private static void setProfile(IOptimizationProfile p, String input, int min, int opt, int max, Geometry g) {

@@ -1,0 +1,78 @@
+package io.flinkvision.jobs.dashboard;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code dashboard} subcommand: serves the live detections dashboard until the process is stopped (Ctrl-C,
+ * SIGTERM).
+ *
+ * <pre>
+ * java -jar video-inference.jar dashboard --bootstrap-servers localhost:9092 [--port 8088] [--host 127.0.0.1]
+ *     [--detections-topic detections] [--frames-topic frames] [--consumer-property security.protocol=SSL ...]
+ * </pre>
+ */
+@Command(name = "dashboard", mixinStandardHelpOptions = true,
+        description = {
+            "Serves a live web page of the detections topic: per camera the latest frame with its boxes, frames/s,",
+            "end-to-end latency p50/p99 over the last minute and objects per label over time (Server-Sent Events).",
+            "Reads the detections and frames topics with isolation.level=read_committed and no consumer group."})
+public final class DashboardCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
+            description = "Kafka bootstrap servers.")
+    String bootstrapServers;
+
+    @Option(names = "--detections-topic", defaultValue = DetectionsDashboard.DEFAULT_DETECTIONS_TOPIC,
+            description = "Topic of the detection records (JSON). Default: ${DEFAULT-VALUE}.")
+    String detectionsTopic;
+
+    @Option(names = "--frames-topic", defaultValue = DetectionsDashboard.DEFAULT_FRAMES_TOPIC,
+            description = "Topic of the frames (key = camera id, value = JPEG). Default: ${DEFAULT-VALUE}.")
+    String framesTopic;
+
+    @Option(names = "--host", defaultValue = DetectionsDashboard.DEFAULT_HOST,
+            description = "Address to bind. Default: ${DEFAULT-VALUE} (this machine only; the page has no "
+                    + "authentication, use 0.0.0.0 only behind a trusted network or proxy).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "" + DetectionsDashboard.DEFAULT_PORT,
+            description = "HTTP port, 0 for any free port. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--consumer-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka consumer setting, repeatable (e.g. security.protocol=SASL_SSL, "
+                    + "sasl.jaas.config=...). isolation.level stays read_committed.")
+    Map<String, String> consumerProperties = new LinkedHashMap<>();
+
+    @Option(names = "--from-beginning",
+            description = "Read both topics from their beginning instead of only new records.")
+    boolean fromBeginning;
+
+    @Option(names = "--frame-cache-mb", defaultValue = "" + DetectionsDashboard.DEFAULT_FRAME_CACHE_MB,
+            description = "MiB of frame images kept to match detection records, which arrive when the job's "
+                    + "checkpoint commits (EXACTLY_ONCE). Default: ${DEFAULT-VALUE}.")
+    int frameCacheMb;
+
+    /** Starts the dashboard, prints its address and blocks until the JVM shuts down. Returns 0. */
+    @Override
+    public Integer call() throws Exception {
+        DetectionsDashboard dashboard = DetectionsDashboard.builder()
+                .bootstrapServers(bootstrapServers)
+                .detectionsTopic(detectionsTopic)
+                .framesTopic(framesTopic)
+                .host(host)
+                .port(port)
+                .consumerProperties(consumerProperties)
+                .fromBeginning(fromBeginning)
+                .frameCacheBytes(frameCacheMb * 1024L * 1024L)
+                .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(dashboard::close, "dashboard-shutdown"));
+        System.out.println("Dashboard: " + dashboard.uri() + "  (Ctrl-C to stop)");
+        dashboard.awaitTermination();
+        return 0;
+    }
+}

@@ -1,0 +1,427 @@
+package io.flinkvision.jobs.dashboard;
+
+import io.flinkvision.detection.Detection;
+import io.flinkvision.detection.FrameDetections;
+import io.flinkvision.frame.Frame;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Everything the dashboard shows, fed by the Kafka consumer thread and read by the HTTP side: per camera the latest
+ * detection record matched with its frame image, counters, frames/s, end-to-end latency percentiles and counts per
+ * label over time.
+ *
+ * <p>Thread-safe: every method synchronizes on this object. The consumer calls {@link #onFrame} and
+ * {@link #onDetections}; the HTTP side calls {@link #snapshot} and {@link #image}.
+ *
+ * <p>Definitions (also printed on the page):
+ * <ul>
+ *   <li><b>frames/s</b>: detection records per second over the last {@value #FPS_WINDOW_MS} ms of the operator's
+ *       emit clock ({@code emitTimestampMs}), so that the bursts in which {@code read_committed} consumers receive a
+ *       transaction's records at each checkpoint do not show as spikes.</li>
+ *   <li><b>end-to-end latency</b>: {@code emitTimestampMs - captureTimestampMs} (capture by the producer to the
+ *       operator's emit), over the records emitted in the last {@value #LATENCY_WINDOW_MS} ms before the newest one;
+ *       p50/p99 are nearest-rank percentiles. The operator-internal {@code latencyMs.total} is reported beside it.
+ *       Neither includes the wait for the Kafka transaction to commit.</li>
+ *   <li><b>counts per label</b>: for each second of capture time, the number of detections of each label divided by
+ *       the number of frames of that second (objects in view per frame), over the last {@value #SERIES_BUCKETS}
+ *       seconds.</li>
+ * </ul>
+ */
+final class DashboardState {
+    static final long FPS_WINDOW_MS = 10_000;
+    static final long LATENCY_WINDOW_MS = 60_000;
+    static final long SERIES_BUCKET_MS = 1_000;
+    static final int SERIES_BUCKETS = 120;
+    /** Labels charted per camera (the most frequent in the window). */
+    static final int SERIES_MAX_LABELS = 8;
+    /** A matched frame older than this (arrival time) behind the newest record is no longer shown. */
+    static final long MATCH_STALE_MS = 5_000;
+    private static final int MAX_LATENCY_SAMPLES = 50_000;
+
+    private final long frameCacheBytes;
+    private final String detectionsTopic;
+    private final String framesTopic;
+    /** Recent frame images of all cameras, oldest first, bounded by {@link #frameCacheBytes}. */
+    private final LinkedHashMap<FrameKey, FrameImage> frameCache = new LinkedHashMap<>();
+    private long frameCacheUsed;
+    private final Map<String, CameraState> cameras = new TreeMap<>();
+    private long version;
+    private long malformedDetectionRecords;
+    private long invalidFrameRecords;
+    private String consumerStatus = "starting";
+    private String consumerError;
+
+    /**
+     * @param frameCacheBytes how many bytes of frame images to keep for matching with detection records, which with
+     *     {@code EXACTLY_ONCE} arrive up to a checkpoint interval after their frame
+     * @param detectionsTopic shown on the page
+     * @param framesTopic shown on the page
+     */
+    DashboardState(long frameCacheBytes, String detectionsTopic, String framesTopic) {
+        if (frameCacheBytes < 1) {
+            throw new IllegalArgumentException("frameCacheBytes must be positive, got " + frameCacheBytes);
+        }
+        this.frameCacheBytes = frameCacheBytes;
+        this.detectionsTopic = detectionsTopic;
+        this.framesTopic = framesTopic;
+    }
+
+    /** An encoded image and its HTTP content type. */
+    record FrameImage(String cameraId, long frameIndex, String contentType, byte[] bytes) {}
+
+    private record FrameKey(String cameraId, long frameIndex) {}
+
+    /** Records a frame from the frames topic (invalid frames and undisplayable encodings are only counted). */
+    synchronized void onFrame(Frame frame, long arrivalMs) {
+        if (!frame.isValid() || frame.getPayload() == null) {
+            invalidFrameRecords++;
+            version++;
+            return;
+        }
+        FrameImage image = FrameImages.toBrowserImage(frame);
+        CameraState cam = camera(frame.getCameraId());
+        cam.framesReceived++;
+        cam.lastFrameIndex = frame.getFrameIndex();
+        cam.lastFrameArrivalMs = arrivalMs;
+        version++;
+        if (image == null) {
+            cam.undisplayableFrames++;
+            return;
+        }
+        FrameKey key = new FrameKey(frame.getCameraId(), frame.getFrameIndex());
+        FrameImage previous = frameCache.remove(key);
+        if (previous != null) {
+            frameCacheUsed -= previous.bytes().length;
+        }
+        frameCache.put(key, image);
+        frameCacheUsed += image.bytes().length;
+        evictFrames();
+        // A detection record that arrived before its frame (possible: two topics, one consumer) is matched now.
+        if (cam.pending != null && cam.pending.record.getFrameIndex() == frame.getFrameIndex()) {
+            cam.shown = new Shown(cam.pending.record, image, cam.pending.arrivalMs);
+            cam.pending = null;
+        }
+    }
+
+    /** Records a detection record from the detections topic. */
+    synchronized void onDetections(FrameDetections record, long arrivalMs) {
+        String cameraId = record.getCameraId() == null ? "" : record.getCameraId();
+        CameraState cam = camera(cameraId);
+        version++;
+        cam.recordsTotal++;
+        cam.lastRecordArrivalMs = arrivalMs;
+        if (FrameDetections.STATUS_ERROR.equals(record.getStatus())) {
+            cam.errorsTotal++;
+            cam.lastError = record.getError() == null ? "error" : record.getError().getReason();
+            return;
+        }
+        List<Detection> detections = record.getDetections() == null ? List.of() : record.getDetections();
+        cam.detectionsTotal += detections.size();
+        cam.latest = record;
+        cam.latestArrivalMs = arrivalMs;
+        cam.addTiming(record);
+        cam.addToSeries(record, detections);
+        FrameImage image = frameCache.get(new FrameKey(cameraId, record.getFrameIndex()));
+        if (image != null) {
+            cam.shown = new Shown(record, image, arrivalMs);
+            cam.pending = null;
+        } else {
+            cam.pending = new Shown(record, null, arrivalMs);
+        }
+    }
+
+    /** Records a detection record that could not be parsed. */
+    synchronized void onMalformedDetections() {
+        malformedDetectionRecords++;
+        version++;
+    }
+
+    /** Sets the consumer's status line ({@code "running"}, {@code "waiting for topics"}, ...) and last error. */
+    synchronized void consumerStatus(String status, String error) {
+        if (!Objects.equals(status, consumerStatus) || !Objects.equals(error, consumerError)) {
+            consumerStatus = status;
+            consumerError = error;
+            version++;
+        }
+    }
+
+    /** Changes whenever the state changes; lets the broadcaster skip unchanged snapshots. */
+    synchronized long version() {
+        return version;
+    }
+
+    /**
+     * The image of a frame: the one shown for the camera, else one from the cache.
+     *
+     * @return the image, or null when it is not (or no longer) held
+     */
+    synchronized FrameImage image(String cameraId, long frameIndex) {
+        CameraState cam = cameras.get(cameraId);
+        if (cam != null && cam.shown != null && cam.shown.image != null
+                && cam.shown.record.getFrameIndex() == frameIndex) {
+            return cam.shown.image;
+        }
+        return frameCache.get(new FrameKey(cameraId, frameIndex));
+    }
+
+    /** A consistent copy of everything the page shows, ready to serialize as JSON. */
+    synchronized Snapshot snapshot(long nowMs) {
+        List<CameraSnapshot> list = new ArrayList<>();
+        for (CameraState cam : cameras.values()) {
+            list.add(cam.snapshot(nowMs));
+        }
+        return new Snapshot(nowMs, version, detectionsTopic, framesTopic, consumerStatus, consumerError,
+                malformedDetectionRecords,
+                invalidFrameRecords, frameCache.size(), frameCacheUsed, list);
+    }
+
+    private CameraState camera(String id) {
+        return cameras.computeIfAbsent(id, CameraState::new);
+    }
+
+    private void evictFrames() {
+        Iterator<Map.Entry<FrameKey, FrameImage>> it = frameCache.entrySet().iterator();
+        while (frameCacheUsed > frameCacheBytes && it.hasNext()) {
+            frameCacheUsed -= it.next().getValue().bytes().length;
+            it.remove();
+        }
+    }
+
+    /** A detection record together with its image (null while the frame has not arrived). */
+    private record Shown(FrameDetections record, FrameImage image, long arrivalMs) {}
+
+    private static final class CameraState {
+        final String cameraId;
+        long recordsTotal;
+        long detectionsTotal;
+        long errorsTotal;
+        String lastError;
+        long framesReceived;
+        long undisplayableFrames;
+        long lastFrameIndex = -1;
+        long lastFrameArrivalMs;
+        long lastRecordArrivalMs;
+        FrameDetections latest;
+        long latestArrivalMs;
+        Shown shown;
+        Shown pending;
+        /** Emit timestamps of the recent records, for frames/s. */
+        final ArrayDeque<Long> emits = new ArrayDeque<>();
+        long firstEmitMs = Long.MIN_VALUE;
+        /** (emitMs, end-to-end ms, operator total ms) of the recent records. */
+        final ArrayDeque<double[]> latencies = new ArrayDeque<>();
+        long newestEmitMs = Long.MIN_VALUE;
+        /** Capture-time buckets: bucket start (ms) -> bucket. */
+        final TreeMap<Long, Bucket> buckets = new TreeMap<>();
+        final Map<String, Integer> classIds = new HashMap<>();
+
+        CameraState(String cameraId) {
+            this.cameraId = cameraId;
+        }
+
+        void addTiming(FrameDetections r) {
+            long emit = r.getEmitTimestampMs();
+            if (firstEmitMs == Long.MIN_VALUE) {
+                firstEmitMs = emit;
+            }
+            newestEmitMs = Math.max(newestEmitMs, emit);
+            emits.addLast(emit);
+            while (!emits.isEmpty() && emits.peekFirst() <= newestEmitMs - FPS_WINDOW_MS) {
+                emits.pollFirst();
+            }
+            double operatorTotal = r.getLatencyMs() == null ? Double.NaN : r.getLatencyMs().getTotal();
+            latencies.addLast(new double[] {emit, emit - r.getCaptureTimestampMs(), operatorTotal});
+            while (!latencies.isEmpty()
+                    && (latencies.peekFirst()[0] <= newestEmitMs - LATENCY_WINDOW_MS
+                            || latencies.size() > MAX_LATENCY_SAMPLES)) {
+                latencies.pollFirst();
+            }
+        }
+
+        void addToSeries(FrameDetections r, List<Detection> detections) {
+            long bucketStart = Math.floorDiv(r.getCaptureTimestampMs(), SERIES_BUCKET_MS) * SERIES_BUCKET_MS;
+            if (!buckets.isEmpty() && bucketStart <= buckets.lastKey() - SERIES_BUCKETS * SERIES_BUCKET_MS) {
+                return; // older than the charted range
+            }
+            Bucket b = buckets.computeIfAbsent(bucketStart, k -> new Bucket());
+            b.frames++;
+            for (Detection d : detections) {
+                String label = d.getLabel() == null ? "class " + d.getClassId() : d.getLabel();
+                b.counts.merge(label, 1, Integer::sum);
+                classIds.putIfAbsent(label, d.getClassId());
+            }
+            while (buckets.firstKey() <= buckets.lastKey() - SERIES_BUCKETS * SERIES_BUCKET_MS) {
+                buckets.pollFirstEntry();
+            }
+        }
+
+        CameraSnapshot snapshot(long nowMs) {
+            // Unknown (null) until two records span some time; while the camera's first record is inside the window,
+            // the rate is measured over the span actually covered.
+            Double fps = null;
+            int n = emits.size();
+            if (n >= 2 && firstEmitMs > newestEmitMs - FPS_WINDOW_MS) {
+                long span = newestEmitMs - emits.peekFirst();
+                fps = span > 0 ? round2((n - 1) * 1000.0 / span) : null;
+            } else if (n >= 2) {
+                fps = round2(n * 1000.0 / FPS_WINDOW_MS);
+            }
+            double[] e2e = new double[latencies.size()];
+            double[] op = new double[latencies.size()];
+            int i = 0;
+            int j = 0;
+            for (double[] l : latencies) {
+                e2e[i++] = l[1];
+                if (!Double.isNaN(l[2])) {
+                    op[j++] = l[2];
+                }
+            }
+            op = Arrays.copyOf(op, j);
+            Latency latency = new Latency(LATENCY_WINDOW_MS, e2e.length, percentile(e2e, 0.50),
+                    percentile(e2e, 0.99), percentile(op, 0.50), percentile(op, 0.99));
+            return new CameraSnapshot(cameraId, shownFrame(), recordsTotal, detectionsTotal, errorsTotal, lastError,
+                    framesReceived, undisplayableFrames, lastFrameIndex,
+                    lastRecordArrivalMs == 0 ? null : nowMs - lastRecordArrivalMs,
+                    lastFrameArrivalMs == 0 ? null : nowMs - lastFrameArrivalMs, fps, latency, series());
+        }
+
+        /**
+         * The newest record that has its image, unless it is older than {@link #MATCH_STALE_MS} behind the newest
+         * record (frames missing from the frames topic): then the newest record, without image.
+         */
+        private ShownFrame shownFrame() {
+            if (latest == null) {
+                return null;
+            }
+            Shown s = shown;
+            if (s == null || s.image == null || latestArrivalMs - s.arrivalMs > MATCH_STALE_MS) {
+                s = new Shown(latest, null, latestArrivalMs);
+            }
+            FrameDetections r = s.record;
+            List<Box> boxes = new ArrayList<>();
+            if (r.getDetections() != null) {
+                for (Detection d : r.getDetections()) {
+                    if (d.getBox() == null) {
+                        continue;
+                    }
+                    boxes.add(new Box(d.getClassId(), d.getLabel() == null ? "class " + d.getClassId() : d.getLabel(),
+                            round3(d.getScore()), d.getBox().getX1(), d.getBox().getY1(), d.getBox().getX2(),
+                            d.getBox().getY2()));
+                }
+            }
+            String url = s.image == null ? null
+                    : "api/frame?camera=" + urlEncode(cameraId) + "&index=" + r.getFrameIndex();
+            return new ShownFrame(r.getFrameIndex(), r.getCaptureTimestampMs(), r.getEmitTimestampMs(),
+                    r.getImageWidth(), r.getImageHeight(), url, r.getModel(), r.getBackend(), r.getPrecision(),
+                    r.getBatchSize(), r.getLatencyMs() == null ? null : round2(r.getLatencyMs().getTotal()),
+                    r.getEmitTimestampMs() - r.getCaptureTimestampMs(), boxes);
+        }
+
+        private Series series() {
+            if (buckets.isEmpty()) {
+                return new Series(SERIES_BUCKET_MS, 0, List.of(), List.of());
+            }
+            long last = buckets.lastKey();
+            long first = Math.max(buckets.firstKey(), last - (SERIES_BUCKETS - 1) * SERIES_BUCKET_MS);
+            int len = (int) ((last - first) / SERIES_BUCKET_MS) + 1;
+            int[] frames = new int[len];
+            Map<String, Integer> totals = new HashMap<>();
+            for (Map.Entry<Long, Bucket> e : buckets.tailMap(first, true).entrySet()) {
+                frames[(int) ((e.getKey() - first) / SERIES_BUCKET_MS)] = e.getValue().frames;
+                e.getValue().counts.forEach((label, c) -> totals.merge(label, c, Integer::sum));
+            }
+            List<String> labels = new ArrayList<>(totals.keySet());
+            labels.sort(Comparator.<String>comparingInt(totals::get).reversed().thenComparing(Comparator.naturalOrder()));
+            if (labels.size() > SERIES_MAX_LABELS) {
+                labels = labels.subList(0, SERIES_MAX_LABELS);
+            }
+            List<LabelSeries> out = new ArrayList<>();
+            for (String label : labels) {
+                Double[] values = new Double[len];
+                for (Map.Entry<Long, Bucket> e : buckets.tailMap(first, true).entrySet()) {
+                    int k = (int) ((e.getKey() - first) / SERIES_BUCKET_MS);
+                    Bucket b = e.getValue();
+                    values[k] = round2(b.counts.getOrDefault(label, 0) / (double) b.frames);
+                }
+                out.add(new LabelSeries(label, classIds.getOrDefault(label, -1), Arrays.asList(values)));
+            }
+            List<Integer> frameList = new ArrayList<>(len);
+            for (int f : frames) {
+                frameList.add(f);
+            }
+            return new Series(SERIES_BUCKET_MS, first, frameList, out);
+        }
+    }
+
+    private static final class Bucket {
+        int frames;
+        final Map<String, Integer> counts = new HashMap<>();
+    }
+
+    /** Nearest-rank percentile, null for no samples. */
+    static Double percentile(double[] values, double p) {
+        if (values.length == 0) {
+            return null;
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p * sorted.length);
+        return round2(sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))]);
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100.0) / 100.0;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    private static String urlEncode(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    // ---- the JSON the page receives (serialized by Jackson from these records' accessors) ----
+
+    /** The whole page's state. */
+    record Snapshot(long serverTimeMs, long version, String detectionsTopic, String framesTopic,
+            String consumerStatus, String consumerError,
+            long malformedDetectionRecords, long invalidFrameRecords, int cachedFrames, long cachedFrameBytes,
+            List<CameraSnapshot> cameras) {}
+
+    /**
+     * One camera's card. {@code lastRecordAgeMs}/{@code lastFrameAgeMs} are null before the first one, {@code fps}
+     * before two records.
+     */
+    record CameraSnapshot(String cameraId, ShownFrame frame, long framesTotal, long detectionsTotal, long errorsTotal,
+            String lastError, long framesReceived, long undisplayableFrames, long lastFrameIndex,
+            Long lastRecordAgeMs, Long lastFrameAgeMs, Double fps, Latency latency, Series labelSeries) {}
+
+    /** The frame shown: its record's fields and boxes; {@code imageUrl} null when the image is not available. */
+    record ShownFrame(long frameIndex, long captureTimestampMs, long emitTimestampMs, int imageWidth,
+            int imageHeight, String imageUrl, String model, String backend, String precision, int batchSize,
+            Double operatorLatencyMs, long endToEndMs, List<Box> boxes) {}
+
+    /** A box in source-image pixels. */
+    record Box(int classId, String label, double score, float x1, float y1, float x2, float y2) {}
+
+    /** Latency percentiles in ms over {@code windowMs}; null values when there are no samples. */
+    record Latency(long windowMs, int samples, Double endToEndP50, Double endToEndP99, Double operatorP50,
+            Double operatorP99) {}
+
+    /** Objects per frame by label in capture-time buckets starting at {@code startMs}. */
+    record Series(long bucketMs, long startMs, List<Integer> frames, List<LabelSeries> labels) {}
+
+    /** One label's values per bucket (null: no frame in that bucket). */
+    record LabelSeries(String label, int classId, List<Double> values) {}
+}

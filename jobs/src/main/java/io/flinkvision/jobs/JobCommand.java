@@ -1,0 +1,104 @@
+package io.flinkvision.jobs;
+
+import io.flinkvision.flink.InferenceOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code job}: runs {@link VideoInferenceJob} against an external Kafka, in whatever Flink environment the process
+ * is in (the cluster under {@code flink run}, a local MiniCluster under {@code java -jar}).
+ */
+@Command(name = "job", mixinStandardHelpOptions = true,
+        description = "Run the video inference job: frames topic -> batched inference -> detections topic"
+                + " (EXACTLY_ONCE) + dead-letter topic.")
+public class JobCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
+    String bootstrapServers;
+    @Option(names = "--frames-topic", defaultValue = "frames", description = "Input topic (default: ${DEFAULT-VALUE}).")
+    String framesTopic;
+    @Option(names = "--detections-topic", defaultValue = "detections",
+            description = "Detections topic (default: ${DEFAULT-VALUE}).")
+    String detectionsTopic;
+    @Option(names = "--dead-letter-topic", defaultValue = "frames-dlq",
+            description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
+    String deadLetterTopic;
+    @Option(names = "--group-id", defaultValue = "video-inference", description = "Consumer group id.")
+    String groupId;
+    @Option(names = "--start-from", defaultValue = "COMMITTED_OR_EARLIEST",
+            description = "EARLIEST, LATEST or COMMITTED_OR_EARLIEST (default).")
+    JobSettings.StartFrom startFrom;
+    @Option(names = "--bounded", description = "Stop at the offsets latest at start instead of running forever.")
+    boolean bounded;
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval (ms).")
+    long checkpointIntervalMs;
+    @Option(names = "--checkpoint-dir", description = "Checkpoint directory URI (default: the cluster's checkpoint"
+            + " storage).")
+    String checkpointDir;
+    @Option(names = "--transactional-id-prefix", defaultValue = "video-inference",
+            description = "Prefix of the Kafka sinks' transactional ids (unique per job on a cluster).")
+    String transactionalIdPrefix;
+    @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism (0 = environment default).")
+    int parallelism;
+    @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
+    String model;
+    @Option(names = "--backend", description = "onnxruntime, tensorrt or auto (default auto).")
+    String backend;
+    @Option(names = "--precision", description = "fp32, fp16 or int8 (default fp32).")
+    String precision;
+    @Option(names = "--batch-size", description = "Max micro-batch size (default 8).")
+    Integer batchSize;
+    @Option(names = "--max-queue-delay-ms", description = "Max queue delay of a micro-batch, ms (default 20).")
+    Double maxQueueDelayMs;
+    @Option(names = "--timeout-ms", description = "Async timeout per frame, ms (default 30000).")
+    Long timeoutMs;
+    @Option(names = "--capacity", description = "Async operator capacity per subtask (default 64).")
+    Integer capacity;
+    @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value (see README).")
+    Map<String, String> inference = new LinkedHashMap<>();
+    @Option(names = "--kafka-property", description = "Kafka client property key=value for source and sinks"
+            + " (security.protocol, sasl.*, ssl.*).")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Option(names = "--skip-topic-check", description = "Do not check at start-up that the topics exist.")
+    boolean skipTopicCheck;
+
+    /** The settings these options describe. */
+    public JobSettings settings() {
+        Map<String, String> inf = new LinkedHashMap<>(inference);
+        putIf(inf, InferenceOptions.MODEL_PATH.key(), model);
+        putIf(inf, InferenceOptions.BACKEND.key(), backend == null ? null : backend.toUpperCase());
+        putIf(inf, InferenceOptions.PRECISION.key(), precision == null ? null : precision.toUpperCase());
+        putIf(inf, InferenceOptions.MAX_BATCH_SIZE.key(), batchSize);
+        putIf(inf, InferenceOptions.MAX_QUEUE_DELAY_MS.key(), maxQueueDelayMs);
+        putIf(inf, InferenceOptions.TIMEOUT_MS.key(), timeoutMs);
+        putIf(inf, InferenceOptions.CAPACITY.key(), capacity);
+        return JobSettings.builder()
+                .bootstrapServers(bootstrapServers).framesTopic(framesTopic).detectionsTopic(detectionsTopic)
+                .deadLetterTopic(deadLetterTopic).groupId(groupId).startFrom(startFrom).bounded(bounded)
+                .checkpointIntervalMs(checkpointIntervalMs).transactionalIdPrefix(transactionalIdPrefix)
+                .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
+                .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).build();
+    }
+
+    private static void putIf(Map<String, String> m, String k, Object v) {
+        if (v != null) {
+            m.put(k, v.toString());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        JobSettings s = settings();
+        if (s.checkTopics()) {
+            KafkaPreflight.check(s.bootstrapServers(), s.kafkaProperties(), Map.of(s.framesTopic(), "--frames-topic",
+                    s.detectionsTopic(), "--detections-topic", s.deadLetterTopic(), "--dead-letter-topic"), 15_000);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        VideoInferenceJob.build(env, s);
+        env.execute("video-inference " + s.framesTopic() + " -> " + s.detectionsTopic());
+        return 0;
+    }
+}

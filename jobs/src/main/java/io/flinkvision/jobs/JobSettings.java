@@ -1,0 +1,140 @@
+package io.flinkvision.jobs;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Settings of {@link VideoInferenceJob}: Kafka endpoints and topics, checkpointing, and the operator's
+ * {@link io.flinkvision.flink.InferenceOptions} (in {@link #inference()}). Build with {@link #builder()}.
+ */
+public final class JobSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Where the source starts when the consumer group has no committed offset. */
+    public enum StartFrom { EARLIEST, LATEST, COMMITTED_OR_EARLIEST }
+
+    private final String bootstrapServers;
+    private final String framesTopic;
+    private final String detectionsTopic;
+    private final String deadLetterTopic;
+    private final String groupId;
+    private final StartFrom startFrom;
+    private final boolean bounded;
+    private final long checkpointIntervalMs;
+    private final String transactionalIdPrefix;
+    private final int parallelism;
+    private final Map<String, String> kafkaProperties;
+    private final Map<String, String> inference;
+    private final boolean checkTopics;
+    private final String checkpointDir;
+
+    private JobSettings(Builder b) {
+        this.bootstrapServers = b.bootstrapServers;
+        this.framesTopic = b.framesTopic;
+        this.detectionsTopic = b.detectionsTopic;
+        this.deadLetterTopic = b.deadLetterTopic;
+        this.groupId = b.groupId;
+        this.startFrom = b.startFrom;
+        this.bounded = b.bounded;
+        this.checkpointIntervalMs = b.checkpointIntervalMs;
+        this.transactionalIdPrefix = b.transactionalIdPrefix;
+        this.parallelism = b.parallelism;
+        this.kafkaProperties = Map.copyOf(b.kafkaProperties);
+        this.inference = Map.copyOf(b.inference);
+        this.checkTopics = b.checkTopics;
+        this.checkpointDir = b.checkpointDir;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String bootstrapServers() { return bootstrapServers; }
+    public String framesTopic() { return framesTopic; }
+    public String detectionsTopic() { return detectionsTopic; }
+    public String deadLetterTopic() { return deadLetterTopic; }
+    public String groupId() { return groupId; }
+    public StartFrom startFrom() { return startFrom; }
+    /** Stop at the offsets that are latest when the job starts (tests, batch replays) instead of running forever. */
+    public boolean bounded() { return bounded; }
+    /** Checkpoint interval in ms; EXACTLY_ONCE output is committed at each checkpoint. */
+    public long checkpointIntervalMs() { return checkpointIntervalMs; }
+    public String transactionalIdPrefix() { return transactionalIdPrefix; }
+    /** Job parallelism; 0 keeps the environment's default. */
+    public int parallelism() { return parallelism; }
+    /** Extra Kafka client properties for the source and both sinks (security.protocol, sasl.*, ssl.*...). */
+    public Map<String, String> kafkaProperties() { return kafkaProperties; }
+    /** {@code inference.*} options as strings. */
+    public Map<String, String> inferenceOptions() { return inference; }
+    /** Whether to check at start-up that the three topics exist (fail fast with a clear message). */
+    public boolean checkTopics() { return checkTopics; }
+
+    /**
+     * Checkpoint directory URI (e.g. {@code file:///var/flink/checkpoints}, {@code s3://bucket/ckpt}); null keeps the
+     * cluster's checkpoint storage. The async operator's queued frames are part of each checkpoint (MBs), more than
+     * the JobManager heap storage accepts by default (5 MB), so local runs set one.
+     */
+    public String checkpointDir() { return checkpointDir; }
+
+    /** The inference options as a Flink {@link Configuration}. */
+    public Configuration inference() {
+        return Configuration.fromMap(inference);
+    }
+
+    /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
+    public static final class Builder {
+        private String bootstrapServers;
+        private String framesTopic = "frames";
+        private String detectionsTopic = "detections";
+        private String deadLetterTopic = "frames-dlq";
+        private String groupId = "video-inference";
+        private StartFrom startFrom = StartFrom.COMMITTED_OR_EARLIEST;
+        private boolean bounded;
+        private long checkpointIntervalMs = 1000;
+        private String transactionalIdPrefix = "video-inference";
+        private int parallelism;
+        private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
+        private final Map<String, String> inference = new LinkedHashMap<>();
+        private boolean checkTopics = true;
+        private String checkpointDir;
+
+        public Builder bootstrapServers(String v) { this.bootstrapServers = v; return this; }
+        public Builder framesTopic(String v) { this.framesTopic = v; return this; }
+        public Builder detectionsTopic(String v) { this.detectionsTopic = v; return this; }
+        public Builder deadLetterTopic(String v) { this.deadLetterTopic = v; return this; }
+        public Builder groupId(String v) { this.groupId = v; return this; }
+        public Builder startFrom(StartFrom v) { this.startFrom = v; return this; }
+        public Builder bounded(boolean v) { this.bounded = v; return this; }
+        public Builder checkpointIntervalMs(long v) { this.checkpointIntervalMs = v; return this; }
+        public Builder transactionalIdPrefix(String v) { this.transactionalIdPrefix = v; return this; }
+        public Builder parallelism(int v) { this.parallelism = v; return this; }
+        public Builder kafkaProperty(String k, String v) { this.kafkaProperties.put(k, v); return this; }
+        public Builder kafkaProperties(Map<String, String> m) { this.kafkaProperties.putAll(m); return this; }
+        /** Sets an {@code inference.*} option, e.g. {@code inference(InferenceOptions.MAX_BATCH_SIZE.key(), "8")}. */
+        public Builder inference(String key, String value) { this.inference.put(key, value); return this; }
+        public Builder inference(Map<String, String> m) { this.inference.putAll(m); return this; }
+        public Builder checkTopics(boolean v) { this.checkTopics = v; return this; }
+        public Builder checkpointDir(String v) { this.checkpointDir = v; return this; }
+
+        /** @throws IllegalArgumentException naming the missing or bad setting */
+        public JobSettings build() {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("--bootstrap-servers is required");
+            }
+            Objects.requireNonNull(framesTopic, "--frames-topic");
+            if (framesTopic.equals(detectionsTopic) || framesTopic.equals(deadLetterTopic)
+                    || detectionsTopic.equals(deadLetterTopic)) {
+                throw new IllegalArgumentException("frames, detections and dead-letter topics must differ: "
+                        + framesTopic + ", " + detectionsTopic + ", " + deadLetterTopic);
+            }
+            if (checkpointIntervalMs < 10) {
+                throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 10 (EXACTLY_ONCE output is"
+                        + " committed on checkpoints), got " + checkpointIntervalMs);
+            }
+            return new JobSettings(this);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.flinkvision.jobs;
+
+import io.flinkvision.jobs.benchmark.BenchmarkCommand;
+import io.flinkvision.jobs.dashboard.DashboardCommand;
+import io.flinkvision.jobs.demo.DemoCommand;
+import io.flinkvision.jobs.detect.DetectCommand;
+import io.flinkvision.jobs.producer.ProduceCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Main class of {@code video-inference.jar}: {@code java -jar jobs/target/video-inference.jar <command> ...}.
+ * Commands: {@code demo}, {@code produce}, {@code detect}, {@code job}, {@code dashboard}, {@code benchmark}.
+ */
+@Command(name = "video-inference", mixinStandardHelpOptions = true, version = "video-inference 0.1.0",
+        description = "Real-time video inference on Apache Flink: Kafka frames -> batched YOLOX (ONNX Runtime /"
+                + " TensorRT) -> Kafka detections.",
+        subcommands = {DemoCommand.class, ProduceCommand.class, DetectCommand.class, JobCommand.class,
+                DashboardCommand.class, BenchmarkCommand.class})
+public final class VideoInferenceCli implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Builds the command line with every subcommand registered. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new VideoInferenceCli());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

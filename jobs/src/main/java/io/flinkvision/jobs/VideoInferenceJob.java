@@ -1,0 +1,133 @@
+package io.flinkvision.jobs;
+
+import io.flinkvision.detection.DeadLetter;
+import io.flinkvision.detection.DeadLetterSerializationSchema;
+import io.flinkvision.detection.DetectionSerializationSchema;
+import io.flinkvision.detection.FrameDetections;
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.flink.GpuInferenceFunction;
+import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.flink.OutcomeRouter;
+import io.flinkvision.frame.Frame;
+import io.flinkvision.frame.FrameDeserializationSchema;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import picocli.CommandLine;
+
+/**
+ * The main job: {@code KafkaSource<Frame>} (frames topic) -> {@link GpuInferenceFunction} via
+ * {@code AsyncDataStream.orderedWait} -> {@link OutcomeRouter} -> {@code KafkaSink<FrameDetections>} (detections
+ * topic, EXACTLY_ONCE) and {@code KafkaSink<DeadLetter>} (dead-letter topic, EXACTLY_ONCE).
+ *
+ * <p>{@link #main} is the entry point of {@code flink run} (arguments: see {@link JobCommand}); {@link #build} wires
+ * the same pipeline into any environment (MiniCluster demo and tests).
+ */
+public final class VideoInferenceJob {
+    /** Kafka transactions must end before the broker's transaction.max.timeout.ms (15 min by default). */
+    static final long TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000L;
+
+    private VideoInferenceJob() {}
+
+    /** Entry point for {@code flink run -c io.flinkvision.jobs.VideoInferenceJob video-inference-flink.jar ...}. */
+    public static void main(String[] args) {
+        int rc = new CommandLine(new JobCommand()).execute(args);
+        if (rc != 0) {
+            System.exit(rc);
+        }
+    }
+
+    /**
+     * Adds the job's pipeline to an environment and enables checkpointing.
+     *
+     * @return the detection records stream (before the sink), e.g. for tests
+     * @throws IllegalArgumentException if a setting is invalid (message names it)
+     */
+    public static DataStream<FrameDetections> build(StreamExecutionEnvironment env, JobSettings s) {
+        Configuration inference = s.inference();
+        GpuInferenceFunction function = GpuInferenceFunction.builder().configure(inference).build();
+        env.enableCheckpointing(s.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+        if (s.checkpointDir() != null) {
+            Configuration storage = new Configuration();
+            storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, s.checkpointDir());
+            env.configure(storage);
+        }
+        if (s.parallelism() > 0) {
+            env.setParallelism(s.parallelism());
+        }
+        Properties kafka = new Properties();
+        kafka.putAll(s.kafkaProperties());
+
+        KafkaSourceBuilder<Frame> source = KafkaSource.<Frame>builder()
+                .setBootstrapServers(s.bootstrapServers())
+                .setTopics(s.framesTopic())
+                .setGroupId(s.groupId())
+                .setDeserializer(new FrameDeserializationSchema())
+                .setProperties(kafka)
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
+                .setStartingOffsets(startingOffsets(s.startFrom()));
+        if (s.bounded()) {
+            source.setBounded(OffsetsInitializer.latest());
+        }
+        DataStream<Frame> frames = env.fromSource(source.build(),
+                WatermarkStrategy.<Frame>forBoundedOutOfOrderness(Duration.ofSeconds(5))
+                        .withIdleness(Duration.ofSeconds(30)), "frames: " + s.framesTopic())
+                .uid("frames-source");
+
+        SingleOutputStreamOperator<InferenceOutcome> outcomes = AsyncDataStream.orderedWait(frames, function,
+                        inference.get(InferenceOptions.TIMEOUT_MS), TimeUnit.MILLISECONDS,
+                        inference.get(InferenceOptions.CAPACITY))
+                .name("inference").uid("inference");
+        SingleOutputStreamOperator<FrameDetections> detections = outcomes.process(new OutcomeRouter())
+                .name("route outcomes").uid("route-outcomes");
+        DataStream<DeadLetter> deadLetters = detections.getSideOutput(OutcomeRouter.DEAD_LETTERS);
+
+        detections.sinkTo(KafkaSink.<FrameDetections>builder()
+                        .setBootstrapServers(s.bootstrapServers())
+                        .setKafkaProducerConfig(kafka)
+                        .setRecordSerializer(new DetectionSerializationSchema(s.detectionsTopic()))
+                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                        .setTransactionalIdPrefix(s.transactionalIdPrefix() + "-detections")
+                        .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT_MS))
+                        .build())
+                .name("detections: " + s.detectionsTopic()).uid("detections-sink");
+        deadLetters.sinkTo(KafkaSink.<DeadLetter>builder()
+                        .setBootstrapServers(s.bootstrapServers())
+                        .setKafkaProducerConfig(kafka)
+                        .setRecordSerializer(new DeadLetterSerializationSchema(s.deadLetterTopic()))
+                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                        .setTransactionalIdPrefix(s.transactionalIdPrefix() + "-dlq")
+                        .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT_MS))
+                        .setProperty("max.request.size", Integer.toString(32 * 1024 * 1024))
+                        .build())
+                .name("dead letters: " + s.deadLetterTopic()).uid("dlq-sink");
+        return detections;
+    }
+
+    private static OffsetsInitializer startingOffsets(JobSettings.StartFrom from) {
+        switch (from) {
+            case EARLIEST:
+                return OffsetsInitializer.earliest();
+            case LATEST:
+                return OffsetsInitializer.latest();
+            default:
+                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        }
+    }
+}

@@ -50,7 +50,7 @@ public final class SharedEngine {
         String out = null;
         for (int i = 0; i < n; i++) {
             String name = engine.getIOTensorName(i);
-            if (engine.getTensorIOMode(name) == TensorIOMode.kINPUT) {
+            if (engine.getTensorIOMode(name).value == TensorIOMode.kINPUT.value) {
                 in = name;
             } else {
                 out = name;
@@ -63,14 +63,15 @@ public final class SharedEngine {
         this.inputName = in;
         this.outputName = out;
         DataType it = engine.getTensorDataType(in);
-        if (it == DataType.kUINT8) {
+        // JavaCPP returns enum objects that are not the enum constants: compare their values
+        if (it.value == DataType.kUINT8.value) {
             inputType = ElementType.UINT8;
-        } else if (it == DataType.kFLOAT) {
+        } else if (it.value == DataType.kFLOAT.value) {
             inputType = ElementType.FLOAT32;
         } else {
             throw new InferenceException("TensorRT engine input '" + in + "' is " + it + "; expected uint8 or float32");
         }
-        if (engine.getTensorDataType(out) != DataType.kFLOAT) {
+        if (engine.getTensorDataType(out).value != DataType.kFLOAT.value) {
             throw new InferenceException("TensorRT engine output '" + out + "' is " + engine.getTensorDataType(out)
                     + "; expected float32");
         }

@@ -212,7 +212,7 @@ public final class TrtEngineBuilder {
         ITensor out = network.getOutput(0);
         Dims64 id = in.getDimensions();
         Dims64 od = out.getDimensions();
-        if (in.getType() != DataType.kFLOAT || id.nbDims() != 4 || id.d(1) != 3 || id.d(2) <= 0 || id.d(3) <= 0) {
+        if (in.getType().value != DataType.kFLOAT.value || id.nbDims() != 4 || id.d(1) != 3 || id.d(2) <= 0 || id.d(3) <= 0) {
             throw new InferenceException("model '" + model + "' input '" + in.getName() + "' is " + in.getType() + " "
                     + dims(id) + "; expected float32 [batch,3,H,W] with fixed H and W (check inference.model.path)");
         }
@@ -221,7 +221,7 @@ public final class TrtEngineBuilder {
                     + "; the TensorRT backend needs a dynamic batch (export with dynamic axis 0, e.g."
                     + " yolox_nano_dyn.onnx)");
         }
-        if (out.getType() != DataType.kFLOAT || od.nbDims() != 3 || od.d(1) <= 0 || od.d(2) < 6) {
+        if (out.getType().value != DataType.kFLOAT.value || od.nbDims() != 3 || od.d(1) <= 0 || od.d(2) < 6) {
             throw new InferenceException("model '" + model + "' output is " + out.getType() + " " + dims(od)
                     + "; expected float32 [batch,rows,columns] with columns = 5 + classes");
         }

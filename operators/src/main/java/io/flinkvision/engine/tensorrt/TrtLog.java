@@ -42,20 +42,17 @@ public final class TrtLog extends ILogger {
             if (p != null) {
                 p.accept(msg);
             }
-            switch (severity) {
-                case kINTERNAL_ERROR:
-                case kERROR:
-                    lastError = msg;
-                    LOG.error("{}", msg);
-                    break;
-                case kWARNING:
-                    LOG.warn("{}", msg);
-                    break;
-                case kINFO:
-                    LOG.debug("{}", msg);
-                    break;
-                default:
-                    LOG.trace("{}", msg);
+            // JavaCPP hands callbacks enum objects that are not the enum constants (ordinal 0): use the C++ value
+            int v = severity == null ? Severity.kVERBOSE.value : severity.value;
+            if (v <= Severity.kERROR.value) {
+                lastError = msg;
+                LOG.error("{}", msg);
+            } else if (v == Severity.kWARNING.value) {
+                LOG.warn("{}", msg);
+            } else if (v == Severity.kINFO.value) {
+                LOG.debug("{}", msg);
+            } else {
+                LOG.trace("{}", msg);
             }
         } catch (Throwable t) {
             // never let an exception cross back into TensorRT's native frames

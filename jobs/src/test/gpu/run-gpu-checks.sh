@@ -13,7 +13,9 @@
 #   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json)
 #   bench-fp32  same in FP32
 #   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
+#   profile     benchmark in FP32 with a Java Flight Recording of the operator run ($OUTDIR/bench-profile.jfr)
 #   summary     one table of every JSON in $OUTDIR
+# PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
 set -uo pipefail
 R=${GPURUN:-/tmp/gpurun}
@@ -38,7 +40,7 @@ java -version 2>&1 | head -1
 if has checks; then
   echo "== golden FP32 (TF32 off) and FP16, $BATCH-batch engines; 20 open/close cycles"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.TrtGpuChecks --cache "$CACHE" --out "$OUTDIR" \
-    --precisions fp32,fp16 --cycles 20 --batch "$BATCH" 2>&1 | tee "$OUTDIR/checks.log" | grep -vE "^\s+at " \
+    --precisions "${PRECISIONS:-fp32,fp16}" --cycles 20 --cycle-precision "${CYCLE_PRECISION:-fp16}" --batch "$BATCH" 2>&1 | tee "$OUTDIR/checks.log" | grep -vE "^\s+at " \
     | grep -E "TensorRT build|engine cache|golden|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
 fi
 bench() { # precision, extra args...
@@ -50,6 +52,11 @@ bench() { # precision, extra args...
     | grep -vE "^\s+at " | grep -E "benchmark:|TensorRT build|engine cache|^\||Exception|ERROR" ; rc=$((rc | ${PIPESTATUS[0]}))
 }
 has bench-fp16 && bench fp16
+if has profile; then
+  JAVA_OPTS="$JAVA_OPTS -XX:StartFlightRecording=filename=$OUTDIR/bench-profile.jfr,settings=profile,dumponexit=true" \
+    bench fp32 --skip-jpeg --latency-seconds 2
+  mv "$OUTDIR/bench-fp32.json" "$OUTDIR/bench-profile.json"
+fi
 has bench-fp32 && bench fp32
 if has int8; then
   echo "== INT8 (entropy calibration on $R/frames)"; mkdir -p "$OUTDIR/int8"

@@ -29,6 +29,7 @@ public final class BuildProgress {
     private final Set<String> timed = new HashSet<>();
     private String phase = "parse";
     private int layers;
+    private int pass = 1;
     private int lastReportedPercent = -1;
     private String lastReportedPhase = "";
 
@@ -55,10 +56,15 @@ public final class BuildProgress {
         }
         Matcher m = LAYERS_AFTER.matcher(message);
         if (m.find()) {
-            layers = Integer.parseInt(m.group(1));
-            if (!"tactics".equals(phase)) {
+            if (!"optimize".equals(phase) && !"parse".equals(phase)) {
+                // a new builder pass (INT8: the calibration network first, then the final one)
+                pass++;
+                timed.clear();
                 phase = "optimize";
+                report(true);
             }
+            layers = Integer.parseInt(m.group(1));
+            phase = "optimize";
             return;
         }
         m = COSTS.matcher(message);
@@ -113,8 +119,8 @@ public final class BuildProgress {
     public synchronized String line() {
         double s = (System.nanoTime() - startNanos) / 1e9;
         String detail = layers > 0 ? String.format(Locale.ROOT, " (%d of %d layers timed)", timed.size(), layers) : "";
-        return String.format(Locale.ROOT, "TensorRT build %s: phase %s, %d%%%s, %.0f s elapsed", label, phase,
-                percent(), detail, s);
+        return String.format(Locale.ROOT, "TensorRT build %s: %sphase %s, %d%%%s, %.0f s elapsed", label,
+                pass > 1 ? "pass " + pass + ", " : "", phase, percent(), detail, s);
     }
 
     private void report(boolean force) {

@@ -46,4 +46,22 @@ class BuildProgressTest {
         assertThat(lines).singleElement().asString().contains("TensorRT build y.plan: phase parse, 0%")
                 .contains("s elapsed");
     }
+
+    @Test
+    void aSecondBuilderPassRestartsTheCount() {
+        List<String> lines = new ArrayList<>();
+        BuildProgress p = new BuildProgress("int8.plan", lines::add);
+        p.phase("optimize");
+        p.accept("After final dead-layer removal: 10 layers");
+        for (int i = 0; i < 10; i++) {
+            p.accept("Computing costs for calib" + i);
+        }
+        p.accept("Engine generation completed in 3.0 seconds.");
+        p.accept("After final dead-layer removal: 4 layers");
+        assertThat(p.phase()).isEqualTo("optimize");
+        p.accept("Computing costs for final0");
+        p.accept("Computing costs for final1");
+        assertThat(p.percent()).isEqualTo(50);
+        assertThat(p.line()).contains("pass 2, phase tactics, 50% (2 of 4 layers timed)");
+    }
 }

@@ -203,12 +203,14 @@ public final class TrtGpuChecks {
      * @param cycles number of cycles
      * @param gpuUsedBeforeMb GPU memory used before the first open (MB, all processes)
      * @param gpuUsedAfterMb GPU memory used after each close (MB)
-     * @param rssAfterMb this process's resident memory after each close (MB, pinned host memory included)
+     * @param rssAfterMb this process's resident memory after each close and a GC (MB, pinned host memory included)
+     * @param heapUsedAfterMb Java heap in use after each close and a GC (MB)
+     * @param physicalBytesAfterMb JavaCPP's reading of the process's physical memory after each close (MB)
      * @param gpuUsedWhileOpenMb GPU memory used while the first engine was open (MB)
      * @param contextsCreated execution contexts ever created (pooled across cycles)
      */
     public record CycleResult(int cycles, long gpuUsedBeforeMb, List<Long> gpuUsedAfterMb, List<Long> rssAfterMb,
-            long gpuUsedWhileOpenMb, int contextsCreated) {
+            List<Long> heapUsedAfterMb, List<Long> physicalBytesAfterMb, long gpuUsedWhileOpenMb, int contextsCreated) {
         /** GPU MB used after the last close minus after the first close: ~0 when nothing leaks. */
         public long gpuGrowthMb() {
             return gpuUsedAfterMb.get(gpuUsedAfterMb.size() - 1) - gpuUsedAfterMb.get(0);
@@ -226,6 +228,8 @@ public final class TrtGpuChecks {
         long before = Cuda.memory(dev).usedBytes() >> 20;
         List<Long> gpu = new ArrayList<>();
         List<Long> rss = new ArrayList<>();
+        List<Long> heap = new ArrayList<>();
+        List<Long> nativeMb = new ArrayList<>();
         long whileOpen = 0;
         int contexts = 0;
         for (int c = 0; c < cycles; c++) {
@@ -242,10 +246,13 @@ public final class TrtGpuChecks {
                 }
                 contexts = ((TrtInferenceEngine) engine).shared().contextsCreated();
             }
+            System.gc(); // so that RSS growth is not just garbage waiting for a collection
             gpu.add(Cuda.memory(dev).usedBytes() >> 20);
             rss.add(rssMb());
+            heap.add((Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+            nativeMb.add(org.bytedeco.javacpp.Pointer.physicalBytes() >> 20);
         }
-        return new CycleResult(cycles, before, gpu, rss, whileOpen, contexts);
+        return new CycleResult(cycles, before, gpu, rss, heap, nativeMb, whileOpen, contexts);
     }
 
     static long rssMb() {
@@ -331,10 +338,10 @@ public final class TrtGpuChecks {
         }
         if (cyc != null) {
             t.append(String.format(Locale.ROOT, "| %d open/close cycles | %s | GPU used MB: before %d, while open %d,"
-                            + " after closes %s (growth %d MB); RSS MB after closes %s (growth %d MB); contexts"
+                            + " after closes %s (growth %d MB); RSS MB after closes %s (growth %d MB); heap MB %s; contexts"
                             + " created %d -> %s |\n", cyc.cycles(), a.getOrDefault("cycle-precision", "fp16"),
                     cyc.gpuUsedBeforeMb(), cyc.gpuUsedWhileOpenMb(), cyc.gpuUsedAfterMb(), cyc.gpuGrowthMb(),
-                    cyc.rssAfterMb(), cyc.rssGrowthMb(), cyc.contextsCreated(),
+                    cyc.rssAfterMb(), cyc.rssGrowthMb(), cyc.heapUsedAfterMb(), cyc.contextsCreated(),
                     Math.abs(cyc.gpuGrowthMb()) <= 8 ? "FLAT" : "GROWS"));
             ok &= Math.abs(cyc.gpuGrowthMb()) <= 8;
         }

@@ -1,9 +1,11 @@
 package io.flinkvision.jobs;
 
 import io.flinkvision.flink.InferenceOptions;
+import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,6 +99,12 @@ public class JobCommand implements Callable<Integer> {
                     s.detectionsTopic(), "--detections-topic", s.deadLetterTopic(), "--dead-letter-topic"), 15_000);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (s.checkpointDir() == null && env instanceof LocalStreamEnvironment) {
+            // java -jar: a MiniCluster with JobManager-heap checkpoints (5 MB) cannot hold the operator's queued frames
+            String dir = Files.createTempDirectory("flinkvision-checkpoints-").toUri().toString();
+            System.err.println("job: local MiniCluster, checkpoints in " + dir + " (set --checkpoint-dir to choose)");
+            s = s.toBuilder().checkpointDir(dir).build();
+        }
         VideoInferenceJob.build(env, s);
         env.execute("video-inference " + s.framesTopic() + " -> " + s.detectionsTopic());
         return 0;

@@ -84,6 +84,16 @@ public final class JobSettings implements Serializable {
         return Configuration.fromMap(inference);
     }
 
+    /** A builder holding these settings, to derive a variant. */
+    public Builder toBuilder() {
+        return new Builder().bootstrapServers(bootstrapServers).framesTopic(framesTopic)
+                .detectionsTopic(detectionsTopic).deadLetterTopic(deadLetterTopic).groupId(groupId)
+                .startFrom(startFrom).bounded(bounded).checkpointIntervalMs(checkpointIntervalMs)
+                .transactionalIdPrefix(transactionalIdPrefix).parallelism(parallelism)
+                .kafkaProperties(kafkaProperties).inference(inference).checkTopics(checkTopics)
+                .checkpointDir(checkpointDir);
+    }
+
     /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
     public static final class Builder {
         private String bootstrapServers;

@@ -8,14 +8,16 @@ import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
-import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
@@ -46,10 +48,21 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     private final DecodeLimits decodeLimits;
     private final int preprocessThreads;
     private final TimeoutOutput timeoutOutput;
+    private final EngineOpener engineOpener;
+    /** Null unless a fault-injection test set one. */
+    private final FailureInjector failureInjector;
 
     private transient DetectionPipeline pipeline;
     private transient InferenceMetrics metrics;
     private transient EngineInfo engineInfo;
+    private transient int subtaskIndex;
+    private transient int attemptNumber;
+    /**
+     * Frames in the operator now (by identity: the async operator hands {@link #timeout} the object it gave
+     * {@link #asyncInvoke}), each with a flag set by whichever of result and timeout comes first, so that a result
+     * arriving after its frame timed out is dropped from the counters as Flink drops it from the output.
+     */
+    private transient Map<Frame, AtomicBoolean> pending;
 
     private GpuInferenceFunction(Builder b) {
         this.engineSpec = b.engineSpec;
@@ -58,6 +71,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         this.decodeLimits = b.decodeLimits;
         this.preprocessThreads = b.preprocessThreads;
         this.timeoutOutput = b.timeoutOutput;
+        this.engineOpener = b.engineOpener;
+        this.failureInjector = b.failureInjector;
     }
 
     /** A builder with the defaults of {@link InferenceOptions}. */
@@ -71,17 +86,20 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         if (spec.backend() != Backend.ONNXRUNTIME) {
             spec = spec.withDeviceIndex(resolveDeviceIndex(spec.deviceIndex()));
         }
-        InferenceEngine engine = InferenceEngines.open(spec);
+        InferenceEngine engine = engineOpener.open(spec);
         engineInfo = engine.info();
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        subtaskIndex = subtask;
+        attemptNumber = getRuntimeContext().getTaskInfo().getAttemptNumber();
         LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtask,
                 engineInfo.backend().id(), engineInfo.precision().id(), engineInfo.device(), engineInfo.modelName(),
                 engineInfo.modelSha256(), batchPolicy);
         final DetectionPipeline[] holder = new DetectionPipeline[1];
         metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(),
                 () -> holder[0] == null ? 0 : holder[0].batchesInFlight(), engine::deviceMemoryUsedBytes);
+        pending = Collections.synchronizedMap(new IdentityHashMap<>());
         pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
-                metrics);
+                metrics.batchListener());
         holder[0] = pipeline;
     }
 
@@ -105,20 +123,33 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     }
 
     @Override
-    public void asyncInvoke(Frame frame, ResultFuture<InferenceOutcome> resultFuture) {
+    public void asyncInvoke(Frame frame, ResultFuture<InferenceOutcome> resultFuture) throws Exception {
+        if (failureInjector != null) {
+            failureInjector.beforeInvoke(frame, subtaskIndex, attemptNumber, pipeline.batchesInFlight());
+        }
         metrics.onFrameIn();
+        AtomicBoolean done = new AtomicBoolean();
+        pending.put(frame, done);
         pipeline.submit(frame).whenComplete((outcome, err) -> {
-            if (err != null) { // the pipeline never fails its futures; guard anyway so no frame is lost
-                resultFuture.complete(Collections.singleton(DetectionPipeline.deadLetter(frame,
-                        DeadLetterReason.INFERENCE_FAILED.code(), String.valueOf(err))));
+            // the pipeline never fails its futures; guard anyway so no frame is lost
+            InferenceOutcome out = err == null ? outcome : DetectionPipeline.deadLetter(frame,
+                    DeadLetterReason.INFERENCE_FAILED.code(), String.valueOf(err));
+            if (done.compareAndSet(false, true)) {
+                pending.remove(frame);
+                metrics.onOutcome(out);
             } else {
-                resultFuture.complete(Collections.singleton(outcome));
+                metrics.onLateResult(); // the frame already timed out: Flink ignores this completion
             }
+            resultFuture.complete(Collections.singleton(out));
         });
     }
 
     @Override
     public void timeout(Frame frame, ResultFuture<InferenceOutcome> resultFuture) {
+        AtomicBoolean done = pending.remove(frame);
+        if (done != null && !done.compareAndSet(false, true)) {
+            return; // the result is being delivered right now: it wins, as it does in the async operator
+        }
         metrics.onTimeout();
         String message = "inference did not finish within the async timeout";
         InferenceOutcome out;
@@ -161,6 +192,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
         private int preprocessThreads = 2;
         private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
+        private EngineOpener engineOpener = EngineOpener.DEFAULT;
+        private FailureInjector failureInjector;
 
         public Builder engineSpec(EngineSpec v) { this.engineSpec = Objects.requireNonNull(v); return this; }
         public Builder batchPolicy(BatchPolicy v) { this.batchPolicy = Objects.requireNonNull(v); return this; }
@@ -168,6 +201,18 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder decodeLimits(DecodeLimits v) { this.decodeLimits = Objects.requireNonNull(v); return this; }
         public Builder preprocessThreads(int v) { this.preprocessThreads = v; return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
+
+        /**
+         * How each subtask opens its engine; default {@link EngineOpener#DEFAULT} (the registered ONNX Runtime and
+         * TensorRT factories). For runtimes that are not registered factories and for test engines.
+         */
+        public Builder engineOpener(EngineOpener v) { this.engineOpener = Objects.requireNonNull(v); return this; }
+
+        /**
+         * Test hook that may fail the task before a frame enters the pipeline (see {@link FailureInjector}); null
+         * (the default) for none. Only for fault-injection tests.
+         */
+        public Builder failureInjector(FailureInjector v) { this.failureInjector = v; return this; }
 
         /** Reads every {@link InferenceOptions} setting from a Flink configuration (unset keys keep defaults). */
         public Builder configure(Configuration conf) {

@@ -21,7 +21,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       timestamp to emit, wall clock)</li>
  *   <li>meters: {@code framesPerSecond}, {@code detectionsPerSecond}, {@code deadLettersPerSecond},
  *       {@code timeoutsPerSecond}; counters {@code framesIn}, {@code detectionRecords}, {@code deadLetters},
- *       {@code timeouts}, {@code failedBatches}</li>
+ *       {@code timeouts}, {@code failedBatches}, {@code lateResults} (results that came after their frame had timed
+ *       out, dropped); {@code framesIn = detectionRecords + deadLetters} once the frames in flight are out</li>
  *   <li>gauges: {@code batchesInFlight}, {@code deviceMemoryUsedBytes} (-1 on the CPU)</li>
  * </ul>
  */
@@ -43,6 +44,7 @@ public final class InferenceMetrics implements PipelineListener {
     private final Counter deadLetters;
     private final Counter timeouts;
     private final Counter failedBatches;
+    private final Counter lateResults;
 
     /**
      * Registers the metrics.
@@ -66,6 +68,7 @@ public final class InferenceMetrics implements PipelineListener {
         deadLetters = g.counter("deadLetters");
         timeouts = g.counter("timeouts");
         failedBatches = g.counter("failedBatches");
+        lateResults = g.counter("lateResults");
         g.meter("framesPerSecond", new MeterView(framesIn, 60));
         g.meter("detectionsPerSecond", new MeterView(detections, 60));
         g.meter("deadLettersPerSecond", new MeterView(deadLetters, 60));
@@ -82,6 +85,35 @@ public final class InferenceMetrics implements PipelineListener {
     /** A frame timed out in the async operator. */
     public void onTimeout() {
         timeouts.inc();
+    }
+
+    /** A frame's result came after the frame had timed out (Flink drops it; it is not counted as an outcome). */
+    public void onLateResult() {
+        lateResults.inc();
+    }
+
+    /**
+     * The batch callbacks of this listener without {@link #onOutcome}: for a pipeline whose outcomes the operator
+     * counts itself, at the point where it knows which of result and timeout was emitted.
+     */
+    public PipelineListener batchListener() {
+        InferenceMetrics m = this;
+        return new PipelineListener() {
+            @Override
+            public void onBatchStarted(int size, int batchesInFlight) {
+                m.onBatchStarted(size, batchesInFlight);
+            }
+
+            @Override
+            public void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes times) {
+                m.onBatchCompleted(size, queueDelaysMs, times);
+            }
+
+            @Override
+            public void onBatchFailed(int size, Throwable error) {
+                m.onBatchFailed(size, error);
+            }
+        };
     }
 
     @Override

@@ -26,12 +26,15 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.tensorrt.nvinfer.IInt8Calibrator;
 import org.bytedeco.tensorrt.nvinfer.IInt8EntropyCalibrator2;
+import org.bytedeco.tensorrt.nvinfer.IInt8MinMaxCalibrator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * INT8 entropy calibrator (TensorRT {@code IInt8EntropyCalibrator2}) fed from real frames: every JPEG/PNG of the
+ * INT8 calibration data fed from real frames, for TensorRT's entropy ({@code IInt8EntropyCalibrator2}, default) or
+ * min-max ({@code IInt8MinMaxCalibrator}) calibrator, chosen with {@code -D}{@value #ALGORITHM_PROPERTY}: every JPEG/PNG of the
  * calibration directory is decoded (OpenCV), letterboxed and laid out NCHW exactly as the operator does
  * ({@link Letterbox}, {@link TensorLayout}), in batches of {@code batchSize} uploaded to one device buffer. The
  * calibration cache (per-tensor scales) is written to {@code cacheFile} and read back by later builds, which then
@@ -40,8 +43,82 @@ import org.slf4j.LoggerFactory;
  * <p>Callbacks run on TensorRT's builder thread; exceptions never cross into native code (they end calibration and
  * are logged).
  */
-final class Int8Calibrator extends IInt8EntropyCalibrator2 {
+final class Int8Calibrator {
     private static final Logger LOG = LoggerFactory.getLogger(Int8Calibrator.class);
+    /** System property: {@code entropy} (default) or {@code minmax}. */
+    static final String ALGORITHM_PROPERTY = "flinkvision.tensorrt.int8-calibrator";
+
+    /** The configured calibration algorithm: {@code entropy} or {@code minmax}. */
+    static String algorithm() {
+        String a = System.getProperty(ALGORITHM_PROPERTY, "entropy").trim().toLowerCase(Locale.ROOT);
+        if (!a.equals("entropy") && !a.equals("minmax")) {
+            throw new InferenceException("-D" + ALGORITHM_PROPERTY + "=" + a + ": expected entropy or minmax");
+        }
+        return a;
+    }
+
+    /** The TensorRT calibrator object (kept reachable by the caller while the build runs). */
+    IInt8Calibrator asTensorRt() {
+        return algorithm().equals("minmax") ? new MinMax(this) : new Entropy(this);
+    }
+
+    /** Entropy calibration (TensorRT's recommended default for CNNs). */
+    static final class Entropy extends IInt8EntropyCalibrator2 {
+        private final Int8Calibrator feed;
+
+        Entropy(Int8Calibrator feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public int getBatchSize() {
+            return feed.getBatchSize();
+        }
+
+        @Override
+        public boolean getBatch(PointerPointer bindings, PointerPointer names, int nbBindings) {
+            return feed.getBatch(bindings, names, nbBindings);
+        }
+
+        @Override
+        public Pointer readCalibrationCache(LongPointer length) {
+            return feed.readCalibrationCache(length);
+        }
+
+        @Override
+        public void writeCalibrationCache(Pointer ptr, long length) {
+            feed.writeCalibrationCache(ptr, length);
+        }
+    }
+
+    /** Min-max calibration (keeps the full activation range; often better for detection heads). */
+    static final class MinMax extends IInt8MinMaxCalibrator {
+        private final Int8Calibrator feed;
+
+        MinMax(Int8Calibrator feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public int getBatchSize() {
+            return feed.getBatchSize();
+        }
+
+        @Override
+        public boolean getBatch(PointerPointer bindings, PointerPointer names, int nbBindings) {
+            return feed.getBatch(bindings, names, nbBindings);
+        }
+
+        @Override
+        public Pointer readCalibrationCache(LongPointer length) {
+            return feed.readCalibrationCache(length);
+        }
+
+        @Override
+        public void writeCalibrationCache(Pointer ptr, long length) {
+            feed.writeCalibrationCache(ptr, length);
+        }
+    }
 
     private final List<Path> images;
     private final Path cacheFile;
@@ -71,7 +148,8 @@ final class Int8Calibrator extends IInt8EntropyCalibrator2 {
         this.host = new PinnedBuffer(device, bytes, "calibration input");
         this.dev = new DeviceBuffer(device, bytes, "calibration input");
         this.batch = new InputBatch(0, host.buffer(), type, batchSize, perImage);
-        LOG.info("INT8 calibration: {} images in batches of {}, cache {}{}", this.images.size(), batchSize, cacheFile,
+        LOG.info("INT8 {} calibration: {} images in batches of {}, cache {}{}", algorithm(), this.images.size(),
+                batchSize, cacheFile,
                 cached ? " (present: calibration will be skipped)" : "");
     }
 
@@ -109,16 +187,14 @@ final class Int8Calibrator extends IInt8EntropyCalibrator2 {
             sb.append(p.getFileName()).append(':').append(size).append('\n');
         }
         return images.size() + "img-" + ModelSource.sha256(sb.toString().getBytes(StandardCharsets.UTF_8))
-                .substring(0, 12);
+                .substring(0, 12) + (algorithm().equals("entropy") ? "" : "-" + algorithm());
     }
 
-    @Override
-    public int getBatchSize() {
+    int getBatchSize() {
         return batchSize;
     }
 
-    @Override
-    public boolean getBatch(PointerPointer bindings, PointerPointer names, int nbBindings) {
+    boolean getBatch(PointerPointer bindings, PointerPointer names, int nbBindings) {
         try {
             if (next >= images.size()) {
                 return false;
@@ -152,8 +228,7 @@ final class Int8Calibrator extends IInt8EntropyCalibrator2 {
         }
     }
 
-    @Override
-    public Pointer readCalibrationCache(LongPointer length) {
+    Pointer readCalibrationCache(LongPointer length) {
         try {
             Optional<byte[]> b = cacheFile == null ? Optional.empty() : EngineCache.readIfPresent(cacheFile);
             if (b.isEmpty() || b.get().length == 0) {
@@ -171,8 +246,7 @@ final class Int8Calibrator extends IInt8EntropyCalibrator2 {
         }
     }
 
-    @Override
-    public void writeCalibrationCache(Pointer ptr, long length) {
+    void writeCalibrationCache(Pointer ptr, long length) {
         if (cacheFile == null || length <= 0) {
             return;
         }

@@ -106,6 +106,7 @@ public final class TrtEngineBuilder {
         // once per cache key and process, so the builder's host memory is an accepted one-time cost.
         IBuilder builder = null;
         Int8Calibrator calibrator = null;
+        org.bytedeco.tensorrt.nvinfer.IInt8Calibrator trtCalibrator = null; // reachable until the build ends
         try {
             builder = createInferBuilder(TrtLog.INSTANCE);
             if (builder == null || builder.isNull()) {
@@ -167,7 +168,8 @@ public final class TrtEngineBuilder {
                 IOptimizationProfile calProfile = builder.createOptimizationProfile();
                 setProfile(calProfile, g.inputName, calBatch, calBatch, calBatch, g);
                 config.setCalibrationProfile(calProfile);
-                config.setInt8Calibrator(calibrator);
+                trtCalibrator = calibrator.asTensorRt();
+                config.setInt8Calibrator(trtCalibrator);
             }
             ITimingCache timingCache = loadTimingCache(config, req.timingCacheFile());
             if (!config.setTimingCache(timingCache, false)) {
@@ -197,6 +199,9 @@ public final class TrtEngineBuilder {
             TrtLog.INSTANCE.stopProgress();
             if (calibrator != null) {
                 calibrator.release();
+            }
+            if (trtCalibrator != null) {
+                LOG.debug("released {}", trtCalibrator.getClass().getSimpleName());
             }
         }
     }

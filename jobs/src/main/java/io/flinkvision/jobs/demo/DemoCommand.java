@@ -5,8 +5,11 @@ import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.VideoInferenceJob;
+import io.flinkvision.jobs.dashboard.DetectionsDashboard;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
+import io.flinkvision.jobs.metrics.PrometheusMetrics;
 import io.flinkvision.jobs.producer.VideoToKafka;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -21,19 +24,29 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: the whole product on one machine, no Docker: an in-process Kafka broker (KRaft), a Flink MiniCluster
  * running {@link VideoInferenceJob}, a producer streaming a clip (default: the shipped {@code vtest.avi}) as JPEG
  * frames, and a {@code read_committed} consumer of the detections and dead-letter topics. Prints progress while it
  * runs and writes the report ({@link DemoReport}) at the end.
+ *
+ * <p>Optionally also Flink's Prometheus reporter ({@code --metrics-port}: the operator's metrics at
+ * {@code http://127.0.0.1:PORT/metrics}, docs/METRICS.md) and the live dashboard ({@code --dashboard}, on
+ * {@code http://127.0.0.1:8088/}); {@code --linger-s} keeps both (and the job) up after the clip has been processed.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the clip through an embedded Kafka and the Flink job on a MiniCluster; print progress and a"
                 + " report.")
 public class DemoCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--input", description = "Video file, RTSP/HTTP URL or image folder (default: data/vtest.avi,"
             + " else the clip inside the jar).")
@@ -66,12 +79,34 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout-s", defaultValue = "180",
             description = "How long to wait for the last outputs after the producer finished, s.")
     long drainTimeoutS;
+    @Option(names = "--metrics-port", description = "Enable Flink's Prometheus reporter on this port: the operator's"
+            + " metrics at http://127.0.0.1:PORT/metrics (the reporter binds all interfaces; it has no host option).")
+    Integer metricsPort;
+    @Option(names = "--dashboard", description = "Start the live detections dashboard (see --dashboard-port).")
+    boolean dashboard;
+    @Option(names = "--dashboard-port", defaultValue = "8088",
+            description = "Port of the dashboard on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int dashboardPort;
+    @Option(names = "--linger-s", defaultValue = "0", description = "Keep the job, the dashboard and the metrics"
+            + " endpoint up this many seconds after the clip has been processed (default: ${DEFAULT-VALUE}).")
+    long lingerS;
 
     @Override
     public Integer call() throws Exception {
         String source = input != null ? input : DemoInput.resolveDefault();
+        if (lingerS < 0) {
+            throw new ParameterException(spec.commandLine(), "--linger-s must be >= 0");
+        }
+        if (metricsPort != null) {
+            try {
+                PrometheusMetrics.requireFreePort(metricsPort);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage());
+            }
+        }
         long t0 = System.nanoTime();
         System.out.printf("demo: starting embedded Kafka (KRaft) ...%n");
+        DetectionsDashboard board = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             String frames = "frames";
             String detections = "detections";
@@ -81,6 +116,11 @@ public class DemoCommand implements Callable<Integer> {
             kafka.createTopic(dlq, 1);
             System.out.printf("demo: Kafka at %s, topics %s (%d partitions), %s, %s%n", kafka.bootstrapServers(),
                     frames, partitions, detections, dlq);
+            if (dashboard) {
+                board = DetectionsDashboard.builder().bootstrapServers(kafka.bootstrapServers())
+                        .detectionsTopic(detections).framesTopic(frames).port(dashboardPort).start();
+                System.out.printf("demo: dashboard at %s%n", board.uri());
+            }
 
             JobSettings.Builder settings = JobSettings.builder().bootstrapServers(kafka.bootstrapServers())
                     .framesTopic(frames).detectionsTopic(detections).deadLetterTopic(dlq)
@@ -95,11 +135,19 @@ public class DemoCommand implements Callable<Integer> {
             Configuration conf = new Configuration();
             conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
             conf.set(RestOptions.ADDRESS, "127.0.0.1");
+            if (metricsPort != null) {
+                PrometheusMetrics.enable(conf, metricsPort);
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
             VideoInferenceJob.build(env, settings.build());
             JobClient job = env.executeAsync("video-inference demo");
             System.out.printf("demo: Flink job %s running on a MiniCluster (parallelism %d, batch <= %d, backend %s)%n",
                     job.getJobID(), parallelism, batchSize, backend);
+            if (metricsPort != null) {
+                System.out.printf("demo: Prometheus metrics at %s (operator metrics: %s*; the reporter listens on all"
+                        + " interfaces)%n", PrometheusMetrics.scrapeUrl(metricsPort),
+                        PrometheusMetrics.OPERATOR_METRIC_PREFIX);
+            }
 
             try (OutputTally tally = new OutputTally(kafka.bootstrapServers(), detections, dlq, Map.of())) {
                 VideoToKafka.Builder producer = VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers())
@@ -150,7 +198,6 @@ public class DemoCommand implements Callable<Integer> {
                 }
                 OutputTally.Snapshot s = tally.snapshot();
                 printProgress(p.framesSent(), s, (System.nanoTime() - t0) / 1e9);
-                job.cancel().get();
                 long framesIn = p.framesSent();
                 DemoReport r = new DemoReport(framesIn, s.detectionRecords(), s.deadLetters(), s.detectionsByLabel(),
                         s.deadLettersByReason(),
@@ -167,9 +214,35 @@ public class DemoCommand implements Callable<Integer> {
                 }
                 Files.write(report, json);
                 System.out.printf("demo: report %s%n%s%n", report.toAbsolutePath(), new String(json));
+                linger(board);
+                if (board != null) {
+                    board.close(); // before Kafka stops, so its consumer does not complain
+                }
+                job.cancel().get();
                 return r.balanced() && producerError.get() == null ? 0 : 1;
             }
+        } finally {
+            if (board != null) {
+                board.close();
+            }
         }
+    }
+
+    /** Keeps everything up for {@code --linger-s} seconds so the dashboard and the metrics can be looked at. */
+    private void linger(DetectionsDashboard board) throws InterruptedException {
+        if (lingerS <= 0) {
+            return;
+        }
+        StringBuilder where = new StringBuilder();
+        if (board != null) {
+            where.append(" dashboard ").append(board.uri());
+        }
+        if (metricsPort != null) {
+            where.append(" metrics ").append(PrometheusMetrics.scrapeUrl(metricsPort));
+        }
+        System.out.printf("demo: clip done; lingering %d s (job still running)%s%n", lingerS,
+                where.length() == 0 ? "" : ":" + where);
+        Thread.sleep(lingerS * 1000L);
     }
 
     private static void printProgress(long sent, OutputTally.Snapshot s, double elapsedS) {

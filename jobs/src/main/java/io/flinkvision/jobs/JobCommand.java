@@ -1,12 +1,14 @@
 package io.flinkvision.jobs;
 
 import io.flinkvision.flink.InferenceOptions;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,6 +68,12 @@ public class JobCommand implements Callable<Integer> {
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
     @Option(names = "--skip-topic-check", description = "Do not check at start-up that the topics exist.")
     boolean skipTopicCheck;
+    @Option(names = "--skip-model-check", description = "Do not open the model on the client at start-up (when the"
+            + " model path exists only on the TaskManagers).")
+    boolean skipModelCheck;
+
+    /** Where start-up check failures are reported (one line); tests redirect it. */
+    PrintStream err = System.err;
 
     /** The settings these options describe. */
     public JobSettings settings() {
@@ -93,12 +101,24 @@ public class JobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobSettings s = settings();
-        if (s.checkTopics()) {
-            KafkaPreflight.check(s.bootstrapServers(), s.kafkaProperties(), Map.of(s.framesTopic(), "--frames-topic",
-                    s.detectionsTopic(), "--detections-topic", s.deadLetterTopic(), "--dead-letter-topic"), 15_000);
+        JobSettings s;
+        try { // start-up checks: one clear line naming the setting to fix, exit code 2, nothing submitted
+            s = settings();
+            if (!skipModelCheck) {
+                ModelPreflight.check(s.inference());
+            }
+            if (s.checkTopics()) {
+                KafkaPreflight.check(s.bootstrapServers(), s.kafkaProperties(), Map.of(s.framesTopic(),
+                        "--frames-topic", s.detectionsTopic(), "--detections-topic", s.deadLetterTopic(),
+                        "--dead-letter-topic"), 15_000);
+            }
+        } catch (IllegalArgumentException | IllegalStateException | KafkaException e) {
+            err.println("job: " + e.getMessage());
+            return 2;
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        // java -jar: the local MiniCluster's REST endpoint and blob server on 127.0.0.1 only (Flink: all interfaces)
+        StreamExecutionEnvironment env =
+                LocalCluster.loopbackIfLocal(StreamExecutionEnvironment.getExecutionEnvironment());
         if (s.checkpointDir() == null && env instanceof LocalStreamEnvironment) {
             // java -jar: a MiniCluster with JobManager-heap checkpoints (5 MB) cannot hold the operator's queued frames
             String dir = Files.createTempDirectory("flinkvision-checkpoints-").toUri().toString();

@@ -13,6 +13,7 @@ import io.flinkvision.frame.FrameDeserializationSchema;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -58,8 +59,24 @@ public final class VideoInferenceJob {
      * @throws IllegalArgumentException if a setting is invalid (message names it)
      */
     public static DataStream<FrameDetections> build(StreamExecutionEnvironment env, JobSettings s) {
+        return build(env, s, operator -> {});
+    }
+
+    /**
+     * As {@link #build(StreamExecutionEnvironment, JobSettings)}, with a hook that adjusts the inference operator
+     * after the {@code inference.*} settings are applied: a custom {@link io.flinkvision.flink.EngineOpener}, or a
+     * {@link io.flinkvision.flink.FailureInjector} in fault-injection tests.
+     *
+     * @param customizer called with the operator's builder before {@code build()}
+     * @return the detection records stream (before the sink)
+     * @throws IllegalArgumentException if a setting is invalid (message names it)
+     */
+    public static DataStream<FrameDetections> build(StreamExecutionEnvironment env, JobSettings s,
+            Consumer<GpuInferenceFunction.Builder> customizer) {
         Configuration inference = s.inference();
-        GpuInferenceFunction function = GpuInferenceFunction.builder().configure(inference).build();
+        GpuInferenceFunction.Builder operator = GpuInferenceFunction.builder().configure(inference);
+        customizer.accept(operator);
+        GpuInferenceFunction function = operator.build();
         env.enableCheckpointing(s.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
         if (s.checkpointDir() != null) {
             Configuration storage = new Configuration();

@@ -49,6 +49,12 @@ public class DetectCommand implements Callable<Integer> {
     float scoreThreshold;
     @Option(names = "--nms-iou-threshold", defaultValue = "0.45", description = "Class-aware NMS IoU threshold.")
     float nmsIou;
+    @Option(names = "--max-frame-bytes", description = "Largest image file accepted, bytes (default 16 MiB, as"
+            + " inference.max-frame-bytes); larger ones are reported as payload-too-large.")
+    Integer maxFrameBytes;
+    @Option(names = "--max-pixels", description = "Largest image accepted, width*height from its header (default 40"
+            + " megapixels, as inference.max-pixels); larger ones are refused before decoding (image-too-large).")
+    Long maxPixels;
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
     List<Path> images;
 
@@ -62,10 +68,11 @@ public class DetectCommand implements Callable<Integer> {
             spec.modelPath(model);
         }
         int failures = 0;
+        DecodeLimits limits = limits();
         InferenceEngine engine = InferenceEngines.open(spec.build());
         try (DetectionPipeline pipeline = new DetectionPipeline(engine, true, new BatchPolicy(batchSize, 5, 2),
                 new PostprocessConfig(scoreThreshold, nmsIou, PostprocessConfig.DEFAULT.maxDetections()),
-                DecodeLimits.DEFAULT, 2, PipelineListener.NONE)) {
+                limits, 2, PipelineListener.NONE)) {
             List<CompletableFuture<InferenceOutcome>> futures = new ArrayList<>();
             List<String> readErrors = new ArrayList<>();
             long index = 0;
@@ -110,5 +117,10 @@ public class DetectCommand implements Callable<Integer> {
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    private DecodeLimits limits() {
+        return new DecodeLimits(maxFrameBytes != null ? maxFrameBytes : DecodeLimits.DEFAULT.maxFrameBytes(),
+                maxPixels != null ? maxPixels : DecodeLimits.DEFAULT.maxPixels());
     }
 }

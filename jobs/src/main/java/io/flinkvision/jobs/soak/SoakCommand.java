@@ -1,0 +1,269 @@
+package io.flinkvision.jobs.soak;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkvision.detection.DetectionJson;
+import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.jobs.JobSettings;
+import io.flinkvision.jobs.LocalCluster;
+import io.flinkvision.jobs.VideoInferenceJob;
+import io.flinkvision.jobs.kafka.EmbeddedKafka;
+import io.flinkvision.jobs.producer.VideoToKafka;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code soak}: runs the demo pipeline (in-process Kafka broker, {@link VideoInferenceJob} on a Flink MiniCluster,
+ * a producer looping over the clip at a steady rate, a {@code read_committed} consumer) for {@code --minutes} on the
+ * CPU backend, samples the process's memory every {@code --sample-interval-s} ({@link MemorySample}: RSS, heap, heap
+ * after GC, direct and mapped buffers, JavaCPP physical and total bytes, threads), prints the series, writes it as
+ * JSON ({@link SoakReport}) and reports the growth of each series from {@code --growth-from-minute} (the steady
+ * state, default 5) to the end. Exit code 0 when RSS grew less than {@code --max-rss-growth-percent} (default 5),
+ * 1 otherwise.
+ *
+ * <p>Not part of the default test run: {@code java -jar video-inference.jar soak [--minutes 20]}, or the test tagged
+ * {@code soak} ({@code mvn -pl jobs verify -Dtest.excludedGroups= -Dgroups=soak}).
+ */
+@Command(name = "soak", mixinStandardHelpOptions = true,
+        description = "Run the demo pipeline for N minutes and sample RSS, heap, direct and JavaCPP native memory;"
+                + " report the growth from minute 5 to the end.")
+public class SoakCommand implements Callable<Integer> {
+    @Option(names = "--minutes", defaultValue = "20", description = "Duration in minutes (default: ${DEFAULT-VALUE}).")
+    double minutes;
+    @Option(names = "--sample-interval-s", defaultValue = "10",
+            description = "Seconds between memory samples (default: ${DEFAULT-VALUE}).")
+    double sampleIntervalS;
+    @Option(names = "--growth-from-minute", defaultValue = "5",
+            description = "Start of the steady state for the growth figure (default: ${DEFAULT-VALUE}).")
+    double growthFromMinute;
+    @Option(names = "--window-s", defaultValue = "30", description = "Seconds averaged at each end of the growth"
+            + " figure (default: ${DEFAULT-VALUE}).")
+    double windowS;
+    @Option(names = "--max-rss-growth-percent", defaultValue = "5",
+            description = "Exit code 1 when RSS grows more than this (default: ${DEFAULT-VALUE}).")
+    double maxRssGrowthPercent;
+    @Option(names = "--fps", defaultValue = "8", description = "Producer pacing in frames/s; keep it under what the"
+            + " backend sustains so that no backlog builds up (default: ${DEFAULT-VALUE}).")
+    double fps;
+    @Option(names = "--input", description = "Video file or URL, looped (default: data/vtest.avi or the clip in the"
+            + " jar).")
+    String input;
+    @Option(names = "--backend", defaultValue = "onnxruntime", description = "onnxruntime, tensorrt or auto.")
+    String backend;
+    @Option(names = "--batch-size", defaultValue = "8", description = "Max micro-batch size.")
+    int batchSize;
+    @Option(names = "--parallelism", defaultValue = "1", description = "Parallelism of the job.")
+    int parallelism;
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval, ms.")
+    long checkpointIntervalMs;
+    @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value.")
+    Map<String, String> inference = new LinkedHashMap<>();
+    @Option(names = "--output", defaultValue = "soak-report.json", description = "JSON report file.")
+    Path output;
+    @Option(names = "--gc-before-sample", arity = "1", defaultValue = "true",
+            description = "true: run System.gc() at each sample to read the live heap (default); false: read the heap"
+                    + " after the last collection instead.")
+    boolean gc;
+
+    /** Where progress and the series are printed; tests redirect it. */
+    PrintStream out = System.out;
+
+    /** Runs the soak on its own ({@code java -cp video-inference.jar io.flinkvision.jobs.soak.SoakCommand ...}). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SoakCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(minutes > 0) || !(sampleIntervalS > 0) || fps < 0 || growthFromMinute < 0 || !(windowS > 0)) {
+            throw new IllegalArgumentException("--minutes, --sample-interval-s and --window-s must be > 0, --fps and"
+                    + " --growth-from-minute >= 0");
+        }
+        String source = input != null ? input : defaultInput();
+        long t0 = System.nanoTime();
+        List<MemorySample> samples = new ArrayList<>();
+        // Bounded broker disk: a 20-minute run at 8 fps writes ~0.6 GB of frames; keep about two minutes of them.
+        Map<String, String> broker = Map.of("log.retention.ms", "120000", "log.segment.bytes",
+                Integer.toString(32 * 1024 * 1024), "log.retention.check.interval.ms", "30000");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(broker)) {
+            kafka.createTopic("frames", 2);
+            kafka.createTopic("detections", 1);
+            kafka.createTopic("frames-dlq", 1);
+            JobSettings settings = JobSettings.builder().bootstrapServers(kafka.bootstrapServers())
+                    .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
+                    .parallelism(parallelism)
+                    .checkpointDir(Files.createTempDirectory("flinkvision-soak-checkpoints-").toUri().toString())
+                    .inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT))
+                    .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
+                    .inference(inference).build();
+            Configuration conf = LocalCluster.loopbackOnly();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+            VideoInferenceJob.build(env, settings);
+            JobClient job = env.executeAsync("video-inference soak");
+            VideoToKafka producer = VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers()).topic("frames")
+                    .input(source).cameraId("cam-soak").loop(true).fps(fps).build();
+            AtomicReference<Throwable> producerError = new AtomicReference<>();
+            Thread producerThread = new Thread(() -> {
+                try {
+                    producer.run();
+                } catch (Throwable e) {
+                    producerError.set(e);
+                }
+            }, "soak-producer");
+            OutputCounter counter = new OutputCounter(kafka.bootstrapServers());
+            producerThread.start();
+            out.printf(Locale.ROOT, "soak: %.1f min, producer %.1f fps (%s), backend %s, batch <= %d, parallelism %d;"
+                    + " sample every %.0f s%n", minutes, fps, source, backend, batchSize, parallelism, sampleIntervalS);
+            out.printf("soak: %7s %9s %9s %9s %9s %9s %9s %9s %7s %8s %8s%n", "t[s]", "rss[MB]", "heap[MB]",
+                    "live[MB]", "direct", "mapped", "jcppPhys", "jcppTot", "threads", "frames", "outputs");
+            long intervalNanos = (long) (sampleIntervalS * 1e9);
+            long endNanos = t0 + (long) (minutes * 60e9);
+            long next = System.nanoTime() + intervalNanos;
+            try {
+                while (System.nanoTime() < endNanos) {
+                    long sleep = Math.min(next, endNanos) - System.nanoTime();
+                    if (sleep > 0) {
+                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                    }
+                    if (System.nanoTime() >= next) {
+                        next += intervalNanos;
+                        MemorySample s = MemorySample.take(Math.round((System.nanoTime() - t0) / 1e8) / 10d,
+                                producer.framesSent(), counter.outputs(), gc);
+                        samples.add(s);
+                        print(s);
+                    }
+                    if (job.getJobStatus().get().isGloballyTerminalState()) {
+                        out.printf("soak: the job ended early: %s%n", job.getJobStatus().get());
+                        break;
+                    }
+                    if (!producerThread.isAlive()) {
+                        out.printf("soak: the producer stopped: %s%n", producerError.get());
+                        break;
+                    }
+                }
+            } finally {
+                producer.stop();
+                producerThread.join(30_000);
+                if (!job.getJobStatus().get().isGloballyTerminalState()) {
+                    job.cancel().get();
+                }
+                counter.close();
+            }
+            Map<String, SoakReport.Growth> growth = SoakReport.growth(samples, growthFromMinute * 60, windowS);
+            double rssGrowth = growth.isEmpty() ? 0 : growth.get("rss").percent();
+            boolean ok = !samples.isEmpty() && rssGrowth < maxRssGrowthPercent && producerError.get() == null;
+            SoakReport report = new SoakReport(minutes, sampleIntervalS, fps, backend, growthFromMinute, windowS,
+                    producer.framesSent(), counter.outputs(), samples, growth, rssGrowth, ok);
+            if (output.getParent() != null) {
+                Files.createDirectories(output.getParent());
+            }
+            Files.write(output, DetectionJson.mapper().writer(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsBytes(report));
+            out.printf(Locale.ROOT, "soak: growth from minute %.1f (mean of %.0f s) to the end (mean of the last %.0f s):"
+                    + "%n", growthFromMinute, windowS, windowS);
+            growth.forEach((k, g) -> out.printf(Locale.ROOT, "soak:   %-16s %10.1f MB -> %10.1f MB  %+6.2f %%%n", k,
+                    g.fromBytes() / 1e6, g.toBytes() / 1e6, g.percent()));
+            out.printf(Locale.ROOT, "soak: frames sent %d, outputs read %d; RSS growth %.2f %% (target < %.1f %%): %s;"
+                    + " report %s%n", producer.framesSent(), counter.outputs(), rssGrowth, maxRssGrowthPercent,
+                    ok ? "OK" : "OVER", output.toAbsolutePath());
+            return ok ? 0 : 1;
+        }
+    }
+
+    private void print(MemorySample s) {
+        out.printf(Locale.ROOT, "soak: %7.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7d %8d %8d%n", s.seconds(),
+                mb(s.rssBytes()), mb(s.heapUsedBytes()), mb(s.heapAfterGcBytes()), mb(s.directBytes()),
+                mb(s.mappedBytes()), mb(s.javacppPhysicalBytes()), mb(s.javacppTotalBytes()), s.threads(),
+                s.framesSent(), s.outputs());
+    }
+
+    private static double mb(long bytes) {
+        return bytes / 1e6;
+    }
+
+    /** data/vtest.avi (or ../data from the jobs module) if present, else the clip inside the jar, extracted. */
+    static String defaultInput() throws IOException {
+        for (String p : List.of("data/vtest.avi", "../data/vtest.avi")) {
+            if (Files.isRegularFile(Path.of(p))) {
+                return p;
+            }
+        }
+        try (InputStream in = SoakCommand.class.getResourceAsStream("/demo/vtest.avi")) {
+            if (in == null) {
+                throw new IllegalStateException("no --input given and no data/vtest.avi nor clip in the jar");
+            }
+            Path tmp = Files.createTempFile("vtest-", ".avi");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp.toString();
+        }
+    }
+
+    /** Counts committed records of the detections and dead-letter topics (a count only: no growing state). */
+    private static final class OutputCounter implements AutoCloseable {
+        private final AtomicLong outputs = new AtomicLong();
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        OutputCounter(String bootstrapServers) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "soak-counter");
+            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 * 1024 * 1024));
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of("detections", "frames-dlq"));
+            thread = new Thread(this::loop, "soak-output-counter");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            try {
+                while (running) {
+                    outputs.addAndGet(consumer.poll(Duration.ofMillis(500)).count());
+                }
+            } catch (WakeupException e) {
+                // closing
+            } finally {
+                consumer.close();
+            }
+        }
+
+        long outputs() {
+            return outputs.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            consumer.wakeup();
+            thread.join(5000);
+        }
+    }
+}

@@ -18,7 +18,7 @@ import io.flinkvision.imaging.LetterboxedImage;
 import io.flinkvision.imaging.TensorLayout;
 import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.postprocess.YoloxPostprocessor;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,6 +28,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * submit(frame) -> [pre-processing pool] decode (ImageDecoder) -> letterbox (Letterbox)
- *               -> [MicroBatcher] batch of N -> acquire execution slot -> NCHW fill (TensorLayout) -> engine.submit
+ *               -> [MicroBatcher] batch of N -> acquire execution slot -> NCHW fill (TensorLayout, parallel) -> engine.submit
  *               -> [engine completion] YOLOX decode + class-aware NMS + boxes to source pixels (YoloxPostprocessor)
  *               -> one InferenceOutcome per frame: detections, or a dead letter with the reason
  * </pre>
@@ -165,9 +167,9 @@ public final class DetectionPipeline implements AutoCloseable {
         InputBatch input = engine.acquire();
         long dispatchNanos = System.nanoTime();
         try {
-            for (int i = 0; i < batch.size(); i++) {
-                TensorLayout.writeNchw(batch.get(i).image, input, i);
-            }
+            // Independent image slots: fill them in parallel for larger batches, so that the dispatch thread is not
+            // the ceiling of a fast engine (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
+            parallelFor(batch.size(), i -> TensorLayout.writeNchw(batch.get(i).image, input, i));
             input.setSize(batch.size());
         } catch (RuntimeException e) {
             engine.release(input);
@@ -189,8 +191,8 @@ public final class DetectionPipeline implements AutoCloseable {
     private List<InferenceOutcome> postprocess(List<Prepared> batch, OutputBatch out, long dispatchNanos) {
         double inferenceMs = out.times().totalNanos() / 1e6;
         double[] queueMs = new double[batch.size()];
-        List<InferenceOutcome> outcomes = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
+        InferenceOutcome[] outcomes = new InferenceOutcome[batch.size()];
+        parallelFor(batch.size(), i -> {
             Prepared p = batch.get(i);
             queueMs[i] = (dispatchNanos - p.enteredNanos) / 1e6;
             FrameDetections d = new FrameDetections();
@@ -209,10 +211,23 @@ public final class DetectionPipeline implements AutoCloseable {
             long now = System.nanoTime();
             d.setLatencyMs(new LatencyBreakdown(round(queueMs[i]), round(inferenceMs), round((now - p.enteredNanos) / 1e6)));
             d.setEmitTimestampMs(System.currentTimeMillis());
-            outcomes.add(InferenceOutcome.of(d));
-        }
+            outcomes[i] = InferenceOutcome.of(d);
+        });
         listener.onBatchCompleted(batch.size(), queueMs, out.times());
-        return outcomes;
+        return Arrays.asList(outcomes);
+    }
+
+    /** Batches at least this large are filled and post-processed on the common fork-join pool. */
+    private static final int PARALLEL_MIN_BATCH = 4;
+
+    private static void parallelFor(int n, IntConsumer body) {
+        if (n < PARALLEL_MIN_BATCH) {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+        } else {
+            IntStream.range(0, n).parallel().forEach(body);
+        }
     }
 
     private static double round(double ms) {

@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import java.util.Arrays;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 
@@ -44,10 +45,10 @@ public final class Letterbox {
     }
 
     /**
-     * Letterboxes a BGR {@code CV_8UC3} image.
+     * Letterboxes a BGR {@code CV_8UC3} image into planar CHW bytes.
      *
      * @param bgr source image, {@code h x w x 3}; not modified, not closed
-     * @return the letterboxed HWC bytes and geometry
+     * @return the letterboxed CHW bytes and geometry
      */
     public LetterboxedImage apply(Mat bgr) {
         int sw = bgr.cols();
@@ -58,27 +59,32 @@ public final class Letterbox {
         int nh = Math.min(nwh[1], height);
         byte[] out = new byte[width * height * 3];
         Arrays.fill(out, (byte) PAD_VALUE);
-        try (Mat resized = new Mat()) {
-            if (nw == sw && nh == sh) {
-                copyRows(bgr, out, nw, nh);
-            } else {
-                resize(bgr, resized, new Size(nw, nh), 0, 0, INTER_LINEAR);
-                copyRows(resized, out, nw, nh);
+        if (nw == sw && nh == sh) {
+            scatterRows(bgr, out, nw, nh);
+        } else {
+            try (Mat resized = new Mat(); Size size = new Size(nw, nh)) {
+                resize(bgr, resized, size, 0, 0, INTER_LINEAR);
+                scatterRows(resized, out, nw, nh);
             }
         }
         return new LetterboxedImage(out, width, height, r, sw, sh);
     }
 
-    private void copyRows(Mat src, byte[] out, int nw, int nh) {
-        int rowBytes = nw * 3;
+    /** Copies the {@code nw x nh} BGR pixels of {@code src} into the top-left of the three planes of {@code out}. */
+    private void scatterRows(Mat src, byte[] out, int nw, int nh) {
+        int plane = width * height;
+        byte[] row = new byte[nw * 3];
         long step = src.step();
-        if (src.isContinuous() && step == rowBytes && nw == width) {
-            src.data().get(out, 0, rowBytes * nh);
-            return;
-        }
+        BytePointer data = src.data();
         for (int y = 0; y < nh; y++) {
-            src.data().position(y * step).get(out, y * width * 3, rowBytes);
+            data.position(y * step).get(row, 0, row.length);
+            int o = y * width;
+            for (int x = 0, s = 0; x < nw; x++, s += 3, o++) {
+                out[o] = row[s];
+                out[plane + o] = row[s + 1];
+                out[2 * plane + o] = row[s + 2];
+            }
         }
-        src.data().position(0);
+        data.position(0);
     }
 }

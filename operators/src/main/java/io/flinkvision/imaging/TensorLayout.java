@@ -6,13 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * Writes a letterboxed HWC BGR image into one image slot of an engine's NCHW input batch: channel planes B, G, R, each
- * {@code H x W} row-major; values 0..255 as float32 (no mean/std, as YOLOX expects) or as uint8 when the engine
- * converts on the device.
+ * Writes a letterboxed image (planar CHW bytes, B, G, R) into one image slot of an engine's NCHW input batch: values
+ * 0..255 as uint8 (a bulk copy; the engine converts on the device) or widened to float32 (no mean/std, as YOLOX
+ * expects). The planar layout is produced by {@link Letterbox} on the pre-processing threads, so the work here, on
+ * the batch dispatch path, is one pass of sequential copies per image.
  */
 public final class TensorLayout {
     private static final ThreadLocal<float[]> FLOAT_SCRATCH = new ThreadLocal<>();
-    private static final ThreadLocal<byte[]> BYTE_SCRATCH = new ThreadLocal<>();
 
     private TensorLayout() {}
 
@@ -25,52 +25,30 @@ public final class TensorLayout {
      * @throws IllegalArgumentException if the sizes disagree or the index is out of range
      */
     public static void writeNchw(LetterboxedImage image, InputBatch batch, int index) {
-        int hw = image.width() * image.height();
-        if (hw * 3 != batch.elementsPerImage()) {
+        int n = image.width() * image.height() * 3;
+        if (n != batch.elementsPerImage()) {
             throw new IllegalArgumentException("image of " + image.width() + "x" + image.height()
                     + " does not fit an input of " + batch.elementsPerImage() + " elements per image");
         }
         if (index < 0 || index >= batch.capacity()) {
             throw new IllegalArgumentException("batch index " + index + " outside 0.." + (batch.capacity() - 1));
         }
-        byte[] src = image.hwc();
+        byte[] src = image.chw();
         ByteBuffer dst = batch.data().duplicate().order(batch.data().order());
         dst.position(batch.byteOffset(index));
-        if (batch.type() == ElementType.FLOAT32) {
-            float[] plane = scratch(FLOAT_SCRATCH, hw);
-            FloatBuffer out = dst.slice().order(batch.data().order()).asFloatBuffer();
-            for (int c = 0; c < 3; c++) {
-                for (int p = 0, s = c; p < hw; p++, s += 3) {
-                    plane[p] = src[s] & 0xFF;
-                }
-                out.put(plane, 0, hw);
-            }
-        } else {
-            byte[] plane = scratchBytes(hw);
-            for (int c = 0; c < 3; c++) {
-                for (int p = 0, s = c; p < hw; p++, s += 3) {
-                    plane[p] = src[s];
-                }
-                dst.put(plane, 0, hw);
-            }
+        if (batch.type() == ElementType.UINT8) {
+            dst.put(src, 0, n);
+            return;
         }
-    }
-
-    private static float[] scratch(ThreadLocal<float[]> tl, int n) {
-        float[] a = tl.get();
-        if (a == null || a.length < n) {
-            a = new float[n];
-            tl.set(a);
+        float[] f = FLOAT_SCRATCH.get();
+        if (f == null || f.length < n) {
+            f = new float[n];
+            FLOAT_SCRATCH.set(f);
         }
-        return a;
-    }
-
-    private static byte[] scratchBytes(int n) {
-        byte[] a = BYTE_SCRATCH.get();
-        if (a == null || a.length < n) {
-            a = new byte[n];
-            BYTE_SCRATCH.set(a);
+        for (int i = 0; i < n; i++) {
+            f[i] = src[i] & 0xFF;
         }
-        return a;
+        FloatBuffer out = dst.slice().order(batch.data().order()).asFloatBuffer();
+        out.put(f, 0, n);
     }
 }

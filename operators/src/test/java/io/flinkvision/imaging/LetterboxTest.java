@@ -51,33 +51,33 @@ class LetterboxTest {
     }
 
     @Test
-    void nchwLayoutPutsChannelPlanesInBgrOrder() {
-        byte[] hwc = new byte[416 * 416 * 3];
-        // pixel (x=1, y=0) = B 7, G 8, R 9
-        hwc[3] = 7;
-        hwc[4] = 8;
-        hwc[5] = 9;
-        hwc[hwc.length - 1] = (byte) 200; // last pixel R = 200 (unsigned)
-        LetterboxedImage img = new LetterboxedImage(hwc, 416, 416, 1.0, 416, 416);
-        int per = 3 * 416 * 416;
-        InputBatch f32 = new InputBatch(0, ByteBuffer.allocateDirect(2 * per * 4), ElementType.FLOAT32, 2, per);
-        TensorLayout.writeNchw(img, f32, 1);
-        FloatBuffer fb = f32.data().asFloatBuffer();
-        int plane = 416 * 416;
-        assertThat(fb.get(per + 1)).isEqualTo(7f);
-        assertThat(fb.get(per + plane + 1)).isEqualTo(8f);
-        assertThat(fb.get(per + 2 * plane + 1)).isEqualTo(9f);
-        assertThat(fb.get(per + 3 * plane - 1)).isEqualTo(200f);
-        assertThat(fb.get(1)).isEqualTo(0f); // image 0 untouched
+    void letterboxIsPlanarAndNchwLayoutKeepsBgrPlanes() {
+        try (Mat img = new Mat(416, 416, CV_8UC3, new Scalar(7, 8, 200, 0))) {
+            LetterboxedImage lbImg = lb.apply(img);
+            int plane = 416 * 416;
+            assertThat(lbImg.chw()[1] & 0xFF).isEqualTo(7); // B plane first
+            assertThat(lbImg.chw()[plane + 1] & 0xFF).isEqualTo(8);
+            assertThat(lbImg.chw()[2 * plane + 1] & 0xFF).isEqualTo(200);
+            int per = 3 * plane;
+            InputBatch f32 = new InputBatch(0, ByteBuffer.allocateDirect(2 * per * 4), ElementType.FLOAT32, 2, per);
+            TensorLayout.writeNchw(lbImg, f32, 1);
+            FloatBuffer fb = f32.data().asFloatBuffer();
+            assertThat(fb.get(per + 1)).isEqualTo(7f);
+            assertThat(fb.get(per + plane + 1)).isEqualTo(8f);
+            assertThat(fb.get(per + 3 * plane - 1)).isEqualTo(200f); // unsigned
+            assertThat(fb.get(1)).isEqualTo(0f); // image 0 untouched
 
-        InputBatch u8 = new InputBatch(0, ByteBuffer.allocateDirect(per), ElementType.UINT8, 1, per);
-        TensorLayout.writeNchw(img, u8, 0);
-        assertThat(u8.data().get(plane + 1)).isEqualTo((byte) 8);
-        assertThat(u8.data().get(3 * plane - 1) & 0xFF).isEqualTo(200);
+            InputBatch u8 = new InputBatch(0, ByteBuffer.allocateDirect(2 * per), ElementType.UINT8, 2, per);
+            TensorLayout.writeNchw(lbImg, u8, 1);
+            assertThat(u8.data().get(per + plane + 1)).isEqualTo((byte) 8);
+            assertThat(u8.data().get(per + 3 * plane - 1) & 0xFF).isEqualTo(200);
+            assertThat(u8.data().get(1)).isEqualTo((byte) 0);
+        }
     }
 
     private static int[] pixel(LetterboxedImage img, int x, int y) {
-        int i = (y * img.width() + x) * 3;
-        return new int[] {img.hwc()[i] & 0xFF, img.hwc()[i + 1] & 0xFF, img.hwc()[i + 2] & 0xFF};
+        int plane = img.width() * img.height();
+        int i = y * img.width() + x;
+        return new int[] {img.chw()[i] & 0xFF, img.chw()[plane + i] & 0xFF, img.chw()[2 * plane + i] & 0xFF};
     }
 }

@@ -1,11 +1,13 @@
 package io.flinkvision.imaging;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
-import java.util.Arrays;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
@@ -20,6 +22,8 @@ public final class Letterbox {
 
     private final int width;
     private final int height;
+    /** Per-thread native CHW canvas (3*H*W bytes), reused for every frame the thread letterboxes. */
+    private final ThreadLocal<BytePointer> canvas = new ThreadLocal<>();
 
     /**
      * @param width model input width in pixels
@@ -45,7 +49,8 @@ public final class Letterbox {
     }
 
     /**
-     * Letterboxes a BGR {@code CV_8UC3} image into planar CHW bytes.
+     * Letterboxes a BGR {@code CV_8UC3} image into planar CHW bytes: OpenCV {@code resize} then {@code split} straight
+     * into the B, G and R planes of a per-thread native canvas pre-filled with 114, then one bulk copy out.
      *
      * @param bgr source image, {@code h x w x 3}; not modified, not closed
      * @return the letterboxed CHW bytes and geometry
@@ -57,34 +62,38 @@ public final class Letterbox {
         int[] nwh = resizedSize(sw, sh);
         int nw = Math.min(nwh[0], width);
         int nh = Math.min(nwh[1], height);
-        byte[] out = new byte[width * height * 3];
-        Arrays.fill(out, (byte) PAD_VALUE);
-        if (nw == sw && nh == sh) {
-            scatterRows(bgr, out, nw, nh);
-        } else {
-            try (Mat resized = new Mat(); Size size = new Size(nw, nh)) {
-                resize(bgr, resized, size, 0, 0, INTER_LINEAR);
-                scatterRows(resized, out, nw, nh);
+        int plane = width * height;
+        BytePointer canvas = canvas();
+        canvas.position(0).limit(3L * plane).fill(PAD_VALUE);
+        try (MatVector planes = new MatVector(3)) {
+            for (int c = 0; c < 3; c++) {
+                planes.put(c, new Mat(nh, nw, CV_8UC1, new BytePointer(canvas).position((long) c * plane), width));
+            }
+            if (nw == sw && nh == sh) {
+                split(bgr, planes);
+            } else {
+                try (Mat resized = new Mat(); Size size = new Size(nw, nh)) {
+                    resize(bgr, resized, size, 0, 0, INTER_LINEAR);
+                    split(resized, planes);
+                }
+            }
+            for (int c = 0; c < 3; c++) {
+                if (planes.get(c).data().address() != canvas.address() + (long) c * plane) {
+                    throw new IllegalStateException("OpenCV reallocated a letterbox plane");
+                }
             }
         }
+        byte[] out = new byte[3 * plane];
+        canvas.position(0).get(out);
         return new LetterboxedImage(out, width, height, r, sw, sh);
     }
 
-    /** Copies the {@code nw x nh} BGR pixels of {@code src} into the top-left of the three planes of {@code out}. */
-    private void scatterRows(Mat src, byte[] out, int nw, int nh) {
-        int plane = width * height;
-        byte[] row = new byte[nw * 3];
-        long step = src.step();
-        BytePointer data = src.data();
-        for (int y = 0; y < nh; y++) {
-            data.position(y * step).get(row, 0, row.length);
-            int o = y * width;
-            for (int x = 0, s = 0; x < nw; x++, s += 3, o++) {
-                out[o] = row[s];
-                out[plane + o] = row[s + 1];
-                out[2 * plane + o] = row[s + 2];
-            }
+    private BytePointer canvas() {
+        BytePointer c = canvas.get();
+        if (c == null) {
+            c = new BytePointer(3L * width * height);
+            canvas.set(c);
         }
-        data.position(0);
+        return c;
     }
 }

@@ -5,18 +5,20 @@ import io.flinkvision.jobs.dashboard.DashboardCommand;
 import io.flinkvision.jobs.demo.DemoCommand;
 import io.flinkvision.jobs.detect.DetectCommand;
 import io.flinkvision.jobs.producer.ProduceCommand;
+import io.flinkvision.jobs.soak.SoakCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * Main class of {@code video-inference.jar}: {@code java -jar jobs/target/video-inference.jar <command> ...}.
- * Commands: {@code demo}, {@code produce}, {@code detect}, {@code job}, {@code dashboard}, {@code benchmark}.
+ * Commands: {@code demo}, {@code produce}, {@code detect}, {@code job}, {@code dashboard}, {@code benchmark},
+ * {@code soak}.
  */
 @Command(name = "video-inference", mixinStandardHelpOptions = true, version = "video-inference 0.1.0",
         description = "Real-time video inference on Apache Flink: Kafka frames -> batched YOLOX (ONNX Runtime /"
                 + " TensorRT) -> Kafka detections.",
         subcommands = {DemoCommand.class, ProduceCommand.class, DetectCommand.class, JobCommand.class,
-                DashboardCommand.class, BenchmarkCommand.class})
+                DashboardCommand.class, BenchmarkCommand.class, SoakCommand.class})
 public final class VideoInferenceCli implements Runnable {
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.jobs.JobSettings;
+import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.VideoInferenceJob;
 import io.flinkvision.jobs.dashboard.DetectionsDashboard;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
@@ -18,7 +19,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -132,9 +132,7 @@ public class DemoCommand implements Callable<Integer> {
                     .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
                     .inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs))
                     .inference(inference);
-            Configuration conf = new Configuration();
-            conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-            conf.set(RestOptions.ADDRESS, "127.0.0.1");
+            Configuration conf = LocalCluster.loopbackOnly(); // REST API and blob server on 127.0.0.1 only
             if (metricsPort != null) {
                 PrometheusMetrics.enable(conf, metricsPort);
             }

@@ -23,7 +23,7 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  * BGR) that must give detection records. Key {@value #CAMERA} (except the missing-key case), frame indexes from
  * {@code firstIndex}.
  */
-final class BadFrameCorpus {
+public final class BadFrameCorpus {
     static final String CASE_HEADER = "test-case";
     static final String CAMERA = "cam-corpus";
     /** The job under test must run with {@code inference.max-frame-bytes} = this. */
@@ -131,7 +131,7 @@ final class BadFrameCorpus {
     }
 
     /** A 1x1 image encoded by OpenCV ({@code .jpg} or {@code .png}). */
-    static byte[] onePixel(String ext) {
+    public static byte[] onePixel(String ext) {
         try (Mat m = new Mat(1, 1, opencv_core.CV_8UC3, new Scalar(40, 80, 120, 0));
                 BytePointer out = new BytePointer()) {
             opencv_imgcodecs.imencode(ext, m, out);
@@ -142,7 +142,7 @@ final class BadFrameCorpus {
     }
 
     /** A copy of a baseline JPEG whose SOF0 frame header declares {@code w x h}; the scan data is unchanged. */
-    static byte[] declaring(byte[] jpeg, int w, int h) {
+    public static byte[] declaring(byte[] jpeg, int w, int h) {
         byte[] forged = jpeg.clone();
         for (int k = 2; k < forged.length - 9; k++) {
             if ((forged[k] & 0xFF) == 0xFF && (forged[k + 1] & 0xFF) == 0xC0) {

@@ -11,6 +11,7 @@ import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameSerde;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
+import io.flinkvision.imaging.TestImages;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,6 @@ import org.apache.kafka.common.record.TimestampType;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,18 +155,18 @@ class BadInputCorpusTest {
 
     @Test
     void onePixelJpeg() throws Exception {
-        assertDeadLetter(run(record("jpeg", onePixel(".jpg"))), DeadLetterReason.IMAGE_TOO_SMALL);
+        assertDeadLetter(run(record("jpeg", TestImages.onePixel(".jpg"))), DeadLetterReason.IMAGE_TOO_SMALL);
     }
 
     @Test
     void onePixelPng() throws Exception {
-        assertDeadLetter(run(record("png", onePixel(".png"))), DeadLetterReason.IMAGE_TOO_SMALL);
+        assertDeadLetter(run(record("png", TestImages.onePixel(".png"))), DeadLetterReason.IMAGE_TOO_SMALL);
     }
 
     @Test
     void jpegDeclaring60000x60000IsRefusedBeforeDecoding() throws Exception {
         long t0 = System.nanoTime();
-        InferenceOutcome o = run(record("jpeg", declaring(jpeg, 60000, 60000)));
+        InferenceOutcome o = run(record("jpeg", TestImages.declaring(jpeg, 60000, 60000)));
         assertDeadLetter(o, DeadLetterReason.IMAGE_TOO_LARGE);
         // the probe read the header: decoding 3.6 gigapixels (10.8 GB of BGR) would not end in a few seconds
         assertThat(o.getDeadLetter().getMessage()).contains("60000x60000").contains("declared by the jpeg header")
@@ -386,28 +386,4 @@ class BadInputCorpusTest {
         }
     }
 
-    private static byte[] onePixel(String ext) {
-        try (Mat m = new Mat(1, 1, org.bytedeco.opencv.global.opencv_core.CV_8UC3, new Scalar(40, 80, 120, 0));
-                BytePointer out = new BytePointer()) {
-            opencv_imgcodecs.imencode(ext, m, out);
-            byte[] b = new byte[(int) out.limit()];
-            out.get(b);
-            return b;
-        }
-    }
-
-    /** A copy of a baseline JPEG whose SOF0 frame header declares {@code w x h}; the scan data is unchanged. */
-    static byte[] declaring(byte[] jpegBytes, int w, int h) {
-        byte[] forged = jpegBytes.clone();
-        for (int i = 2; i < forged.length - 9; i++) {
-            if ((forged[i] & 0xFF) == 0xFF && (forged[i + 1] & 0xFF) == 0xC0) {
-                forged[i + 5] = (byte) (h >> 8);
-                forged[i + 6] = (byte) h;
-                forged[i + 7] = (byte) (w >> 8);
-                forged[i + 8] = (byte) w;
-                return forged;
-            }
-        }
-        throw new AssertionError("no SOF0 in the JPEG");
-    }
 }

@@ -72,17 +72,7 @@ class ImageDecoderTest {
 
     @Test
     void hugeDeclaredJpegIsRefusedBeforeDecoding() {
-        byte[] forged = jpeg.clone();
-        // patch the SOF0 frame header to declare 60000x60000 pixels
-        for (int i = 2; i < forged.length - 9; i++) {
-            if ((forged[i] & 0xFF) == 0xFF && (forged[i + 1] & 0xFF) == 0xC0) {
-                forged[i + 5] = (byte) (60000 >> 8);
-                forged[i + 6] = (byte) (60000 & 0xFF);
-                forged[i + 7] = (byte) (60000 >> 8);
-                forged[i + 8] = (byte) (60000 & 0xFF);
-                break;
-            }
-        }
+        byte[] forged = TestImages.declaring(jpeg, 60000, 60000);
         assertReason(() -> decoder.decode("jpeg", forged, 0, 0), DeadLetterReason.IMAGE_TOO_LARGE);
     }
 

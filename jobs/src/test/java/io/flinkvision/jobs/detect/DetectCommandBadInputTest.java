@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkvision.detection.DetectionJson;
+import io.flinkvision.jobs.BadFrameCorpus;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,6 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,9 +50,9 @@ class DetectCommandBadInputTest {
         files.put("random.jpg", random);
         files.put("random.bin", random);
         files.put("good.png", encode(jpeg, ".png"));
-        files.put("one-pixel.png", onePixel(".png"));
-        files.put("one-pixel.jpg", onePixel(".jpg"));
-        files.put("declares-60000x60000.jpg", declaring(jpeg, 60000, 60000));
+        files.put("one-pixel.png", BadFrameCorpus.onePixel(".png"));
+        files.put("one-pixel.jpg", BadFrameCorpus.onePixel(".jpg"));
+        files.put("declares-60000x60000.jpg", BadFrameCorpus.declaring(jpeg, 60000, 60000));
         files.put("picture.gif", "GIF89a not really".getBytes(StandardCharsets.US_ASCII));
         files.put("too-big.jpg", Arrays.copyOf(jpeg, 16 * 1024 * 1024 + 1));
         List<String> args = new ArrayList<>();
@@ -182,29 +182,5 @@ class DetectCommandBadInputTest {
             out.get(b);
             return b;
         }
-    }
-
-    private static byte[] onePixel(String ext) {
-        try (Mat m = new Mat(1, 1, opencv_core.CV_8UC3, new Scalar(10, 20, 30, 0));
-                BytePointer out = new BytePointer()) {
-            opencv_imgcodecs.imencode(ext, m, out);
-            byte[] b = new byte[(int) out.limit()];
-            out.get(b);
-            return b;
-        }
-    }
-
-    private static byte[] declaring(byte[] jpeg, int w, int h) {
-        byte[] forged = jpeg.clone();
-        for (int k = 2; k < forged.length - 9; k++) {
-            if ((forged[k] & 0xFF) == 0xFF && (forged[k + 1] & 0xFF) == 0xC0) {
-                forged[k + 5] = (byte) (h >> 8);
-                forged[k + 6] = (byte) h;
-                forged[k + 7] = (byte) (w >> 8);
-                forged[k + 8] = (byte) w;
-                return forged;
-            }
-        }
-        throw new AssertionError("no SOF0 marker");
     }
 }

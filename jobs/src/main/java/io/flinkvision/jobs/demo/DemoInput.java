@@ -6,10 +6,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
-/** Resolves the demo's default input: {@code data/vtest.avi} in the working directory, else the copy in the jar. */
-final class DemoInput {
+/**
+ * Resolves the default input of {@code demo} and {@code soak}: {@code data/vtest.avi} in the working directory (or
+ * {@code ../data/vtest.avi}, from a module directory), else the copy in the jar, extracted to a temporary file.
+ */
+public final class DemoInput {
     static final String DEFAULT_FILE = "data/vtest.avi";
+    private static final List<String> LOCAL_FILES = List.of(DEFAULT_FILE, "../" + DEFAULT_FILE);
     private static final String RESOURCE = "/demo/vtest.avi";
 
     private DemoInput() {}
@@ -18,10 +23,11 @@ final class DemoInput {
      * @return a path or URL FFmpeg can open
      * @throws UncheckedIOException if the bundled clip cannot be extracted
      */
-    static String resolveDefault() {
-        Path local = Path.of(DEFAULT_FILE);
-        if (Files.isRegularFile(local)) {
-            return local.toString();
+    public static String resolveDefault() {
+        for (String local : LOCAL_FILES) {
+            if (Files.isRegularFile(Path.of(local))) {
+                return local;
+            }
         }
         try (InputStream in = DemoInput.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {

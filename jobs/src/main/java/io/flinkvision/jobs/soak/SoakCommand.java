@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.jobs.JobSettings;
+import io.flinkvision.jobs.demo.DemoInput;
 import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.VideoInferenceJob;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
 import io.flinkvision.jobs.producer.VideoToKafka;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,10 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -102,7 +98,7 @@ public class SoakCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--minutes, --sample-interval-s and --window-s must be > 0, --fps and"
                     + " --growth-from-minute >= 0");
         }
-        String source = input != null ? input : defaultInput();
+        String source = input != null ? input : DemoInput.resolveDefault();
         long t0 = System.nanoTime();
         List<MemorySample> samples = new ArrayList<>();
         // Bounded broker disk: a 20-minute run at 8 fps writes ~0.6 GB of frames; keep about two minutes of them.
@@ -133,7 +129,7 @@ public class SoakCommand implements Callable<Integer> {
                     producerError.set(e);
                 }
             }, "soak-producer");
-            OutputCounter counter = new OutputCounter(kafka.bootstrapServers());
+            OutputCounter counter = new OutputCounter(kafka.consumerProperties("soak-counter"));
             producerThread.start();
             out.printf(Locale.ROOT, "soak: %.1f min, producer %.1f fps (%s), backend %s, batch <= %d, parallelism %d;"
                     + " sample every %.0f s%n", minutes, fps, source, backend, batchSize, parallelism, sampleIntervalS);
@@ -204,24 +200,6 @@ public class SoakCommand implements Callable<Integer> {
         return bytes / 1e6;
     }
 
-    /** data/vtest.avi (or ../data from the jobs module) if present, else the clip inside the jar, extracted. */
-    static String defaultInput() throws IOException {
-        for (String p : List.of("data/vtest.avi", "../data/vtest.avi")) {
-            if (Files.isRegularFile(Path.of(p))) {
-                return p;
-            }
-        }
-        try (InputStream in = SoakCommand.class.getResourceAsStream("/demo/vtest.avi")) {
-            if (in == null) {
-                throw new IllegalStateException("no --input given and no data/vtest.avi nor clip in the jar");
-            }
-            Path tmp = Files.createTempFile("vtest-", ".avi");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return tmp.toString();
-        }
-    }
-
     /** Counts committed records of the detections and dead-letter topics (a count only: no growing state). */
     private static final class OutputCounter implements AutoCloseable {
         private final AtomicLong outputs = new AtomicLong();
@@ -229,14 +207,9 @@ public class SoakCommand implements Callable<Integer> {
         private final Thread thread;
         private volatile boolean running = true;
 
-        OutputCounter(String bootstrapServers) {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "soak-counter");
-            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 * 1024 * 1024));
-            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        /** @param consumerProperties byte-array consumer settings, read_committed (EmbeddedKafka#consumerProperties) */
+        OutputCounter(Properties consumerProperties) {
+            consumer = new KafkaConsumer<>(consumerProperties);
             consumer.subscribe(List.of("detections", "frames-dlq"));
             thread = new Thread(this::loop, "soak-output-counter");
             thread.setDaemon(true);

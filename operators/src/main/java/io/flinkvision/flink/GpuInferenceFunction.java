@@ -88,19 +88,16 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         }
         InferenceEngine engine = engineOpener.open(spec);
         engineInfo = engine.info();
-        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        subtaskIndex = subtask;
+        subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         attemptNumber = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtask,
+        LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtaskIndex,
                 engineInfo.backend().id(), engineInfo.precision().id(), engineInfo.device(), engineInfo.modelName(),
                 engineInfo.modelSha256(), batchPolicy);
-        final DetectionPipeline[] holder = new DetectionPipeline[1];
         metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(),
-                () -> holder[0] == null ? 0 : holder[0].batchesInFlight(), engine::deviceMemoryUsedBytes);
+                () -> pipeline == null ? 0 : pipeline.batchesInFlight(), engine::deviceMemoryUsedBytes);
         pending = Collections.synchronizedMap(new IdentityHashMap<>());
         pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
                 metrics.batchListener());
-        holder[0] = pipeline;
     }
 
     private int resolveDeviceIndex(int configured) {

@@ -13,7 +13,8 @@
 #   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json)
 #   bench-fp32  same in FP32
 #   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
-#   profile     benchmark in FP32 with a Java Flight Recording of the operator run ($OUTDIR/bench-profile.jfr)
+#   profile     benchmark in FP16 with a Java Flight Recording ($OUTDIR/bench-profile.jfr, bench-profile.json)
+#   host-scaling  FP16 benchmark at 4, 8 and 16 pre-processing threads, OpenCV threads default and 1 (host-*.json)
 #   summary     one table of every JSON in $OUTDIR
 # PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
@@ -53,9 +54,17 @@ bench() { # precision, extra args...
 }
 has bench-fp16 && bench fp16
 if has profile; then
-  JAVA_OPTS="$JAVA_OPTS -XX:StartFlightRecording=filename=$OUTDIR/bench-profile.jfr,settings=profile,dumponexit=true" \
-    bench fp32 --skip-jpeg --latency-seconds 2
-  mv "$OUTDIR/bench-fp32.json" "$OUTDIR/bench-profile.json"
+  JAVA_OPTS="$JAVA_OPTS -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -XX:StartFlightRecording=filename=$OUTDIR/bench-profile.jfr,settings=profile,dumponexit=true" \
+    bench fp16 --skip-jpeg --latency-seconds 2
+  mv "$OUTDIR/bench-fp16.json" "$OUTDIR/bench-profile.json"
+fi
+if has host-scaling; then
+  for t in 4 8 16; do
+    for cv in -1 1; do
+      bench fp16 --skip-jpeg --latency-seconds 1 --preprocess-threads $t --opencv-threads $cv
+      mv "$OUTDIR/bench-fp16.json" "$OUTDIR/host-t$t-cv$cv.json"
+    done
+  done
 fi
 has bench-fp32 && bench fp32
 if has int8; then
@@ -71,14 +80,14 @@ if has summary; then
 import json, os, sys
 d = sys.argv[1]
 rows = []
-for p in ("fp32", "fp16", "int8"):
-    f = os.path.join(d, f"bench-{p}.json")
+import glob
+for f in [os.path.join(d, f"bench-{p}.json") for p in ("fp32", "fp16", "int8", "profile")] + sorted(glob.glob(os.path.join(d, "host-*.json"))):
     if os.path.exists(f):
-        rows.append(json.load(open(f)))
+        r = json.load(open(f)); r["file"] = os.path.basename(f); rows.append(r)
 if rows:
-    keys = ["precision", "batch", "inFlight", "inputType", "engineOnlyFps", "serializedFps", "operatorFps",
-            "operatorVsEngine", "operatorVsSerialized", "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch",
-            "operatorStageMs"]
+    keys = ["file", "precision", "outputLayout", "preprocessThreads", "opencvThreads", "engineOnlyFps",
+            "serializedFps", "operatorFps", "hostCeilingFps", "operatorVsEngine", "operatorVsSerialized",
+            "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs"]
     print("device:", rows[0].get("device"))
     print("| " + " | ".join(keys) + " |")
     print("|" + " --- |" * len(keys))

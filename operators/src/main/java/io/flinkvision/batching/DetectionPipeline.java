@@ -28,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -60,6 +61,7 @@ public final class DetectionPipeline implements AutoCloseable {
     private final ExecutorService preprocessPool;
     private final PipelineListener listener;
     private final boolean ownsEngine;
+    private final AtomicLong saturationWarnAt = new AtomicLong(1);
 
     /**
      * Builds a pipeline around an opened engine.
@@ -83,7 +85,7 @@ public final class DetectionPipeline implements AutoCloseable {
         this.decoder = new ImageDecoder(limits);
         this.letterbox = new Letterbox(info.inputWidth(), info.inputHeight());
         this.postprocessor = new YoloxPostprocessor(info.inputWidth(), info.inputHeight(), info.outputRows(),
-                postprocess);
+                info.outputLayout(), postprocess);
         this.listener = listener;
         BatchPolicy effective = policy;
         if (policy.maxBatchSize() > info.maxBatchSize() || policy.maxInFlightBatches() > info.maxInFlight()) {
@@ -202,7 +204,7 @@ public final class DetectionPipeline implements AutoCloseable {
             d.setCaptureTimestampMs(f.getCaptureTimestampMs());
             d.setImageWidth(p.image.sourceWidth());
             d.setImageHeight(p.image.sourceHeight());
-            d.setDetections(postprocessor.process(out.data(), out.offset(i), out.columns(), p.image.scale(),
+            d.setDetections(postprocessor.process(out.data(), out.offset(i), p.image.scale(),
                     p.image.sourceWidth(), p.image.sourceHeight()));
             d.setModel(info.modelName());
             d.setBackend(info.backend().id());
@@ -214,7 +216,19 @@ public final class DetectionPipeline implements AutoCloseable {
             outcomes[i] = InferenceOutcome.of(d);
         });
         listener.onBatchCompleted(batch.size(), queueMs, out.times());
+        warnIfSaturated();
         return Arrays.asList(outcomes);
+    }
+
+    /** Logs (at 1, 10, 100, ... anchors) when the top-K output may have hidden a class above the threshold. */
+    private void warnIfSaturated() {
+        long n = postprocessor.saturatedAnchors();
+        long next = saturationWarnAt.get();
+        if (n >= next && saturationWarnAt.compareAndSet(next, next * 10)) {
+            LOG.warn("{} anchor(s) so far had all {} top classes above the score threshold {}: a further class may"
+                    + " have been cut (raise inference.tensorrt.output-top-classes, or 0 for the raw output)", n,
+                    info.outputLayout().topK(), postprocessor.config().scoreThreshold());
+        }
     }
 
     /** Batches at least this large are filled and post-processed on the common fork-join pool. */

@@ -13,9 +13,10 @@ package io.flinkvision.engine;
  * @param inputHeight input height H in pixels (416 for YOLOX-Nano)
  * @param inputWidth input width W in pixels
  * @param outputRows output rows per image (anchors: 3549 for 416x416 YOLOX)
- * @param outputColumns values per row (4 box + 1 objectness + classes: 85 for COCO)
+ * @param outputColumns values per row: {@code outputLayout.columns()} (85 for raw COCO YOLOX, 10 for top-3)
  * @param maxBatchSize largest batch N one call accepts
  * @param maxInFlight how many batches may be in flight at once (execution slots)
+ * @param outputLayout what a row of the output holds (raw YOLOX head, or reduced to the top-K classes on the GPU)
  */
 public record EngineInfo(
         String modelName,
@@ -30,11 +31,20 @@ public record EngineInfo(
         int outputRows,
         int outputColumns,
         int maxBatchSize,
-        int maxInFlight) {
+        int maxInFlight,
+        OutputLayout outputLayout) {
 
-    /** Number of classes: {@code outputColumns - 5}. */
+    /** @throws IllegalArgumentException if {@code outputColumns} disagrees with the layout */
+    public EngineInfo {
+        if (outputLayout == null || outputLayout.columns() != outputColumns) {
+            throw new IllegalArgumentException("output of " + outputColumns + " columns does not match layout "
+                    + outputLayout);
+        }
+    }
+
+    /** Number of classes the model predicts. */
     public int numClasses() {
-        return outputColumns - 5;
+        return outputLayout.classes();
     }
 
     /** Elements of one image in the input tensor: {@code C*H*W}. */

@@ -8,7 +8,14 @@ import java.util.Objects;
  * engine is opened in {@code open()} on the TaskManager. Build with {@link #builder()}.
  */
 public final class EngineSpec implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+
+    /**
+     * Default of {@link #outputTopClasses()}: 3 classes per anchor, 10 floats per row instead of 85 for COCO. Three
+     * covers the class-aware NMS of YOLOX (an anchor with more than three classes above a 0.3 score threshold is not
+     * seen on COCO-like scenes; the operator counts and logs it when it happens).
+     */
+    public static final int DEFAULT_OUTPUT_TOP_CLASSES = 3;
 
     /** Model used when none is configured: shipped on the classpath (Apache-2.0, see NOTICE). */
     public static final String BUNDLED_MODEL = "classpath:/models/yolox_nano_dyn.onnx";
@@ -25,6 +32,7 @@ public final class EngineSpec implements Serializable {
     private final boolean tf32;
     private final long workspaceBytes;
     private final String calibrationDir;
+    private final int outputTopClasses;
 
     private EngineSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -39,6 +47,7 @@ public final class EngineSpec implements Serializable {
         this.tf32 = b.tf32;
         this.workspaceBytes = b.workspaceBytes;
         this.calibrationDir = b.calibrationDir;
+        this.outputTopClasses = b.outputTopClasses;
     }
 
     public static Builder builder() {
@@ -60,6 +69,7 @@ public final class EngineSpec implements Serializable {
         b.tf32 = tf32;
         b.workspaceBytes = workspaceBytes;
         b.calibrationDir = calibrationDir;
+        b.outputTopClasses = outputTopClasses;
         return b;
     }
 
@@ -85,6 +95,11 @@ public final class EngineSpec implements Serializable {
     public long workspaceBytes() { return workspaceBytes; }
     /** TensorRT INT8: folder of calibration images (JPEG/PNG); null for none. */
     public String calibrationDir() { return calibrationDir; }
+    /**
+     * TensorRT: classes kept per anchor by the output head added on the GPU ({@link OutputLayout#topK}); 0 reads
+     * back the model's raw output ({@code [N, anchors, 5 + classes]}). ONNX Runtime always returns the raw output.
+     */
+    public int outputTopClasses() { return outputTopClasses; }
 
     /** Same spec on another backend. */
     public EngineSpec withBackend(Backend b) {
@@ -100,7 +115,8 @@ public final class EngineSpec implements Serializable {
     public String toString() {
         return "EngineSpec{model=" + modelPath + ", backend=" + backend.id() + ", precision=" + precision.id()
                 + ", maxBatch=" + maxBatchSize + ", optBatch=" + optBatchSize + ", inFlight=" + maxInFlight
-                + ", intraOpThreads=" + intraOpThreads + ", device=" + deviceIndex + ", cache=" + engineCacheDir + "}";
+                + ", intraOpThreads=" + intraOpThreads + ", device=" + deviceIndex + ", cache=" + engineCacheDir
+                + ", outputTopClasses=" + outputTopClasses + "}";
     }
 
     /** Builder with the defaults of {@code InferenceOptions}. */
@@ -117,6 +133,7 @@ public final class EngineSpec implements Serializable {
         private boolean tf32 = false;
         private long workspaceBytes = 1L << 30;
         private String calibrationDir;
+        private int outputTopClasses = DEFAULT_OUTPUT_TOP_CLASSES;
 
         public Builder modelPath(String v) { this.modelPath = Objects.requireNonNull(v, "modelPath"); return this; }
         public Builder backend(Backend v) { this.backend = Objects.requireNonNull(v, "backend"); return this; }
@@ -130,6 +147,7 @@ public final class EngineSpec implements Serializable {
         public Builder tf32(boolean v) { this.tf32 = v; return this; }
         public Builder workspaceBytes(long v) { this.workspaceBytes = v; return this; }
         public Builder calibrationDir(String v) { this.calibrationDir = v; return this; }
+        public Builder outputTopClasses(int v) { this.outputTopClasses = v; return this; }
 
         /** Checks the values; throws IllegalArgumentException naming the offending setting. */
         public EngineSpec build() {
@@ -148,6 +166,10 @@ public final class EngineSpec implements Serializable {
             }
             if (deviceIndex < 0) {
                 throw new IllegalArgumentException("device index must be >= 0, got " + deviceIndex);
+            }
+            if (outputTopClasses < 0) {
+                throw new IllegalArgumentException("output top classes must be >= 0 (0: raw output), got "
+                        + outputTopClasses);
             }
             return new EngineSpec(this);
         }

@@ -51,6 +51,11 @@ public final class InferenceOptions {
     public static final ConfigOption<String> ENGINE_CACHE_DIR = ConfigOptions.key("inference.tensorrt.engine-cache-dir")
             .stringType().defaultValue(System.getProperty("java.io.tmpdir") + "/flinkvision-engines")
             .withDescription("Directory of cached TensorRT plans.");
+    public static final ConfigOption<Integer> OUTPUT_TOP_CLASSES = ConfigOptions
+            .key("inference.tensorrt.output-top-classes").intType().defaultValue(EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES)
+            .withDescription("TensorRT: classes per anchor the GPU keeps (objectness * class probability, best first);"
+                    + " the engine then copies back 4 + 2K floats per anchor instead of 5 + classes. 0 copies back the"
+                    + " raw model output.");
     public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("inference.max-frame-bytes")
             .intType().defaultValue(16 * 1024 * 1024)
             .withDescription("Largest encoded frame accepted, bytes; larger ones become dead letters.");

@@ -1,11 +1,15 @@
 package io.flinkvision.postprocess;
 
+import io.flinkvision.engine.OutputLayout;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Decodes the raw YOLOX head output of one image into scored boxes in model-input pixels.
+ * Decodes the YOLOX head output of one image into scored boxes in model-input pixels: the raw layout below, or the
+ * top-K layout reduced on the GPU ({@link OutputLayout}), which carries the same raw box values and the scores
+ * {@code objectness * class_prob} already multiplied.
  *
  * <p>Layout: {@code rows x columns} floats, rows = anchors of the strides 8, 16, 32 in that order, each grid
  * row-major ({@code (H/8)*(W/8) + (H/16)*(W/16) + (H/32)*(W/32)}: 3549 for 416x416); columns =
@@ -25,6 +29,7 @@ public final class YoloxDecoder {
     private final float[] gridX;
     private final float[] gridY;
     private final float[] stride;
+    private final LongAdder saturated = new LongAdder();
 
     /**
      * @param inputWidth model input width in pixels (a multiple of 32)
@@ -75,6 +80,64 @@ public final class YoloxDecoder {
      * @return candidates in model-input pixels {@code [x1, y1, x2, y2]}, unordered
      */
     public List<Candidate> decode(FloatBuffer out, int offset, int columns, float scoreThreshold) {
+        return decode(out, offset, OutputLayout.rawFromColumns(columns), scoreThreshold);
+    }
+
+    /**
+     * Decodes one image of either output layout. Both give the same candidates (same boxes, scores and classes; the
+     * order may differ) as long as no anchor has more than K classes above the threshold in the top-K layout; anchors
+     * where that may have happened are counted ({@link #saturatedAnchors()}).
+     *
+     * @param out output floats; image data starts at {@code offset}
+     * @param offset index of the image's first value
+     * @param layout what a row holds ({@code layout.columns()} values per row)
+     * @param scoreThreshold minimum score (exclusive)
+     * @return candidates in model-input pixels {@code [x1, y1, x2, y2]}, unordered
+     */
+    public List<Candidate> decode(FloatBuffer out, int offset, OutputLayout layout, float scoreThreshold) {
+        return layout.kind() == OutputLayout.Kind.YOLOX_RAW
+                ? decodeRaw(out, offset, layout.columns(), scoreThreshold)
+                : decodeTopK(out, offset, layout, scoreThreshold);
+    }
+
+    /**
+     * Anchors seen (top-K layout) whose K-th score was above the threshold, where a (K+1)-th class above it, and so a
+     * candidate, may be missing. Raise {@code inference.tensorrt.output-top-classes} if this grows.
+     */
+    public long saturatedAnchors() {
+        return saturated.sum();
+    }
+
+    private List<Candidate> decodeTopK(FloatBuffer out, int offset, OutputLayout layout, float scoreThreshold) {
+        int columns = layout.columns();
+        int k = layout.topK();
+        List<Candidate> result = new ArrayList<>();
+        for (int a = 0; a < rows; a++) {
+            int base = offset + a * columns;
+            if (out.get(base + 4) <= scoreThreshold) {
+                continue; // scores are in descending order
+            }
+            float s = stride[a];
+            float cx = (out.get(base) + gridX[a]) * s;
+            float cy = (out.get(base + 1) + gridY[a]) * s;
+            float w = (float) Math.exp(out.get(base + 2)) * s;
+            float h = (float) Math.exp(out.get(base + 3)) * s;
+            for (int j = 0; j < k; j++) {
+                float score = out.get(base + 4 + j);
+                if (score <= scoreThreshold) {
+                    break;
+                }
+                int classId = (int) out.get(base + 4 + k + j);
+                result.add(new Candidate(cx - w / 2f, cy - h / 2f, cx + w / 2f, cy + h / 2f, score, classId));
+            }
+            if (layout.saturated(out, base, scoreThreshold)) {
+                saturated.increment();
+            }
+        }
+        return result;
+    }
+
+    private List<Candidate> decodeRaw(FloatBuffer out, int offset, int columns, float scoreThreshold) {
         int classes = columns - 5;
         List<Candidate> result = new ArrayList<>();
         for (int a = 0; a < rows; a++) {

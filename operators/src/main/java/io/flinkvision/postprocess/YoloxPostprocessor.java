@@ -1,5 +1,6 @@
 package io.flinkvision.postprocess;
 
+import io.flinkvision.engine.OutputLayout;
 import io.flinkvision.detection.BoundingBox;
 import io.flinkvision.detection.CocoLabels;
 import io.flinkvision.detection.Detection;
@@ -14,17 +15,26 @@ import java.util.List;
  */
 public final class YoloxPostprocessor {
     private final YoloxDecoder decoder;
+    private final OutputLayout layout;
     private final PostprocessConfig config;
 
     /**
      * @param inputWidth model input width in pixels
      * @param inputHeight model input height in pixels
      * @param rows output rows per image (anchors)
+     * @param layout what a row of the engine's output holds
      * @param config thresholds
      */
-    public YoloxPostprocessor(int inputWidth, int inputHeight, int rows, PostprocessConfig config) {
+    public YoloxPostprocessor(int inputWidth, int inputHeight, int rows, OutputLayout layout,
+            PostprocessConfig config) {
         this.decoder = new YoloxDecoder(inputWidth, inputHeight, rows);
+        this.layout = layout;
         this.config = config;
+    }
+
+    /** Anchors where the top-K output may have missed a class above the threshold (see {@link YoloxDecoder}). */
+    public long saturatedAnchors() {
+        return decoder.saturatedAnchors();
     }
 
     public PostprocessConfig config() {
@@ -34,17 +44,15 @@ public final class YoloxPostprocessor {
     /**
      * Post-processes one image.
      *
-     * @param out the batch output tensor {@code [N, rows, columns]}
+     * @param out the batch output tensor {@code [N, rows, layout.columns()]}
      * @param offset index of this image's first value
-     * @param columns values per row (5 + classes)
      * @param scale letterbox scale r of this image
      * @param sourceWidth source image width in pixels (clip bound)
      * @param sourceHeight source image height in pixels (clip bound)
      * @return detections sorted by descending score
      */
-    public List<Detection> process(FloatBuffer out, int offset, int columns, double scale, int sourceWidth,
-            int sourceHeight) {
-        List<Candidate> candidates = decoder.decode(out, offset, columns, config.scoreThreshold());
+    public List<Detection> process(FloatBuffer out, int offset, double scale, int sourceWidth, int sourceHeight) {
+        List<Candidate> candidates = decoder.decode(out, offset, layout, config.scoreThreshold());
         BoxMapping.toSource(candidates, scale);
         List<Candidate> kept = Nms.classAware(candidates, config.nmsIouThreshold());
         int n = Math.min(kept.size(), config.maxDetections());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.flinkvision.detection.Detection;
+import io.flinkvision.engine.OutputLayout;
 import java.nio.FloatBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -53,9 +54,9 @@ class YoloxDecoderTest {
         out[b + 3] = (float) Math.log(4);
         out[b + 4] = 1f;
         out[b + 5] = 0.8f; // person
-        YoloxPostprocessor p = new YoloxPostprocessor(416, 416, 3549, PostprocessConfig.DEFAULT);
+        YoloxPostprocessor p = new YoloxPostprocessor(416, 416, 3549, OutputLayout.raw(80), PostprocessConfig.DEFAULT);
         double r = 0.5; // source 832x832
-        List<Detection> d = p.process(FloatBuffer.wrap(out), offset, COLS, r, 832, 800);
+        List<Detection> d = p.process(FloatBuffer.wrap(out), offset, r, 832, 800);
         assertThat(d).hasSize(1);
         assertThat(d.get(0).getLabel()).isEqualTo("person");
         assertThat(d.get(0).getBox().getX1()).isCloseTo(784f, within(1e-3f));

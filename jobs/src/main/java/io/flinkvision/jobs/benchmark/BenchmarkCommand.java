@@ -30,6 +30,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -48,6 +49,9 @@ import picocli.CommandLine.Option;
  *       MicroBatcher -> execution slots -> YOLOX decode + NMS), offered as fast as the pipeline takes them. Frames are
  *       decoded beforehand ({@code raw-bgr}, as when decoding is done upstream); {@code operatorJpegFps} is the same
  *       with JPEG frames (decode included, bound by the CPU cores).</li>
+ *   <li>{@code hostCeilingFps}: the operator path with the accelerator taken out ({@link RecordedOutputEngine}:
+ *       every batch answered at once with a recorded real output): what the CPU side can feed. {@code operatorFps}
+ *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
  *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%
  *       of {@code operatorFps}.</li>
  * </ul>
@@ -94,6 +98,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "0", description = "CUDA device index")
     int device;
 
+    @Option(names = "--top-classes", defaultValue = "" + EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES,
+            description = "TensorRT: classes per anchor reduced on the GPU (0: copy back the raw output; default 3)")
+    int topClasses;
+
     @Option(names = "--tf32", description = "TensorRT FP32: allow TF32")
     boolean tf32;
 
@@ -112,6 +120,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--latency-seconds", defaultValue = "8", description = "duration of the 70% load run")
     double latencySeconds;
 
+    @Option(names = "--opencv-threads", defaultValue = "-1",
+            description = "OpenCV's own thread pool size (cv::setNumThreads; -1 leaves OpenCV's default, 1 disables it)")
+    int opencvThreads;
+
+    @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")
+    boolean skipHostCeiling;
+
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
@@ -119,9 +134,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int threads = preprocessThreads > 0 ? preprocessThreads : Runtime.getRuntime().availableProcessors();
+        if (opencvThreads >= 0) {
+            org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
+        }
         EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(Backend.parse(backend))
                 .precision(Precision.parse(precision)).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
-                .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir);
+                .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses);
         if (engineCacheDir != null) {
             sb.engineCacheDir(engineCacheDir);
         }
@@ -140,9 +158,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("inFlight", info.maxInFlight());
             r.put("device", info.device());
             r.put("inputType", info.inputType().name().toLowerCase(Locale.ROOT));
+            r.put("outputLayout", info.outputLayout().id() + " [N," + info.outputRows() + "," + info.outputColumns()
+                    + "]");
             r.put("model", info.modelName());
             r.put("engineOpenSeconds", round(openSeconds, 2));
             r.put("preprocessThreads", threads);
+            r.put("opencvThreads", org.bytedeco.opencv.global.opencv_core.getNumThreads());
+            r.put("cpus", Runtime.getRuntime().availableProcessors());
             r.put("maxQueueDelayMs", maxQueueDelayMs);
             r.put("sourceFrames", src.count());
             r.put("frameSize", src.width() + "x" + src.height());
@@ -187,6 +209,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("latencyMeanBatch", round(stages.meanBatch(), 2));
                 r.put("latencyDeadLetters", lat.deadLetters);
             }
+            if (!skipHostCeiling) {
+                double host = hostCeiling(engine, src, policy, threads, Math.max(b * 8, frames / 5), frames);
+                r.put("hostCeilingFps", round(host, 1));
+                r.put("operatorVsHostCeiling", round(((Number) r.get("operatorFps")).doubleValue() / host, 3));
+                LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
+            }
         }
         print(r);
         if (report != null) {
@@ -198,6 +226,21 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LOG.info("benchmark: report written to {}", report);
         }
         return 0;
+    }
+
+    /**
+     * Host-side ceiling (images/s): the same operator path with a {@link RecordedOutputEngine} in place of the
+     * accelerator (every batch answered at once with a recorded real output), after {@code warm} warm-up frames.
+     */
+    static double hostCeiling(InferenceEngine engine, BenchmarkFrames src, BatchPolicy policy, int threads, int warm,
+            int frames) throws Exception {
+        try (Mat first = src.mat(0);
+                RecordedOutputEngine recorded = RecordedOutputEngine.record(engine, first);
+                DetectionPipeline p = new DetectionPipeline(recorded, false, policy, PostprocessConfig.DEFAULT,
+                        DecodeLimits.DEFAULT, threads, PipelineListener.NONE)) {
+            closedLoop(p, src, warm, true);
+            return closedLoop(p, src, frames, true).fps;
+        }
     }
 
     /** Engine-only throughput (images/s): the TensorRT engine's own loop, or batches submitted back to back. */

@@ -46,6 +46,14 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
         return f;
     }
 
+    /** Decoded frame {@code k} as a new BGR {@code CV_8UC3} Mat (the caller closes it). */
+    Mat mat(int k) {
+        int[] wh = sizes.get(k);
+        Mat m = new Mat(wh[1], wh[0], org.bytedeco.opencv.global.opencv_core.CV_8UC3);
+        m.data().put(raw.get(k), 0, raw.get(k).length);
+        return m;
+    }
+
     int count() {
         return jpeg.size();
     }

@@ -16,6 +16,7 @@ import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.ModelSource;
 import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.OutputLayout;
 import io.flinkvision.engine.Precision;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -146,7 +147,7 @@ public final class OrtInferenceEngine implements InferenceEngine {
         }
         EngineInfo info = new EngineInfo(model.name(), model.sha256(), Backend.ONNXRUNTIME, Precision.FP32, "cpu",
                 ElementType.FLOAT32, 3, (int) is[2], (int) is[3], (int) os[1], (int) os[2], maxBatch,
-                spec.maxInFlight());
+                spec.maxInFlight(), OutputLayout.rawFromColumns((int) os[2]));
         LOG.info("ONNX Runtime engine open: model={} sha256={} input={} output={} maxBatch={} inFlight={}"
                         + " intraOpThreads={}", model.name(), model.sha256(), Arrays.toString(is), Arrays.toString(os),
                 maxBatch, spec.maxInFlight(), spec.intraOpThreads() == 0 ? "auto" : spec.intraOpThreads());

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param inputType element type of the network input the host fills (UINT8: a cast layer converts on the GPU)
  * @param builderOptimizationLevel TensorRT builder optimization level 0..5 (3 is TensorRT's default)
  * @param calibrationId INT8 only: identity of the calibration set (hash of its file names and sizes), else {@code -}
+ * @param outputTopClasses classes per anchor kept by the output head added on the GPU (0: the model's raw output); see
+ *     {@link io.flinkvision.engine.OutputLayout}
  */
 public record EngineCacheKey(
         String modelName,
@@ -41,10 +43,11 @@ public record EngineCacheKey(
         int maxBatch,
         ElementType inputType,
         int builderOptimizationLevel,
-        String calibrationId) {
+        String calibrationId,
+        int outputTopClasses) {
 
     /** Version of the key and plan-file layout; bump when either changes. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     public EngineCacheKey {
         Objects.requireNonNull(modelName, "modelName");
@@ -57,6 +60,9 @@ public record EngineCacheKey(
         calibrationId = calibrationId == null || calibrationId.isEmpty() ? "-" : calibrationId;
         if (precision != Precision.FP32) {
             tf32 = false;
+        }
+        if (outputTopClasses < 0) {
+            throw new IllegalArgumentException("output top classes must be >= 0, got " + outputTopClasses);
         }
         if (minBatch < 1 || optBatch < minBatch || maxBatch < optBatch) {
             throw new IllegalArgumentException("batch profile must satisfy 1 <= min <= opt <= max, got " + minBatch
@@ -81,6 +87,7 @@ public record EngineCacheKey(
         m.put("inputType", inputType.name().toLowerCase(Locale.ROOT));
         m.put("builderOptimizationLevel", Integer.toString(builderOptimizationLevel));
         m.put("calibration", calibrationId);
+        m.put("outputTopClasses", Integer.toString(outputTopClasses));
         return m;
     }
 
@@ -102,7 +109,8 @@ public record EngineCacheKey(
                 req(m, "computeCapability"), Precision.parse(req(m, "precision")),
                 Boolean.parseBoolean(req(m, "tf32")), Integer.parseInt(b[0]), Integer.parseInt(b[1]),
                 Integer.parseInt(b[2]), ElementType.valueOf(req(m, "inputType").toUpperCase(Locale.ROOT)),
-                Integer.parseInt(req(m, "builderOptimizationLevel")), req(m, "calibration"));
+                Integer.parseInt(req(m, "builderOptimizationLevel")), req(m, "calibration"),
+                Integer.parseInt(req(m, "outputTopClasses")));
     }
 
     private static String req(Map<String, String> m, String k) {
@@ -127,7 +135,7 @@ public record EngineCacheKey(
 
     /**
      * A file name readable by an operator, e.g.
-     * {@code yolox_nano_dyn-b585f2e2-trt10.6.0-NVIDIA_H200-sm_90-fp16-b1_32_32-uint8-o3-1a2b3c4d5e6f7a8b.plan}; only
+     * {@code yolox_nano_dyn-b585f2e2-trt10.6.0-NVIDIA_H200-sm_90-fp16-b1_32_32-uint8-top3-o3-1a2b3c4d5e6f7a8b.plan}; only
      * {@code [A-Za-z0-9._-]}.
      */
     public String fileName() {
@@ -135,7 +143,8 @@ public record EngineCacheKey(
         String name = stem + "-" + modelSha256.substring(0, Math.min(8, modelSha256.length())) + "-trt"
                 + tensorrtVersion + "-" + gpuName + "-" + computeCapability + "-" + precision.id()
                 + (tf32 ? "-tf32" : "") + "-b" + minBatch + "_" + optBatch + "_" + maxBatch + "-"
-                + inputType.name().toLowerCase(Locale.ROOT) + "-o" + builderOptimizationLevel + "-" + hash() + ".plan";
+                + inputType.name().toLowerCase(Locale.ROOT) + (outputTopClasses > 0 ? "-top" + outputTopClasses : "-raw")
+                + "-o" + builderOptimizationLevel + "-" + hash() + ".plan";
         return name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }

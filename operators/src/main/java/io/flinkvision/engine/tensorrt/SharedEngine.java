@@ -2,6 +2,7 @@ package io.flinkvision.engine.tensorrt;
 
 import io.flinkvision.engine.ElementType;
 import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.OutputLayout;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
@@ -32,6 +33,7 @@ public final class SharedEngine {
     private final int width;
     private final int rows;
     private final int columns;
+    private final OutputLayout layout;
     private final int maxBatch;
     private final long contextMemoryBytes;
     private final ConcurrentLinkedQueue<IExecutionContext> idle = new ConcurrentLinkedQueue<>();
@@ -81,8 +83,41 @@ public final class SharedEngine {
         this.width = (int) id.d(3);
         this.rows = (int) od.d(1);
         this.columns = (int) od.d(2);
+        this.layout = layoutOf(key, out, columns);
         this.maxBatch = (int) engine.getProfileShape(in, 0, OptProfileSelector.kMAX).d(0);
         this.contextMemoryBytes = engine.getDeviceMemorySizeV2();
+    }
+
+    /**
+     * The output layout: raw YOLOX ({@code 5 + C} columns) when the key asks for no output head, else top-K, with K
+     * from the key and C from the output tensor's name ({@code detections_top<K>_of_<C>}, see
+     * {@link TrtEngineBuilder#addTopClassesHead}).
+     *
+     * @throws InferenceException if the engine's output disagrees with the key
+     */
+    static OutputLayout layoutOf(EngineCacheKey key, String outputName, int columns) {
+        int k = key.outputTopClasses();
+        if (k == 0) {
+            try {
+                return OutputLayout.rawFromColumns(columns);
+            } catch (IllegalArgumentException e) {
+                throw new InferenceException("TensorRT engine " + key.fileName() + ": " + e.getMessage());
+            }
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile(java.util.regex.Pattern.quote(TrtEngineBuilder.TOP_CLASSES_OUTPUT_PREFIX) + "(\\d+)_of_(\\d+)")
+                .matcher(outputName);
+        if (!m.matches() || Integer.parseInt(m.group(1)) != k || columns != 4 + 2 * k) {
+            throw new InferenceException("TensorRT engine " + key.fileName() + " has output '" + outputName + "' with "
+                    + columns + " columns; expected '" + TrtEngineBuilder.TOP_CLASSES_OUTPUT_PREFIX + k
+                    + "_of_<classes>' with " + (4 + 2 * k) + " columns");
+        }
+        return OutputLayout.topK(Integer.parseInt(m.group(2)), k);
+    }
+
+    /** What a row of the output holds. */
+    public OutputLayout layout() {
+        return layout;
     }
 
     /** Borrows an execution context (user-managed device memory: call {@code setDeviceMemoryV2} before use). */

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Input: {@link io.flinkvision.engine.ElementType#UINT8} NCHW {@code [N, 3, H, W]} BGR 0..255 in pinned memory,
  * converted to float32 by a cast layer on the GPU (4x fewer bytes over PCIe than float32). Output: float32
- * {@code [N, rows, columns]} in pinned memory; only the {@code N} filled images are copied back. The
+ * {@code [N, rows, columns]} in pinned memory, in the {@link io.flinkvision.engine.OutputLayout} the plan was built
+ * with (by default the top-3 classes per anchor, reduced on the GPU); only the {@code N} filled images are copied
+ * back. The
  * {@link OutputBatch} is a view of the slot's pinned output: read it, then close it to free the slot.
  *
  * <p>Lifecycle: {@link #open} resolves the device ({@link EngineSpec#deviceIndex()}, which the Flink operator sets from
@@ -82,17 +84,18 @@ public final class TrtInferenceEngine implements InferenceEngine {
         }
         EngineInfo info = new EngineInfo(shared.key().modelName(), shared.key().modelSha256(), Backend.TENSORRT,
                 spec.precision(), d.describe(), shared.inputType(), 3, shared.height(), shared.width(), shared.rows(),
-                shared.columns(), maxBatch, slots.size());
+                shared.columns(), maxBatch, slots.size(), shared.layout());
         long dev = 0;
         long pinned = 0;
         for (ExecutionSlot s : slots) {
             dev += s.deviceBytes();
             pinned += s.pinnedBytes();
         }
-        LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] maxBatch={}"
+        LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] ({}) maxBatch={}"
                         + " slots={} device memory={} MB pinned={} MB (contexts created so far: {})", d.describe(),
                 shared.key().modelName(), spec.precision().id(), shared.inputType().name().toLowerCase(Locale.ROOT),
-                shared.height(), shared.width(), shared.rows(), shared.columns(), maxBatch, slots.size(), dev >> 20,
+                shared.height(), shared.width(), shared.rows(), shared.columns(), shared.layout().id(), maxBatch,
+                slots.size(), dev >> 20,
                 pinned >> 20, shared.contextsCreated());
         return new TrtInferenceEngine(shared, slots, info);
     }

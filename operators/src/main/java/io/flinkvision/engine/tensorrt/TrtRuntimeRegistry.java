@@ -55,7 +55,7 @@ public final class TrtRuntimeRegistry {
                 ? Int8Calibrator.calibrationId(Int8Calibrator.listImages(spec.calibrationDir())) : "-";
         return new EngineCacheKey(model.name(), model.sha256(), TrtVersions.tensorrt(), d.name(), d.smName(),
                 spec.precision(), spec.precision() == Precision.FP32 && spec.tf32(), 1, spec.optBatchSize(),
-                spec.maxBatchSize(), inputType(), optimizationLevel(), calibrationId);
+                spec.maxBatchSize(), inputType(), optimizationLevel(), calibrationId, spec.outputTopClasses());
     }
 
     static int optimizationLevel() {

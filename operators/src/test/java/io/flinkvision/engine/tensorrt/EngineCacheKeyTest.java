@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class EngineCacheKeyTest {
     static EngineCacheKey key(Precision p, boolean tf32, int opt, int max) {
         return new EngineCacheKey("yolox_nano_dyn.onnx", "b585f2e2aabbccdd", "10.6.0", "NVIDIA H200", "sm_90", p, tf32,
-                1, opt, max, ElementType.UINT8, 3, "-");
+                1, opt, max, ElementType.UINT8, 3, "-", 3);
     }
 
     static EngineCacheKey base() {
@@ -30,7 +30,7 @@ class EngineCacheKeyTest {
     @Test
     void fileNameIsReadableAndSafe() {
         String n = base().fileName();
-        assertThat(n).startsWith("yolox_nano_dyn-b585f2e2-trt10.6.0-NVIDIA_H200-sm_90-fp16-b1_32_32-uint8-o3-")
+        assertThat(n).startsWith("yolox_nano_dyn-b585f2e2-trt10.6.0-NVIDIA_H200-sm_90-fp16-b1_32_32-uint8-top3-o3-")
                 .endsWith(".plan").matches("[A-Za-z0-9._-]+");
     }
 
@@ -39,26 +39,28 @@ class EngineCacheKeyTest {
         EngineCacheKey b = base();
         List<EngineCacheKey> variants = List.of(b,
                 new EngineCacheKey("other.onnx", b.modelSha256(), "10.6.0", "NVIDIA H200", "sm_90", Precision.FP16,
-                        false, 1, 32, 32, ElementType.UINT8, 3, "-"),
+                        false, 1, 32, 32, ElementType.UINT8, 3, "-", 3),
                 new EngineCacheKey(b.modelName(), "ffff0000aaaa", "10.6.0", "NVIDIA H200", "sm_90", Precision.FP16,
-                        false, 1, 32, 32, ElementType.UINT8, 3, "-"),
+                        false, 1, 32, 32, ElementType.UINT8, 3, "-", 3),
                 new EngineCacheKey(b.modelName(), b.modelSha256(), "10.7.0", "NVIDIA H200", "sm_90", Precision.FP16,
-                        false, 1, 32, 32, ElementType.UINT8, 3, "-"),
+                        false, 1, 32, 32, ElementType.UINT8, 3, "-", 3),
                 new EngineCacheKey(b.modelName(), b.modelSha256(), "10.6.0", "NVIDIA H100 80GB HBM3", "sm_90",
-                        Precision.FP16, false, 1, 32, 32, ElementType.UINT8, 3, "-"),
+                        Precision.FP16, false, 1, 32, 32, ElementType.UINT8, 3, "-", 3),
                 new EngineCacheKey(b.modelName(), b.modelSha256(), "10.6.0", "NVIDIA H200", "sm_89", Precision.FP16,
-                        false, 1, 32, 32, ElementType.UINT8, 3, "-"),
+                        false, 1, 32, 32, ElementType.UINT8, 3, "-", 3),
                 key(Precision.FP32, false, 32, 32),
                 key(Precision.FP32, true, 32, 32),
                 key(Precision.INT8, false, 32, 32),
                 key(Precision.FP16, false, 16, 32),
                 key(Precision.FP16, false, 32, 64),
                 new EngineCacheKey(b.modelName(), b.modelSha256(), "10.6.0", "NVIDIA H200", "sm_90", Precision.FP16,
-                        false, 1, 32, 32, ElementType.FLOAT32, 3, "-"),
+                        false, 1, 32, 32, ElementType.FLOAT32, 3, "-", 3),
                 new EngineCacheKey(b.modelName(), b.modelSha256(), "10.6.0", "NVIDIA H200", "sm_90", Precision.FP16,
-                        false, 1, 32, 32, ElementType.UINT8, 5, "-"),
+                        false, 1, 32, 32, ElementType.UINT8, 5, "-", 3),
                 new EngineCacheKey(b.modelName(), b.modelSha256(), "10.6.0", "NVIDIA H200", "sm_90", Precision.INT8,
-                        false, 1, 32, 32, ElementType.UINT8, 3, "100img-abc"));
+                        false, 1, 32, 32, ElementType.UINT8, 3, "100img-abc", 3),
+                new EngineCacheKey(b.modelName(), b.modelSha256(), "10.6.0", "NVIDIA H200", "sm_90", Precision.FP16,
+                        false, 1, 32, 32, ElementType.UINT8, 3, "-", 0));
         Set<String> names = new HashSet<>();
         for (EngineCacheKey k : variants) {
             names.add(k.fileName());

@@ -1,0 +1,124 @@
+package io.flinkvision.jobs.benchmark;
+
+import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.imaging.Letterbox;
+import io.flinkvision.imaging.LetterboxedImage;
+import io.flinkvision.imaging.TensorLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * An engine that answers every batch at once with a recorded output of the real engine: the operator path
+ * (pre-processing, micro-batching, batch fill, post-processing, completion) with the accelerator taken out. The
+ * benchmark runs it beside the real engine to measure the <b>host-side ceiling</b> ({@code hostCeilingFps}): when it is
+ * below {@code engineOnlyFps}, the CPU side, not the GPU, bounds {@code operatorFps}.
+ *
+ * <p>Same geometry, input type, output layout, batch capacity and number of slots as the recorded engine; inputs are
+ * direct buffers {@code [maxBatch, 3, H, W]} that are filled and then ignored; every image of every batch gets the
+ * recorded output of one real frame ({@code [rows, columns]} float32, in a direct buffer like pinned memory), so
+ * post-processing does the work of a real frame (candidates, NMS). Batches complete on one completion thread, as
+ * the TensorRT engine's do.
+ */
+final class RecordedOutputEngine implements InferenceEngine {
+    private final EngineInfo info;
+    private final FloatBuffer output;
+    private final BlockingQueue<InputBatch> free;
+    private final ExecutorService completion;
+
+    private RecordedOutputEngine(EngineInfo info, float[] oneImage) {
+        this.info = info;
+        int perImage = info.outputRows() * info.outputColumns();
+        if (oneImage.length != perImage) {
+            throw new IllegalArgumentException("recorded output has " + oneImage.length + " floats, expected "
+                    + perImage);
+        }
+        FloatBuffer out = ByteBuffer.allocateDirect(perImage * info.maxBatchSize() * 4).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        for (int i = 0; i < info.maxBatchSize(); i++) {
+            out.put(oneImage);
+        }
+        this.output = out.clear();
+        this.free = new ArrayBlockingQueue<>(info.maxInFlight());
+        int bytes = info.maxBatchSize() * info.inputElementsPerImage() * info.inputType().bytes();
+        for (int s = 0; s < info.maxInFlight(); s++) {
+            free.add(new InputBatch(s, ByteBuffer.allocateDirect(bytes), info.inputType(), info.maxBatchSize(),
+                    info.inputElementsPerImage()));
+        }
+        this.completion = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "recorded-output-completion");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Runs one real frame through {@code real} (letterbox, batch of 1) and keeps its output.
+     *
+     * @param real an opened engine, idle (not used by a pipeline at the same time)
+     * @param bgr a real frame, BGR {@code CV_8UC3}
+     * @throws Exception if the real engine fails
+     */
+    static RecordedOutputEngine record(InferenceEngine real, Mat bgr) throws Exception {
+        EngineInfo info = real.info();
+        LetterboxedImage image = new Letterbox(info.inputWidth(), info.inputHeight()).apply(bgr);
+        InputBatch in = real.acquire();
+        try {
+            TensorLayout.writeNchw(image, in, 0);
+            in.setSize(1);
+        } catch (RuntimeException e) {
+            real.release(in);
+            throw e;
+        }
+        float[] recorded = new float[info.outputRows() * info.outputColumns()];
+        try (OutputBatch out = real.submit(in).get(5, TimeUnit.MINUTES)) {
+            out.data().duplicate().position(out.offset(0)).get(recorded);
+        }
+        return new RecordedOutputEngine(info, recorded);
+    }
+
+    /**
+     * An engine with the given geometry answering every image with {@code oneImage} ({@code [rows, columns]}).
+     *
+     * @throws IllegalArgumentException if {@code oneImage} does not hold {@code rows * columns} floats
+     */
+    static RecordedOutputEngine of(EngineInfo info, float[] oneImage) {
+        return new RecordedOutputEngine(info, oneImage);
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    @Override
+    public InputBatch acquire() throws InterruptedException {
+        return free.take();
+    }
+
+    @Override
+    public CompletableFuture<OutputBatch> submit(InputBatch batch) {
+        return CompletableFuture.supplyAsync(() -> new OutputBatch(output.duplicate(), batch.size(), info.outputRows(),
+                info.outputColumns(), OutputBatch.StageTimes.cpu(0), () -> free.add(batch)), completion);
+    }
+
+    @Override
+    public void release(InputBatch batch) {
+        free.add(batch);
+    }
+
+    @Override
+    public void close() {
+        completion.shutdown();
+    }
+}

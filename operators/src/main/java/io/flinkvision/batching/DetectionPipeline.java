@@ -152,6 +152,7 @@ public final class DetectionPipeline implements AutoCloseable {
         }
         try {
             batcher.submit(new Prepared(frame, image, enteredNanos)).whenComplete((outcome, err) -> {
+                image.close(); // normally closed once copied into the batch; this covers batches failed before that
                 if (err != null) {
                     Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                     result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(),
@@ -161,6 +162,7 @@ public final class DetectionPipeline implements AutoCloseable {
                 }
             });
         } catch (IllegalStateException e) {
+            image.close();
             result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(), e.getMessage())));
         }
     }
@@ -176,6 +178,10 @@ public final class DetectionPipeline implements AutoCloseable {
         } catch (RuntimeException e) {
             engine.release(input);
             throw e;
+        } finally {
+            for (Prepared p : batch) {
+                p.image.close(); // the pixels are in the engine's input now: the canvas serves the next frame
+            }
         }
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         return engine.submit(input).handle((out, err) -> {
@@ -300,6 +306,7 @@ public final class DetectionPipeline implements AutoCloseable {
             preprocessPool.shutdownNow();
         }
         batcher.close();
+        letterbox.close();
         if (ownsEngine) {
             engine.close();
         }

@@ -12,7 +12,7 @@ package io.flinkvision.engine;
  *       {@code score_k = objectness * class_prob} of the k-th best class of that anchor (descending) and
  *       {@code class_k} its class index as a float. With K = 3, 142 KB per 416x416 image (8.5x fewer bytes over
  *       PCIe and for the CPU to read). Decoding gives the same candidates as the raw layout whenever an anchor has at
- *       most K classes above the score threshold; {@link #saturated} tells when one might have more.</li>
+ *       most K classes above the score threshold; the decoder counts the anchors where one might have more.</li>
  * </ul>
  *
  * @param kind the row layout
@@ -61,17 +61,6 @@ public record OutputLayout(Kind kind, int classes, int topK) {
     /** Values per row: {@code 5 + classes} (raw) or {@code 4 + 2K} (top-K). */
     public int columns() {
         return kind == Kind.YOLOX_RAW ? 5 + classes : 4 + 2 * topK;
-    }
-
-    /**
-     * Top-K only: whether the anchor at {@code base} may have had more than K classes above {@code threshold} (its K-th
-     * score is above it), so that a class-aware candidate could be missing. Always false for the raw layout.
-     *
-     * @param row the output values
-     * @param base index of the anchor's first value
-     */
-    public boolean saturated(java.nio.FloatBuffer row, int base, float threshold) {
-        return kind == Kind.YOLOX_TOP_K && topK < classes && row.get(base + 4 + topK - 1) > threshold;
     }
 
     /** Short form for logs and cache keys: {@code raw} or {@code top3}. */

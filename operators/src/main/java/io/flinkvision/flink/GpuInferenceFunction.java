@@ -47,6 +47,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     private final PostprocessConfig postprocess;
     private final DecodeLimits decodeLimits;
     private final int preprocessThreads;
+    private final int opencvThreads;
     private final TimeoutOutput timeoutOutput;
     private final EngineOpener engineOpener;
     /** Null unless a fault-injection test set one. */
@@ -70,6 +71,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         this.postprocess = b.postprocess;
         this.decodeLimits = b.decodeLimits;
         this.preprocessThreads = b.preprocessThreads;
+        this.opencvThreads = b.opencvThreads;
         this.timeoutOutput = b.timeoutOutput;
         this.engineOpener = b.engineOpener;
         this.failureInjector = b.failureInjector;
@@ -96,6 +98,9 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(),
                 () -> pipeline == null ? 0 : pipeline.batchesInFlight(), engine::deviceMemoryUsedBytes);
         pending = Collections.synchronizedMap(new IdentityHashMap<>());
+        if (opencvThreads >= 0) {
+            org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
+        }
         pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
                 metrics.batchListener());
     }
@@ -188,6 +193,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private PostprocessConfig postprocess = PostprocessConfig.DEFAULT;
         private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
         private int preprocessThreads = 2;
+        private int opencvThreads = InferenceOptions.OPENCV_THREADS.defaultValue();
         private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
         private EngineOpener engineOpener = EngineOpener.DEFAULT;
         private FailureInjector failureInjector;
@@ -197,6 +203,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder postprocess(PostprocessConfig v) { this.postprocess = Objects.requireNonNull(v); return this; }
         public Builder decodeLimits(DecodeLimits v) { this.decodeLimits = Objects.requireNonNull(v); return this; }
         public Builder preprocessThreads(int v) { this.preprocessThreads = v; return this; }
+        /** OpenCV's own thread pool size, JVM-wide ({@link InferenceOptions#OPENCV_THREADS}); -1 leaves it alone. */
+        public Builder opencvThreads(int v) { this.opencvThreads = v; return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
 
         /**
@@ -231,6 +239,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             decodeLimits = new DecodeLimits(conf.get(InferenceOptions.MAX_FRAME_BYTES),
                     conf.get(InferenceOptions.MAX_PIXELS));
             preprocessThreads = conf.get(InferenceOptions.PREPROCESS_THREADS);
+            opencvThreads = conf.get(InferenceOptions.OPENCV_THREADS);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
             return this;
         }

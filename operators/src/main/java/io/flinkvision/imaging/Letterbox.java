@@ -5,6 +5,8 @@ import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -15,15 +17,23 @@ import org.bytedeco.opencv.opencv_core.Size;
  * interpolation (OpenCV {@code INTER_LINEAR}), paste it at the <b>top-left</b> of an {@code H x W} canvas filled with
  * 114. Source: YOLOX {@code yolox/data/data_augment.py} {@code preproc()}, as specified in {@code models/MODELS.md}.
  * Because the paste is top-left there is no offset on the way back: source coordinate = input coordinate / r.
+ *
+ * <p>Memory: each result lives in a native canvas ({@code 3*H*W} bytes) taken from a pool and given back by
+ * {@link LetterboxedImage#close()}, so a frame costs no Java allocation of its pixels (a 519 KB {@code byte[]} per
+ * 416x416 frame was, with its zeroing and copy, as costly as the resize on 16 busy cores). A canvas is re-padded only
+ * when the resized size differs from the last frame it held. The resize output is a per-thread scratch image.
+ * Thread-safe.
  */
-public final class Letterbox {
+public final class Letterbox implements AutoCloseable {
     /** Pad value of the YOLOX reference pre-processing. */
     public static final int PAD_VALUE = 114;
 
     private final int width;
     private final int height;
-    /** Per-thread native CHW canvas (3*H*W bytes), reused for every frame the thread letterboxes. */
-    private final ThreadLocal<BytePointer> canvas = new ThreadLocal<>();
+    private final ConcurrentLinkedQueue<Canvas> pool = new ConcurrentLinkedQueue<>();
+    /** Per-thread resize output, reused while the source size stays the same. */
+    private final ThreadLocal<Mat> resizedScratch = ThreadLocal.withInitial(Mat::new);
+    private volatile boolean closed;
 
     /**
      * @param width model input width in pixels
@@ -50,10 +60,10 @@ public final class Letterbox {
 
     /**
      * Letterboxes a BGR {@code CV_8UC3} image into planar CHW bytes: OpenCV {@code resize} then {@code split} straight
-     * into the B, G and R planes of a per-thread native canvas pre-filled with 114, then one bulk copy out.
+     * into the B, G and R planes of a pooled native canvas whose padding is 114.
      *
      * @param bgr source image, {@code h x w x 3}; not modified, not closed
-     * @return the letterboxed CHW bytes and geometry
+     * @return the letterboxed image; close it once its bytes are copied into a batch
      */
     public LetterboxedImage apply(Mat bgr) {
         int sw = bgr.cols();
@@ -63,37 +73,87 @@ public final class Letterbox {
         int nw = Math.min(nwh[0], width);
         int nh = Math.min(nwh[1], height);
         int plane = width * height;
-        BytePointer canvas = canvas();
-        canvas.position(0).limit(3L * plane).fill(PAD_VALUE);
+        Canvas canvas = pool.poll();
+        if (canvas == null) {
+            canvas = new Canvas(3L * plane);
+        }
+        if (canvas.paddedW != nw || canvas.paddedH != nh) {
+            canvas.bytes.position(0).limit(3L * plane).fill(PAD_VALUE);
+            canvas.paddedW = nw;
+            canvas.paddedH = nh;
+        }
         try (MatVector planes = new MatVector(3)) {
             for (int c = 0; c < 3; c++) {
-                planes.put(c, new Mat(nh, nw, CV_8UC1, new BytePointer(canvas).position((long) c * plane), width));
+                planes.put(c, canvas.planes[c].rows() == nh && canvas.planes[c].cols() == nw ? canvas.planes[c]
+                        : canvas.plane(c, nw, nh, width, plane));
             }
             if (nw == sw && nh == sh) {
                 split(bgr, planes);
             } else {
-                try (Mat resized = new Mat(); Size size = new Size(nw, nh)) {
+                Mat resized = resizedScratch.get();
+                try (Size size = new Size(nw, nh)) {
                     resize(bgr, resized, size, 0, 0, INTER_LINEAR);
-                    split(resized, planes);
                 }
+                split(resized, planes);
             }
             for (int c = 0; c < 3; c++) {
-                if (planes.get(c).data().address() != canvas.address() + (long) c * plane) {
+                if (planes.get(c).data().address() != canvas.bytes.address() + (long) c * plane) {
                     throw new IllegalStateException("OpenCV reallocated a letterbox plane");
                 }
             }
         }
-        byte[] out = new byte[3 * plane];
-        canvas.position(0).get(out);
-        return new LetterboxedImage(out, width, height, r, sw, sh);
+        Canvas lent = canvas;
+        return new LetterboxedImage(canvas.view, width, height, r, sw, sh, () -> giveBack(lent));
     }
 
-    private BytePointer canvas() {
-        BytePointer c = canvas.get();
-        if (c == null) {
-            c = new BytePointer(3L * width * height);
-            canvas.set(c);
+    private void giveBack(Canvas c) {
+        if (closed) {
+            c.free();
+        } else {
+            pool.add(c);
         }
-        return c;
+    }
+
+    /** Canvases waiting in the pool (for tests and metrics). */
+    public int pooledCanvases() {
+        return pool.size();
+    }
+
+    /** Frees the pooled canvases; canvases still lent are freed when given back. */
+    @Override
+    public void close() {
+        closed = true;
+        Canvas c;
+        while ((c = pool.poll()) != null) {
+            c.free();
+        }
+    }
+
+    /** A native CHW canvas, its direct-buffer view, its three plane headers, and the resized size its padding fits. */
+    private static final class Canvas {
+        final BytePointer bytes;
+        final ByteBuffer view;
+        final Mat[] planes = {new Mat(), new Mat(), new Mat()};
+        int paddedW = -1;
+        int paddedH = -1;
+
+        Canvas(long size) {
+            bytes = new BytePointer(size);
+            view = bytes.position(0).limit(size).asByteBuffer();
+        }
+
+        /** Plane {@code c} as an {@code nh x nw} CV_8UC1 header over the canvas, row stride {@code width}. */
+        Mat plane(int c, int nw, int nh, int width, int plane) {
+            planes[c].close();
+            planes[c] = new Mat(nh, nw, CV_8UC1, new BytePointer(bytes).position((long) c * plane), width);
+            return planes[c];
+        }
+
+        void free() {
+            for (Mat m : planes) {
+                m.close();
+            }
+            bytes.close();
+        }
     }
 }

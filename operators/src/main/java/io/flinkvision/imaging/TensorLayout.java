@@ -33,11 +33,11 @@ public final class TensorLayout {
         if (index < 0 || index >= batch.capacity()) {
             throw new IllegalArgumentException("batch index " + index + " outside 0.." + (batch.capacity() - 1));
         }
-        byte[] src = image.chw();
+        ByteBuffer src = image.chw();
         ByteBuffer dst = batch.data().duplicate().order(batch.data().order());
         dst.position(batch.byteOffset(index));
         if (batch.type() == ElementType.UINT8) {
-            dst.put(src, 0, n);
+            dst.put(src.limit(n)); // direct to direct: one memory copy
             return;
         }
         float[] f = FLOAT_SCRATCH.get();
@@ -46,7 +46,7 @@ public final class TensorLayout {
             FLOAT_SCRATCH.set(f);
         }
         for (int i = 0; i < n; i++) {
-            f[i] = src[i] & 0xFF;
+            f[i] = src.get(i) & 0xFF;
         }
         FloatBuffer out = dst.slice().order(batch.data().order()).asFloatBuffer();
         out.put(f, 0, n);

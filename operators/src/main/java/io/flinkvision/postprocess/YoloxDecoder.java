@@ -30,6 +30,8 @@ public final class YoloxDecoder {
     private final float[] gridY;
     private final float[] stride;
     private final LongAdder saturated = new LongAdder();
+    /** Per-thread copy of one image's top-K output (rows x columns floats). */
+    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * @param inputWidth model input width in pixels (a multiple of 32)
@@ -111,28 +113,39 @@ public final class YoloxDecoder {
     private List<Candidate> decodeTopK(FloatBuffer out, int offset, OutputLayout layout, float scoreThreshold) {
         int columns = layout.columns();
         int k = layout.topK();
+        int n = rows * columns;
+        float[] v = scratch.get();
+        if (v.length < n) {
+            v = new float[n];
+            scratch.set(v);
+        }
+        out.get(offset, v, 0, n); // one bulk copy (pinned memory -> array), then a plain array scan
         List<Candidate> result = new ArrayList<>();
-        for (int a = 0; a < rows; a++) {
-            int base = offset + a * columns;
-            if (out.get(base + 4) <= scoreThreshold) {
+        long saturatedHere = 0;
+        boolean canSaturate = k < layout.classes();
+        for (int a = 0, base = 0; a < rows; a++, base += columns) {
+            if (v[base + 4] <= scoreThreshold) {
                 continue; // scores are in descending order
             }
             float s = stride[a];
-            float cx = (out.get(base) + gridX[a]) * s;
-            float cy = (out.get(base + 1) + gridY[a]) * s;
-            float w = (float) Math.exp(out.get(base + 2)) * s;
-            float h = (float) Math.exp(out.get(base + 3)) * s;
+            float cx = (v[base] + gridX[a]) * s;
+            float cy = (v[base + 1] + gridY[a]) * s;
+            float w = (float) Math.exp(v[base + 2]) * s;
+            float h = (float) Math.exp(v[base + 3]) * s;
             for (int j = 0; j < k; j++) {
-                float score = out.get(base + 4 + j);
+                float score = v[base + 4 + j];
                 if (score <= scoreThreshold) {
                     break;
                 }
-                int classId = (int) out.get(base + 4 + k + j);
+                int classId = (int) v[base + 4 + k + j];
                 result.add(new Candidate(cx - w / 2f, cy - h / 2f, cx + w / 2f, cy + h / 2f, score, classId));
             }
-            if (layout.saturated(out, base, scoreThreshold)) {
-                saturated.increment();
+            if (canSaturate && v[base + 4 + k - 1] > scoreThreshold) {
+                saturatedHere++;
             }
+        }
+        if (saturatedHere > 0) {
+            saturated.add(saturatedHere);
         }
         return result;
     }

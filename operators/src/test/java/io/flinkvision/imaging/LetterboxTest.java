@@ -1,6 +1,7 @@
 package io.flinkvision.imaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 import io.flinkvision.engine.ElementType;
@@ -55,9 +56,9 @@ class LetterboxTest {
         try (Mat img = new Mat(416, 416, CV_8UC3, new Scalar(7, 8, 200, 0))) {
             LetterboxedImage lbImg = lb.apply(img);
             int plane = 416 * 416;
-            assertThat(lbImg.chw()[1] & 0xFF).isEqualTo(7); // B plane first
-            assertThat(lbImg.chw()[plane + 1] & 0xFF).isEqualTo(8);
-            assertThat(lbImg.chw()[2 * plane + 1] & 0xFF).isEqualTo(200);
+            assertThat(lbImg.value(1)).isEqualTo(7); // B plane first
+            assertThat(lbImg.value(plane + 1)).isEqualTo(8);
+            assertThat(lbImg.value(2 * plane + 1)).isEqualTo(200);
             int per = 3 * plane;
             InputBatch f32 = new InputBatch(0, ByteBuffer.allocateDirect(2 * per * 4), ElementType.FLOAT32, 2, per);
             TensorLayout.writeNchw(lbImg, f32, 1);
@@ -75,9 +76,31 @@ class LetterboxTest {
         }
     }
 
+    @Test
+    void pooledCanvasIsReusedAndRepaddedWhenTheGeometryChanges() {
+        try (Letterbox pool = new Letterbox(416, 416);
+                Mat wide = new Mat(576, 768, CV_8UC3, new Scalar(10, 20, 30, 0));
+                Mat tall = new Mat(832, 208, CV_8UC3, new Scalar(40, 50, 60, 0))) {
+            LetterboxedImage first = pool.apply(wide); // 416x312: pad below row 312
+            assertThat(pixel(first, 5, 311)).containsExactly(10, 20, 30);
+            assertThat(pixel(first, 5, 312)).containsExactly(114, 114, 114);
+            first.close();
+            assertThat(pool.pooledCanvases()).isEqualTo(1);
+            LetterboxedImage second = pool.apply(tall); // same canvas, 104x416: pad right of column 104
+            assertThat(pool.pooledCanvases()).isZero();
+            assertThat(pixel(second, 103, 400)).containsExactly(40, 50, 60);
+            assertThat(pixel(second, 104, 400)).containsExactly(114, 114, 114);
+            assertThat(pixel(second, 300, 10)).containsExactly(114, 114, 114); // wide image's pixels are gone
+            second.close();
+            second.close(); // idempotent: given back once
+            assertThat(pool.pooledCanvases()).isEqualTo(1);
+            assertThatThrownBy(second::chw).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
     private static int[] pixel(LetterboxedImage img, int x, int y) {
         int plane = img.width() * img.height();
         int i = y * img.width() + x;
-        return new int[] {img.chw()[i] & 0xFF, img.chw()[plane + i] & 0xFF, img.chw()[2 * plane + i] & 0xFF};
+        return new int[] {img.value(i), img.value(plane + i), img.value(2 * plane + i)};
     }
 }

@@ -120,8 +120,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--latency-seconds", defaultValue = "8", description = "duration of the 70% load run")
     double latencySeconds;
 
-    @Option(names = "--opencv-threads", defaultValue = "-1",
-            description = "OpenCV's own thread pool size (cv::setNumThreads; -1 leaves OpenCV's default, 1 disables it)")
+    @Option(names = "--opencv-threads", defaultValue = "1",
+            description = "OpenCV's own thread pool size (cv::setNumThreads; 1, the default as in the operator, turns it"
+                    + " off; -1 leaves OpenCV's default)")
     int opencvThreads;
 
     @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")

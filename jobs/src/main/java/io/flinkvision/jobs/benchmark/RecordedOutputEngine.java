@@ -71,9 +71,9 @@ final class RecordedOutputEngine implements InferenceEngine {
      */
     static RecordedOutputEngine record(InferenceEngine real, Mat bgr) throws Exception {
         EngineInfo info = real.info();
-        LetterboxedImage image = new Letterbox(info.inputWidth(), info.inputHeight()).apply(bgr);
         InputBatch in = real.acquire();
-        try {
+        try (Letterbox letterbox = new Letterbox(info.inputWidth(), info.inputHeight());
+                LetterboxedImage image = letterbox.apply(bgr)) {
             TensorLayout.writeNchw(image, in, 0);
             in.setSize(1);
         } catch (RuntimeException e) {

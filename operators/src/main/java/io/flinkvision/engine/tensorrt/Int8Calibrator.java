@@ -227,8 +227,9 @@ final class Int8Calibrator {
                         }
                         continue;
                     }
-                    LetterboxedImage img = letterbox.apply(bgr);
-                    TensorLayout.writeNchw(img, batch, filled++);
+                    try (LetterboxedImage img = letterbox.apply(bgr)) {
+                        TensorLayout.writeNchw(img, batch, filled++);
+                    }
                 }
             }
             Cuda.setDevice(device);

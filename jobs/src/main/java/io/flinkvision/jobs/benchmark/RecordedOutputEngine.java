@@ -87,15 +87,6 @@ final class RecordedOutputEngine implements InferenceEngine {
         return new RecordedOutputEngine(info, recorded);
     }
 
-    /**
-     * An engine with the given geometry answering every image with {@code oneImage} ({@code [rows, columns]}).
-     *
-     * @throws IllegalArgumentException if {@code oneImage} does not hold {@code rows * columns} floats
-     */
-    static RecordedOutputEngine of(EngineInfo info, float[] oneImage) {
-        return new RecordedOutputEngine(info, oneImage);
-    }
-
     @Override
     public EngineInfo info() {
         return info;

@@ -9,8 +9,10 @@
 # Layout of $GPURUN (made on the build machine, see the comment at the end):
 #   classes/ (operators main), test-classes/ (operators test, golden images), jobs-classes/, lib/*.jar, frames/*.jpg
 # Steps (comma-separated in STEPS):
-#   checks      build FP32 (TF32 off) and FP16 engines, golden comparison of both, 20 open/close cycles (memory)
-#   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json)
+#   checks      build FP32 (TF32 off) and FP16 engines; NPP letterbox vs OpenCV letterbox (bytes); golden comparison of
+#               both precisions with the CPU and the GPU letterbox; 20 open/close cycles (memory)
+#   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json); GPU
+#               letterbox (LETTERBOX, default auto), with the CPU-letterbox operator run beside it
 #   bench-fp32  same in FP32
 #   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
 #   profile     benchmark in FP16 with a Java Flight Recording ($OUTDIR/bench-profile.jfr, bench-profile.json)
@@ -42,14 +44,14 @@ if has checks; then
   echo "== golden FP32 (TF32 off) and FP16, $BATCH-batch engines; 20 open/close cycles"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.TrtGpuChecks --cache "$CACHE" --out "$OUTDIR" \
     --precisions "${PRECISIONS:-fp32,fp16}" --cycles 20 --cycle-precision "${CYCLE_PRECISION:-fp16}" --batch "$BATCH" 2>&1 | tee "$OUTDIR/checks.log" | grep -vE "^\s+at " \
-    | grep -E "TensorRT build|engine cache|golden|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
+    | grep -E "TensorRT build|engine cache|golden|letterbox|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
 fi
 bench() { # precision, extra args...
   local p=$1; shift
   echo "== benchmark $p"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.jobs.benchmark.BenchmarkCommand --backend tensorrt \
     --precision "$p" --batch "$BATCH" --in-flight "$IN_FLIGHT" --frames "$FRAMES" --images "$R/frames" \
-    --engine-cache-dir "$CACHE" --report "$OUTDIR/bench-$p.json" "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
+    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-auto}" --report "$OUTDIR/bench-$p.json" "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
     | grep -vE "^\s+at " | grep -E "benchmark:|TensorRT build|engine cache|^\||Exception|ERROR" ; rc=$((rc | ${PIPESTATUS[0]}))
 }
 has bench-fp16 && bench fp16
@@ -85,8 +87,9 @@ for f in [os.path.join(d, f"bench-{p}.json") for p in ("fp32", "fp16", "int8", "
     if os.path.exists(f):
         r = json.load(open(f)); r["file"] = os.path.basename(f); rows.append(r)
 if rows:
-    keys = ["file", "precision", "outputLayout", "preprocessThreads", "opencvThreads", "engineOnlyFps",
-            "serializedFps", "operatorFps", "hostCeilingFps", "operatorVsEngine", "operatorVsSerialized",
+    keys = ["file", "precision", "outputLayout", "letterbox", "preprocessThreads", "opencvThreads", "engineOnlyFps",
+            "serializedFps", "operatorFps", "operatorCpuLetterboxFps", "gpuVsCpuLetterbox", "hostCeilingFps",
+            "operatorVsEngine", "operatorVsSerialized",
             "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs"]
     print("device:", rows[0].get("device"))
     print("| " + " | ".join(keys) + " |")

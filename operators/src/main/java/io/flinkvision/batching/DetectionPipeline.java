@@ -8,6 +8,7 @@ import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.SourceBatch;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.InvalidFrameException;
@@ -15,9 +16,11 @@ import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.LetterboxedImage;
+import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.imaging.TensorLayout;
 import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.postprocess.YoloxPostprocessor;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +48,10 @@ import org.slf4j.LoggerFactory;
  *               -> one InferenceOutcome per frame: detections, or a dead letter with the reason
  * </pre>
  *
+ * <p>With the letterbox on the device ({@link LetterboxDevice}), the pre-processing threads only decode (a
+ * {@code raw-bgr} payload is checked and kept as it is), and the batch fill copies each frame's pixels into the slot's
+ * pinned {@link SourceBatch} with the letterbox geometry; the engine resizes and pads on the GPU.
+ *
  * <p>{@link #submit} never throws and its future never fails: a bad frame becomes a dead letter with a
  * {@link DeadLetterReason}, an engine failure a dead letter {@code inference-failed} for each frame of that batch.
  * Thread-safe.
@@ -62,6 +69,7 @@ public final class DetectionPipeline implements AutoCloseable {
     private final PipelineListener listener;
     private final boolean ownsEngine;
     private final AtomicLong saturationWarnAt = new AtomicLong(1);
+    private final boolean deviceLetterbox;
 
     /**
      * Builds a pipeline around an opened engine.
@@ -76,6 +84,20 @@ public final class DetectionPipeline implements AutoCloseable {
      */
     public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
             PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, PipelineListener listener) {
+        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, LetterboxDevice.AUTO, listener);
+    }
+
+    /**
+     * As {@link #DetectionPipeline(InferenceEngine, boolean, BatchPolicy, PostprocessConfig, DecodeLimits, int,
+     * PipelineListener)}, choosing where frames are letterboxed.
+     *
+     * @param letterboxDevice CPU, GPU (the engine must {@link InferenceEngine#letterboxesOnDevice()}) or AUTO
+     * @throws IllegalArgumentException for GPU on an engine that cannot, or {@code preprocessThreads < 1}
+     */
+    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
+            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
+            PipelineListener listener) {
+        this.deviceLetterbox = letterboxDevice.onDevice(engine.letterboxesOnDevice(), engine.info().backend().id());
         if (preprocessThreads < 1) {
             throw new IllegalArgumentException("pre-processing threads must be >= 1, got " + preprocessThreads);
         }
@@ -113,6 +135,11 @@ public final class DetectionPipeline implements AutoCloseable {
         return batcher.policy();
     }
 
+    /** Whether frames are letterboxed on the engine's device (else on the pre-processing threads). */
+    public boolean letterboxesOnDevice() {
+        return deviceLetterbox;
+    }
+
     /** Batches in the engine now. */
     public int batchesInFlight() {
         return batcher.batchesInFlight();
@@ -139,9 +166,9 @@ public final class DetectionPipeline implements AutoCloseable {
     }
 
     private void preprocessAndQueue(Frame frame, long enteredNanos, CompletableFuture<InferenceOutcome> result) {
-        LetterboxedImage image;
-        try (Mat bgr = decoder.decode(frame.getEncoding(), frame.getPayload(), frame.getWidth(), frame.getHeight())) {
-            image = letterbox.apply(bgr);
+        Prepared prepared;
+        try {
+            prepared = deviceLetterbox ? prepareSource(frame, enteredNanos) : prepareLetterboxed(frame, enteredNanos);
         } catch (InvalidFrameException e) {
             result.complete(notify(deadLetter(frame, e.reason().code(), e.getMessage())));
             return;
@@ -151,8 +178,8 @@ public final class DetectionPipeline implements AutoCloseable {
             return;
         }
         try {
-            batcher.submit(new Prepared(frame, image, enteredNanos)).whenComplete((outcome, err) -> {
-                image.close(); // normally closed once copied into the batch; this covers batches failed before that
+            batcher.submit(prepared).whenComplete((outcome, err) -> {
+                prepared.release(); // normally released once copied into the batch; this covers batches failed before
                 if (err != null) {
                     Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                     result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(),
@@ -162,25 +189,44 @@ public final class DetectionPipeline implements AutoCloseable {
                 }
             });
         } catch (IllegalStateException e) {
-            image.close();
+            prepared.release();
             result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(), e.getMessage())));
         }
+    }
+
+    private Prepared prepareLetterboxed(Frame frame, long enteredNanos) throws InvalidFrameException {
+        try (Mat bgr = decoder.decode(frame.getEncoding(), frame.getPayload(), frame.getWidth(), frame.getHeight())) {
+            LetterboxedImage image = letterbox.apply(bgr);
+            return new Prepared(frame, enteredNanos, image, null, image.scale(), image.sourceWidth(),
+                    image.sourceHeight());
+        }
+    }
+
+    private Prepared prepareSource(Frame frame, long enteredNanos) throws InvalidFrameException {
+        SourceImage source = decoder.decodeSource(frame.getEncoding(), frame.getPayload(), frame.getWidth(),
+                frame.getHeight());
+        return new Prepared(frame, enteredNanos, null, source, letterbox.scaleFor(source.width(), source.height()),
+                source.width(), source.height());
     }
 
     private CompletableFuture<List<InferenceOutcome>> runBatch(List<Prepared> batch) throws InterruptedException {
         InputBatch input = engine.acquire();
         long dispatchNanos = System.nanoTime();
         try {
-            // Independent image slots: fill them in parallel for larger batches, so that the dispatch thread is not
-            // the ceiling of a fast engine (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
-            parallelFor(batch.size(), i -> TensorLayout.writeNchw(batch.get(i).image, input, i));
-            input.setSize(batch.size());
+            if (deviceLetterbox) {
+                fillSources(batch, input);
+            } else {
+                // Independent image slots: fill them in parallel for larger batches, so that the dispatch thread is
+                // not the ceiling of a fast engine (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
+                parallelFor(batch.size(), i -> TensorLayout.writeNchw(batch.get(i).image, input, i));
+                input.setSize(batch.size());
+            }
         } catch (RuntimeException e) {
             engine.release(input);
             throw e;
         } finally {
             for (Prepared p : batch) {
-                p.image.close(); // the pixels are in the engine's input now: the canvas serves the next frame
+                p.release(); // the pixels are in the engine's input now: the canvas serves the next frame
             }
         }
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
@@ -196,6 +242,31 @@ public final class DetectionPipeline implements AutoCloseable {
         });
     }
 
+    /**
+     * Packs the batch's source pixels into the slot's pinned staging (aligned offsets, copied in parallel) and records
+     * each image's letterbox geometry, computed by the same {@link Letterbox} as the host path.
+     */
+    private void fillSources(List<Prepared> batch, InputBatch input) {
+        SourceBatch sources = input.sources();
+        int n = batch.size();
+        long[] offsets = new long[n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            offsets[i] = total;
+            total += SourceBatch.align(batch.get(i).source.bytes());
+        }
+        sources.reserve(total);
+        ByteBuffer staging = sources.staging();
+        parallelFor(n, i -> batch.get(i).source.copyTo(staging, (int) offsets[i]));
+        for (int i = 0; i < n; i++) {
+            SourceImage src = batch.get(i).source;
+            int[] resized = letterbox.resizedSize(src.width(), src.height());
+            sources.set(i, offsets[i], src.width(), src.height(), Math.min(resized[0], info.inputWidth()),
+                    Math.min(resized[1], info.inputHeight()));
+        }
+        input.setSourceSize(n);
+    }
+
     private List<InferenceOutcome> postprocess(List<Prepared> batch, OutputBatch out, long dispatchNanos) {
         double inferenceMs = out.times().totalNanos() / 1e6;
         double[] queueMs = new double[batch.size()];
@@ -208,10 +279,10 @@ public final class DetectionPipeline implements AutoCloseable {
             d.setCameraId(f.getCameraId());
             d.setFrameIndex(f.getFrameIndex());
             d.setCaptureTimestampMs(f.getCaptureTimestampMs());
-            d.setImageWidth(p.image.sourceWidth());
-            d.setImageHeight(p.image.sourceHeight());
-            d.setDetections(postprocessor.process(out.data(), out.offset(i), p.image.scale(),
-                    p.image.sourceWidth(), p.image.sourceHeight()));
+            d.setImageWidth(p.sourceWidth);
+            d.setImageHeight(p.sourceHeight);
+            d.setDetections(postprocessor.process(out.data(), out.offset(i), p.scale, p.sourceWidth,
+                    p.sourceHeight));
             d.setModel(info.modelName());
             d.setBackend(info.backend().id());
             d.setPrecision(info.precision().id());
@@ -312,15 +383,35 @@ public final class DetectionPipeline implements AutoCloseable {
         }
     }
 
+    /** A frame ready for a batch: letterboxed on the host ({@code image}) or decoded for the device ({@code source}). */
     private static final class Prepared {
         final Frame frame;
-        final LetterboxedImage image;
         final long enteredNanos;
+        final LetterboxedImage image;
+        final SourceImage source;
+        final double scale;
+        final int sourceWidth;
+        final int sourceHeight;
 
-        Prepared(Frame frame, LetterboxedImage image, long enteredNanos) {
+        Prepared(Frame frame, long enteredNanos, LetterboxedImage image, SourceImage source, double scale,
+                int sourceWidth, int sourceHeight) {
             this.frame = frame;
-            this.image = image;
             this.enteredNanos = enteredNanos;
+            this.image = image;
+            this.source = source;
+            this.scale = scale;
+            this.sourceWidth = sourceWidth;
+            this.sourceHeight = sourceHeight;
+        }
+
+        /** Gives back the letterbox canvas or frees the decoded image. Idempotent. */
+        void release() {
+            if (image != null) {
+                image.close();
+            }
+            if (source != null) {
+                source.close();
+            }
         }
     }
 }

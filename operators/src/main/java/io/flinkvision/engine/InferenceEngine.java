@@ -45,6 +45,14 @@ public interface InferenceEngine extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * Whether this engine letterboxes on its device: its {@link InputBatch}es then offer {@link InputBatch#sources()}
+     * for decoded frames of any size, and the host does no resize. False by default.
+     */
+    default boolean letterboxesOnDevice() {
+        return false;
+    }
+
     /** Gives back a slot acquired but not submitted (e.g. when filling it failed). */
     void release(InputBatch batch);
 

@@ -9,7 +9,9 @@ import java.nio.ByteOrder;
  * pinned (page-locked) memory; for ONNX Runtime a direct buffer.
  *
  * <p>Obtained from {@link InferenceEngine#acquire()}, filled by the caller, handed back with
- * {@link InferenceEngine#submit(InputBatch)}.
+ * {@link InferenceEngine#submit(InputBatch)}. An engine that letterboxes on the device also offers {@link #sources()}:
+ * the caller then writes the decoded frames there instead and calls {@link #setSourceSize(int)} instead of
+ * {@link #setSize(int)}.
  */
 public final class InputBatch {
     private final int slot;
@@ -17,7 +19,9 @@ public final class InputBatch {
     private final ElementType type;
     private final int capacity;
     private final int elementsPerImage;
+    private final SourceBatch sources;
     private int size;
+    private boolean fromSources;
 
     /**
      * @param slot execution slot index this buffer belongs to
@@ -27,6 +31,16 @@ public final class InputBatch {
      * @param elementsPerImage {@code C*H*W}
      */
     public InputBatch(int slot, ByteBuffer data, ElementType type, int capacity, int elementsPerImage) {
+        this(slot, data, type, capacity, elementsPerImage, null);
+    }
+
+    /**
+     * As {@link #InputBatch(int, ByteBuffer, ElementType, int, int)}, for an engine that letterboxes on the device.
+     *
+     * @param sources the slot's source staging, or null when the engine takes only the NCHW tensor
+     */
+    public InputBatch(int slot, ByteBuffer data, ElementType type, int capacity, int elementsPerImage,
+            SourceBatch sources) {
         long need = (long) capacity * elementsPerImage * type.bytes();
         if (data.capacity() < need) {
             throw new IllegalArgumentException("input buffer holds " + data.capacity() + " bytes, needs " + need);
@@ -36,6 +50,7 @@ public final class InputBatch {
         this.type = type;
         this.capacity = capacity;
         this.elementsPerImage = elementsPerImage;
+        this.sources = sources;
     }
 
     public int slot() { return slot; }
@@ -47,12 +62,52 @@ public final class InputBatch {
     /** Number of filled images, 1..capacity. */
     public int size() { return size; }
 
-    /** Sets the number of filled images; throws IllegalArgumentException outside 1..capacity. */
+    /** Sets the number of images filled in {@link #data()} (NCHW); throws IllegalArgumentException outside 1..capacity. */
     public void setSize(int size) {
+        checkSize(size);
+        this.size = size;
+        this.fromSources = false;
+    }
+
+    /**
+     * Sets the number of images recorded in {@link #sources()}: the engine letterboxes them on the device.
+     *
+     * @throws IllegalArgumentException outside 1..capacity
+     * @throws UnsupportedOperationException if the engine does not letterbox on the device
+     */
+    public void setSourceSize(int size) {
+        sources();
+        checkSize(size);
+        this.size = size;
+        this.fromSources = true;
+    }
+
+    private void checkSize(int size) {
         if (size < 1 || size > capacity) {
             throw new IllegalArgumentException("batch size " + size + " outside 1.." + capacity);
         }
-        this.size = size;
+    }
+
+    /** Whether this slot can take source images ({@link #sources()}). */
+    public boolean hasSources() {
+        return sources != null;
+    }
+
+    /**
+     * The slot's source images, for device letterboxing.
+     *
+     * @throws UnsupportedOperationException if the engine does not letterbox on the device
+     */
+    public SourceBatch sources() {
+        if (sources == null) {
+            throw new UnsupportedOperationException("this engine takes letterboxed NCHW input only");
+        }
+        return sources;
+    }
+
+    /** Whether the last size set was {@link #setSourceSize} (the engine letterboxes) rather than {@link #setSize}. */
+    public boolean fromSources() {
+        return fromSources;
     }
 
     /** Byte offset of image {@code i} in {@link #data()}. */

@@ -2,6 +2,7 @@ package io.flinkvision.flink;
 
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.Backend;
@@ -48,6 +49,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     private final DecodeLimits decodeLimits;
     private final int preprocessThreads;
     private final int opencvThreads;
+    private final LetterboxDevice letterboxDevice;
     private final TimeoutOutput timeoutOutput;
     private final EngineOpener engineOpener;
     /** Null unless a fault-injection test set one. */
@@ -72,6 +74,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         this.decodeLimits = b.decodeLimits;
         this.preprocessThreads = b.preprocessThreads;
         this.opencvThreads = b.opencvThreads;
+        this.letterboxDevice = b.letterboxDevice;
         this.timeoutOutput = b.timeoutOutput;
         this.engineOpener = b.engineOpener;
         this.failureInjector = b.failureInjector;
@@ -102,7 +105,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
         pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
-                metrics.batchListener());
+                letterboxDevice, metrics.batchListener());
     }
 
     private int resolveDeviceIndex(int configured) {
@@ -194,6 +197,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
         private int preprocessThreads = 2;
         private int opencvThreads = InferenceOptions.OPENCV_THREADS.defaultValue();
+        private LetterboxDevice letterboxDevice = InferenceOptions.LETTERBOX.defaultValue();
         private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
         private EngineOpener engineOpener = EngineOpener.DEFAULT;
         private FailureInjector failureInjector;
@@ -205,6 +209,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder preprocessThreads(int v) { this.preprocessThreads = v; return this; }
         /** OpenCV's own thread pool size, JVM-wide ({@link InferenceOptions#OPENCV_THREADS}); -1 leaves it alone. */
         public Builder opencvThreads(int v) { this.opencvThreads = v; return this; }
+        /** Where frames are letterboxed ({@link InferenceOptions#LETTERBOX}). */
+        public Builder letterboxDevice(LetterboxDevice v) { this.letterboxDevice = Objects.requireNonNull(v); return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
 
         /**
@@ -240,6 +246,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                     conf.get(InferenceOptions.MAX_PIXELS));
             preprocessThreads = conf.get(InferenceOptions.PREPROCESS_THREADS);
             opencvThreads = conf.get(InferenceOptions.OPENCV_THREADS);
+            letterboxDevice = conf.get(InferenceOptions.LETTERBOX);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
             return this;
         }

@@ -1,5 +1,6 @@
 package io.flinkvision.flink;
 
+import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.Precision;
@@ -44,6 +45,11 @@ public final class InferenceOptions {
             .withDescription("Size of OpenCV's own thread pool (cv::setNumThreads, JVM-wide). 1 (default) turns it off:"
                     + " frames are already letterboxed in parallel, and on an H200 host with 16 pre-processing threads"
                     + " OpenCV's pool cost 12% of the host-side throughput. -1 leaves OpenCV's default.");
+    public static final ConfigOption<LetterboxDevice> LETTERBOX = ConfigOptions.key("inference.preprocess.letterbox")
+            .enumType(LetterboxDevice.class).defaultValue(LetterboxDevice.AUTO)
+            .withDescription("Where frames are resized and padded to the model input: CPU (OpenCV on the pre-processing"
+                    + " threads, the reference), GPU (NPP on the engine's stream; TensorRT only: the host just copies"
+                    + " the decoded pixels into pinned memory) or AUTO (GPU when the engine can, else CPU).");
     public static final ConfigOption<Float> SCORE_THRESHOLD = ConfigOptions.key("inference.score-threshold")
             .floatType().defaultValue(0.3f)
             .withDescription("Minimum detection score (objectness * class probability).");

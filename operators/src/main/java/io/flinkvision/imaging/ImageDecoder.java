@@ -32,6 +32,24 @@ public final class ImageDecoder {
     }
 
     /**
+     * Decodes one frame for device letterboxing: a {@code raw-bgr} payload is checked and wrapped without a copy,
+     * JPEG and PNG are decoded as by {@link #decode}. The caller owns (and must close) the result.
+     *
+     * @return the frame's BGR pixels, at least 2x2
+     * @throws InvalidFrameException with the reason code when the frame cannot be decoded (same checks as
+     *     {@link #decode})
+     */
+    public SourceImage decodeSource(String encodingName, byte[] payload, int declaredWidth, int declaredHeight)
+            throws InvalidFrameException {
+        FrameEncoding encoding = checkPayload(encodingName, payload);
+        if (encoding == FrameEncoding.RAW_BGR) {
+            checkRaw(payload, declaredWidth, declaredHeight);
+            return SourceImage.ofBgr(payload, declaredWidth, declaredHeight);
+        }
+        return SourceImage.ofMat(decodeCompressed(encoding, payload));
+    }
+
+    /**
      * Decodes one frame. The caller owns (and must close) the returned Mat.
      *
      * @param encodingName the frame's encoding header value ({@code jpeg}, {@code png}, {@code raw-bgr})
@@ -43,6 +61,18 @@ public final class ImageDecoder {
      */
     public Mat decode(String encodingName, byte[] payload, int declaredWidth, int declaredHeight)
             throws InvalidFrameException {
+        FrameEncoding encoding = checkPayload(encodingName, payload);
+        if (encoding == FrameEncoding.RAW_BGR) {
+            checkRaw(payload, declaredWidth, declaredHeight);
+            Mat m = new Mat(declaredHeight, declaredWidth, CV_8UC3);
+            m.data().put(payload, 0, payload.length);
+            return m;
+        }
+        return decodeCompressed(encoding, payload);
+    }
+
+    /** The encoding, after the checks every payload gets: known encoding, not empty, not over the byte limit. */
+    private FrameEncoding checkPayload(String encodingName, byte[] payload) throws InvalidFrameException {
         FrameEncoding encoding = FrameEncoding.fromWireName(encodingName).orElseThrow(() ->
                 new InvalidFrameException(DeadLetterReason.UNKNOWN_ENCODING, "unknown encoding '" + encodingName
                         + "' (expected jpeg, png or raw-bgr)"));
@@ -53,9 +83,11 @@ public final class ImageDecoder {
             throw new InvalidFrameException(DeadLetterReason.PAYLOAD_TOO_LARGE, "frame payload is " + payload.length
                     + " bytes, over the limit of " + limits.maxFrameBytes() + " bytes (inference.max-frame-bytes)");
         }
-        if (encoding == FrameEncoding.RAW_BGR) {
-            return decodeRaw(payload, declaredWidth, declaredHeight);
-        }
+        return encoding;
+    }
+
+    /** JPEG or PNG to a BGR image, after checking the size its header declares. */
+    private Mat decodeCompressed(FrameEncoding encoding, byte[] payload) throws InvalidFrameException {
         ImageHeaderProbe.Dimensions dims = ImageHeaderProbe.probe(payload, encoding);
         checkSize(dims.width(), dims.height(), "declared by the " + encoding.wireName() + " header");
         Mat decoded;
@@ -72,7 +104,7 @@ public final class ImageDecoder {
         return decoded;
     }
 
-    private Mat decodeRaw(byte[] payload, int w, int h) throws InvalidFrameException {
+    private void checkRaw(byte[] payload, int w, int h) throws InvalidFrameException {
         if (w <= 0 || h <= 0) {
             throw new InvalidFrameException(DeadLetterReason.MISSING_HEADER,
                     "raw-bgr frame needs positive 'width' and 'height' headers, got " + w + "x" + h);
@@ -83,9 +115,6 @@ public final class ImageDecoder {
             throw new InvalidFrameException(DeadLetterReason.SIZE_MISMATCH, "raw-bgr frame of " + w + "x" + h
                     + " needs " + expected + " bytes, got " + payload.length);
         }
-        Mat m = new Mat(h, w, CV_8UC3);
-        m.data().put(payload, 0, payload.length);
-        return m;
     }
 
     private void checkSize(int w, int h, String what) throws InvalidFrameException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineInfo;
@@ -45,7 +46,9 @@ import picocli.CommandLine.Option;
  *   <li>{@code engineOnlyFps}: inputs already on the device, the engine called back to back on every execution slot
  *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
  *   <li>{@code serializedFps}: one batch at a time: copy in, infer, copy out, synchronize (what simple samples do).</li>
- *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox ->
+ *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox (on the GPU
+ *       with {@code --letterbox gpu|auto} on TensorRT; {@code operatorCpuLetterboxFps} is then the same run with the
+ *       OpenCV letterbox, side by side) ->
  *       MicroBatcher -> execution slots -> YOLOX decode + NMS), offered as fast as the pipeline takes them. Frames are
  *       decoded beforehand ({@code raw-bgr}, as when decoding is done upstream); {@code operatorJpegFps} is the same
  *       with JPEG frames (decode included, bound by the CPU cores).</li>
@@ -125,6 +128,15 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " off; -1 leaves OpenCV's default)")
     int opencvThreads;
 
+    @Option(names = "--letterbox", defaultValue = "auto",
+            description = "where frames are letterboxed: cpu (OpenCV), gpu (NPP, TensorRT) or auto (default: gpu when"
+                    + " the engine can)")
+    String letterbox;
+
+    @Option(names = "--skip-cpu-letterbox", description = "with the GPU letterbox, skip the side-by-side operator run"
+            + " with the CPU letterbox")
+    boolean skipCpuLetterbox;
+
     @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")
     boolean skipHostCeiling;
 
@@ -183,8 +195,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
             BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
             StageListener stages = new StageListener();
+            LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
+            boolean onDevice;
             try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, stages)) {
+                    DecodeLimits.DEFAULT, threads, where, stages)) {
+                onDevice = pipeline.letterboxesOnDevice();
+                r.put("letterbox", onDevice ? "gpu" : "cpu");
                 Throughput warm = closedLoop(pipeline, src, Math.max(b * 8, frames / 5), true);
                 LOG.info("benchmark: warm-up {} fps", round(warm.fps, 1));
                 stages.reset();
@@ -210,8 +226,19 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("latencyMeanBatch", round(stages.meanBatch(), 2));
                 r.put("latencyDeadLetters", lat.deadLetters);
             }
+            if (onDevice && !skipCpuLetterbox) {
+                try (DetectionPipeline cpu = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
+                        DecodeLimits.DEFAULT, threads, LetterboxDevice.CPU, PipelineListener.NONE)) {
+                    closedLoop(cpu, src, Math.max(b * 8, frames / 5), true);
+                    Throughput op = closedLoop(cpu, src, frames, true);
+                    r.put("operatorCpuLetterboxFps", round(op.fps, 1));
+                    r.put("gpuVsCpuLetterbox", round(((Number) r.get("operatorFps")).doubleValue() / op.fps, 3));
+                    LOG.info("benchmark: operatorFps with the CPU letterbox {}", round(op.fps, 1));
+                }
+            }
             if (!skipHostCeiling) {
-                double host = hostCeiling(engine, src, policy, threads, Math.max(b * 8, frames / 5), frames);
+                double host = hostCeiling(engine, src, policy, threads, onDevice ? LetterboxDevice.GPU
+                        : LetterboxDevice.CPU, Math.max(b * 8, frames / 5), frames);
                 r.put("hostCeilingFps", round(host, 1));
                 r.put("operatorVsHostCeiling", round(((Number) r.get("operatorFps")).doubleValue() / host, 3));
                 LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
@@ -232,13 +259,16 @@ public final class BenchmarkCommand implements Callable<Integer> {
     /**
      * Host-side ceiling (images/s): the same operator path with a {@link RecordedOutputEngine} in place of the
      * accelerator (every batch answered at once with a recorded real output), after {@code warm} warm-up frames.
+     *
+     * @param letterbox where the measured pipeline letterboxes (GPU: the host side is decode + staging copy only)
      */
-    static double hostCeiling(InferenceEngine engine, BenchmarkFrames src, BatchPolicy policy, int threads, int warm,
-            int frames) throws Exception {
+    static double hostCeiling(InferenceEngine engine, BenchmarkFrames src, BatchPolicy policy, int threads,
+            LetterboxDevice letterbox, int warm, int frames) throws Exception {
         try (Mat first = src.mat(0);
-                RecordedOutputEngine recorded = RecordedOutputEngine.record(engine, first);
+                RecordedOutputEngine recorded = RecordedOutputEngine.record(engine, first,
+                        letterbox == LetterboxDevice.GPU);
                 DetectionPipeline p = new DetectionPipeline(recorded, false, policy, PostprocessConfig.DEFAULT,
-                        DecodeLimits.DEFAULT, threads, PipelineListener.NONE)) {
+                        DecodeLimits.DEFAULT, threads, letterbox, PipelineListener.NONE)) {
             closedLoop(p, src, warm, true);
             return closedLoop(p, src, frames, true).fps;
         }

@@ -4,6 +4,7 @@ import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.SourceBatch;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.LetterboxedImage;
 import io.flinkvision.imaging.TensorLayout;
@@ -24,7 +25,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * benchmark runs it beside the real engine to measure the <b>host-side ceiling</b> ({@code hostCeilingFps}): when it is
  * below {@code engineOnlyFps}, the CPU side, not the GPU, bounds {@code operatorFps}.
  *
- * <p>Same geometry, input type, output layout, batch capacity and number of slots as the recorded engine; inputs are
+ * <p>With {@code sources}, batches also offer a {@link SourceBatch} (direct memory standing in for pinned staging), so
+ * the host side of the device-letterbox path (decode, staging copy) is measured the same way. Same geometry, input type, output layout, batch capacity and number of slots as the recorded engine; inputs are
  * direct buffers {@code [maxBatch, 3, H, W]} that are filled and then ignored; every image of every batch gets the
  * recorded output of one real frame ({@code [rows, columns]} float32, in a direct buffer like pinned memory), so
  * post-processing does the work of a real frame (candidates, NMS). Batches complete on one completion thread, as
@@ -35,8 +37,9 @@ final class RecordedOutputEngine implements InferenceEngine {
     private final FloatBuffer output;
     private final BlockingQueue<InputBatch> free;
     private final ExecutorService completion;
+    private final boolean sources;
 
-    private RecordedOutputEngine(EngineInfo info, float[] oneImage) {
+    private RecordedOutputEngine(EngineInfo info, float[] oneImage, boolean sources) {
         this.info = info;
         int perImage = info.outputRows() * info.outputColumns();
         if (oneImage.length != perImage) {
@@ -50,10 +53,12 @@ final class RecordedOutputEngine implements InferenceEngine {
         }
         this.output = out.clear();
         this.free = new ArrayBlockingQueue<>(info.maxInFlight());
+        this.sources = sources;
         int bytes = info.maxBatchSize() * info.inputElementsPerImage() * info.inputType().bytes();
         for (int s = 0; s < info.maxInFlight(); s++) {
             free.add(new InputBatch(s, ByteBuffer.allocateDirect(bytes), info.inputType(), info.maxBatchSize(),
-                    info.inputElementsPerImage()));
+                    info.inputElementsPerImage(), sources ? new SourceBatch(new DirectStaging(), info.maxBatchSize())
+                    : null));
         }
         this.completion = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "recorded-output-completion");
@@ -67,9 +72,10 @@ final class RecordedOutputEngine implements InferenceEngine {
      *
      * @param real an opened engine, idle (not used by a pipeline at the same time)
      * @param bgr a real frame, BGR {@code CV_8UC3}
+     * @param sources whether batches also take source frames (the device-letterbox path: filled, then ignored)
      * @throws Exception if the real engine fails
      */
-    static RecordedOutputEngine record(InferenceEngine real, Mat bgr) throws Exception {
+    static RecordedOutputEngine record(InferenceEngine real, Mat bgr, boolean sources) throws Exception {
         EngineInfo info = real.info();
         InputBatch in = real.acquire();
         try (Letterbox letterbox = new Letterbox(info.inputWidth(), info.inputHeight());
@@ -84,7 +90,25 @@ final class RecordedOutputEngine implements InferenceEngine {
         try (OutputBatch out = real.submit(in).get(5, TimeUnit.MINUTES)) {
             out.data().duplicate().position(out.offset(0)).get(recorded);
         }
-        return new RecordedOutputEngine(info, recorded);
+        return new RecordedOutputEngine(info, recorded, sources);
+    }
+
+    @Override
+    public boolean letterboxesOnDevice() {
+        return sources;
+    }
+
+    /** Source staging in a direct buffer grown like an execution slot's pinned one. */
+    private static final class DirectStaging implements SourceBatch.Staging {
+        private ByteBuffer buffer;
+
+        @Override
+        public ByteBuffer ensureCapacity(long bytes) {
+            if (buffer == null || buffer.capacity() < bytes) {
+                buffer = ByteBuffer.allocateDirect(Math.toIntExact(bytes));
+            }
+            return buffer;
+        }
     }
 
     @Override

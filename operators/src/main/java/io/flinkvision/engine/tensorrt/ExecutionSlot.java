@@ -7,7 +7,9 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.SourceBatch;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
@@ -32,6 +34,8 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     private final PinnedBuffer hostOut;
     private final DeviceBuffer devIn;
     private final DeviceBuffer devOut;
+    private final BytePointer devInBytes;
+    private final DeviceLetterbox letterbox;
     private final CudaEvent start;
     private final CudaEvent afterH2d;
     private final CudaEvent afterCompute;
@@ -50,16 +54,17 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
      * @param shared the engine
      * @param index slot index (0..N-1)
      * @param maxBatch batch capacity of the buffers
+     * @param deviceLetterbox whether the slot also takes source frames and letterboxes them with NPP (uint8 input)
      * @throws InferenceException if an allocation or a TensorRT call fails
      */
-    ExecutionSlot(SharedEngine shared, int index, int maxBatch) {
+    ExecutionSlot(SharedEngine shared, int index, int maxBatch, boolean deviceLetterbox) {
         this.shared = shared;
         this.device = shared.device();
         this.index = index;
         int perImage = 3 * shared.height() * shared.width();
         this.inBytesPerImage = (long) perImage * shared.inputType().bytes();
         this.outBytesPerImage = (long) shared.rows() * shared.columns() * 4L;
-        AutoCloseable[] made = new AutoCloseable[10];
+        AutoCloseable[] made = new AutoCloseable[11];
         IExecutionContext ctx = null;
         try {
             String s = "slot " + index;
@@ -74,6 +79,8 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             made[7] = afterH2d = new CudaEvent(device, false);
             made[8] = afterCompute = new CudaEvent(device, false);
             made[9] = done = new CudaEvent(device, true);
+            made[10] = letterbox = deviceLetterbox
+                    ? new DeviceLetterbox(device, index, stream, shared.width(), shared.height()) : null;
             ctx = shared.borrowContext();
             ctx.setDeviceMemoryV2(contextMemory.pointer(), contextMemory.bytes());
             if (!ctx.setTensorAddress(shared.inputName(), devIn.pointer())
@@ -97,7 +104,9 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             throw e;
         }
         this.context = ctx;
-        this.input = new InputBatch(index, hostIn.buffer(), shared.inputType(), maxBatch, perImage);
+        this.devInBytes = new BytePointer(devIn.pointer());
+        this.input = new InputBatch(index, hostIn.buffer(), shared.inputType(), maxBatch, perImage,
+                letterbox == null ? null : new SourceBatch(letterbox, maxBatch));
         this.output = new FloatPointer(hostOut.pointer()).capacity(hostOut.bytes() / 4).asBuffer();
     }
 
@@ -110,9 +119,13 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     public void launch(int size) {
         Cuda.setDevice(device);
         start.record(stream);
-        Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), size * inBytesPerImage, cudaMemcpyHostToDevice,
-                stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(size * inBytesPerImage) + ", slot "
-                + index + ")", device);
+        if (input.fromSources()) {
+            letterbox.enqueue(input.sources(), size, devInBytes);
+        } else {
+            Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), size * inBytesPerImage,
+                    cudaMemcpyHostToDevice, stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(size
+                    * inBytesPerImage) + ", slot " + index + ")", device);
+        }
         afterH2d.record(stream);
         enqueue(size);
         afterCompute.record(stream);
@@ -168,14 +181,14 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         return new OutputBatch.StageTimes(h2d, compute, d2h, done.nanosSince(start));
     }
 
-    /** Device bytes this slot holds: buffers plus context activation memory. */
+    /** Device bytes this slot holds: buffers, context activation memory, device letterbox staging and scratch. */
     long deviceBytes() {
-        return devIn.bytes() + devOut.bytes() + contextMemory.bytes();
+        return devIn.bytes() + devOut.bytes() + contextMemory.bytes() + (letterbox == null ? 0 : letterbox.deviceBytes());
     }
 
-    /** Pinned host bytes this slot holds. */
+    /** Pinned host bytes this slot holds (input, output, source staging). */
     long pinnedBytes() {
-        return hostIn.bytes() + hostOut.bytes();
+        return hostIn.bytes() + hostOut.bytes() + (letterbox == null ? 0 : letterbox.pinnedBytes());
     }
 
     /**
@@ -194,9 +207,12 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         } catch (RuntimeException e) {
             first = e;
         }
-        AutoCloseable[] all = {done, afterCompute, afterH2d, start, devOut, devIn, contextMemory, hostOut, hostIn,
-            stream};
+        AutoCloseable[] all = {letterbox, done, afterCompute, afterH2d, start, devOut, devIn, contextMemory, hostOut,
+            hostIn, stream};
         for (AutoCloseable c : all) {
+            if (c == null) {
+                continue;
+            }
             try {
                 c.close();
             } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.flinkvision.engine.tensorrt;
 
 import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.ElementType;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -67,10 +69,11 @@ public final class TrtInferenceEngine implements InferenceEngine {
         Cuda.DeviceInfo d = Cuda.device(device);
         SharedEngine shared = TrtRuntimeRegistry.engine(spec);
         int maxBatch = Math.min(spec.maxBatchSize(), shared.maxBatch());
+        boolean letterbox = deviceLetterboxPossible(shared);
         List<ExecutionSlot> slots = new ArrayList<>();
         try {
             for (int i = 0; i < spec.maxInFlight(); i++) {
-                slots.add(new ExecutionSlot(shared, i, maxBatch));
+                slots.add(new ExecutionSlot(shared, i, maxBatch, letterbox));
             }
         } catch (RuntimeException e) {
             for (ExecutionSlot s : slots) {
@@ -92,12 +95,29 @@ public final class TrtInferenceEngine implements InferenceEngine {
             pinned += s.pinnedBytes();
         }
         LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] ({}) maxBatch={}"
-                        + " slots={} device memory={} MB pinned={} MB (contexts created so far: {})", d.describe(),
-                shared.key().modelName(), spec.precision().id(), shared.inputType().name().toLowerCase(Locale.ROOT),
-                shared.height(), shared.width(), shared.rows(), shared.columns(), shared.layout().id(), maxBatch,
-                slots.size(), dev >> 20,
+                        + " slots={} device letterbox={} device memory={} MB pinned={} MB (contexts created so far: {})",
+                d.describe(), shared.key().modelName(), spec.precision().id(),
+                shared.inputType().name().toLowerCase(Locale.ROOT), shared.height(), shared.width(), shared.rows(),
+                shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "npp" : "no", dev >> 20,
                 pinned >> 20, shared.contextsCreated());
         return new TrtInferenceEngine(shared, slots, info);
+    }
+
+    /** Device letterboxing needs the uint8 input (the NPP kernels write bytes) and the NPP libraries. */
+    private static boolean deviceLetterboxPossible(SharedEngine shared) {
+        if (shared.inputType() != ElementType.UINT8) {
+            LOG.info("device letterbox off: the plan's input is {}, not uint8", shared.inputType());
+            return false;
+        }
+        Optional<String> why = DeviceLetterbox.unavailableReason();
+        why.ifPresent(w -> LOG.warn("device letterbox off: {}", w));
+        return why.isEmpty();
+    }
+
+    /** True when NPP loaded and the input is uint8: batches then take source frames ({@link InputBatch#sources()}). */
+    @Override
+    public boolean letterboxesOnDevice() {
+        return slots.get(0).input().hasSources();
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.detection.BoundingBox;
 import io.flinkvision.detection.Detection;
@@ -16,12 +17,18 @@ import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
 import io.flinkvision.engine.Precision;
+import io.flinkvision.engine.SourceBatch;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.imaging.ImageDecoder;
+import io.flinkvision.imaging.Letterbox;
+import io.flinkvision.imaging.LetterboxedImage;
+import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * The GPU checks of the TensorRT backend, shared by the {@code @Tag("gpu")} JUnit tests ({@link TrtEngineGpuTest}) and
@@ -114,6 +122,16 @@ public final class TrtGpuChecks {
      * @param spec a tensorrt spec (precision, cache dir, ...)
      */
     public static GoldenResult golden(EngineSpec spec) throws Exception {
+        return golden(spec, LetterboxDevice.CPU);
+    }
+
+    /**
+     * Runs the golden images through the operator path on TensorRT, letterboxed where asked, and compares.
+     *
+     * @param spec a tensorrt spec (precision, cache dir, ...)
+     * @param letterbox CPU (OpenCV, the reference pre-processing) or GPU (NPP)
+     */
+    public static GoldenResult golden(EngineSpec spec, LetterboxDevice letterbox) throws Exception {
         JsonNode golden = goldenJson();
         Map<String, byte[]> images = goldenImages(golden);
         long t0 = System.nanoTime();
@@ -122,7 +140,7 @@ public final class TrtGpuChecks {
             boolean hit = engine instanceof TrtInferenceEngine t && t.shared().cacheHit();
             Map<String, List<Detection>> ours = new LinkedHashMap<>();
             try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
-                    PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, PipelineListener.NONE)) {
+                    PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, letterbox, PipelineListener.NONE)) {
                 List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
                 long i = 0;
                 for (byte[] jpeg : images.values()) {
@@ -137,7 +155,8 @@ public final class TrtGpuChecks {
                     ours.put(name, o.getDetections().getDetections());
                 }
             }
-            return compare(spec.precision().id(), golden, ours, openSeconds, hit);
+            String label = spec.precision().id() + (letterbox == LetterboxDevice.GPU ? "+gpu-letterbox" : "");
+            return compare(label, golden, ours, openSeconds, hit);
         }
     }
 
@@ -195,6 +214,95 @@ public final class TrtGpuChecks {
         }
         return new GoldenResult(precision, total, m90, mCpu, iouN == 0 ? 0 : iouSum / iouN, maxDiff, extra,
                 mCpu == total && extra == 0, openSeconds, hit);
+    }
+
+    /**
+     * Device letterbox against the host one on one image.
+     *
+     * @param image golden image name
+     * @param sourceWidth source width, pixels
+     * @param sourceHeight source height, pixels
+     * @param maxAbsDiff largest |device - host| over the 3x416x416 input bytes
+     * @param meanAbsDiff mean |device - host|
+     * @param over2 fraction of bytes differing by more than 2 levels
+     * @param paddingMismatches padding bytes (outside the resized image) that are not 114
+     */
+    public record LetterboxDiff(String image, int sourceWidth, int sourceHeight, int maxAbsDiff, double meanAbsDiff,
+            double over2, long paddingMismatches) {}
+
+    /**
+     * Letterboxes the golden images with {@link DeviceLetterbox} (NPP, one batch) and with {@link Letterbox} (OpenCV)
+     * and compares the model inputs byte by byte.
+     */
+    public static List<LetterboxDiff> letterboxDiff(int device, int width, int height) throws Exception {
+        Map<String, byte[]> images = goldenImages(goldenJson());
+        ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
+        List<SourceImage> sources = new ArrayList<>();
+        List<LetterboxDiff> diffs = new ArrayList<>();
+        int n = images.size();
+        long plane = (long) width * height;
+        try (Letterbox host = new Letterbox(width, height); CudaStream stream = new CudaStream(device);
+                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height);
+                DeviceBuffer input = new DeviceBuffer(device, 3 * plane * n, "letterbox check input");
+                PinnedBuffer back = new PinnedBuffer(device, 3 * plane * n, "letterbox check readback")) {
+            for (byte[] jpeg : images.values()) {
+                sources.add(decoder.decodeSource("jpeg", jpeg, 0, 0));
+            }
+            SourceBatch batch = new SourceBatch(gpu, n);
+            long[] offsets = new long[n];
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                offsets[i] = total;
+                total += SourceBatch.align(sources.get(i).bytes());
+            }
+            batch.reserve(total);
+            for (int i = 0; i < n; i++) {
+                SourceImage s = sources.get(i);
+                s.copyTo(batch.staging(), (int) offsets[i]);
+                int[] r = host.resizedSize(s.width(), s.height());
+                batch.set(i, offsets[i], s.width(), s.height(), r[0], r[1]);
+            }
+            gpu.enqueue(batch, n, new org.bytedeco.javacpp.BytePointer(input.pointer()));
+            Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(back.pointer(), input.pointer(), 3 * plane * n,
+                    org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H)",
+                    device);
+            stream.synchronize();
+            int i = 0;
+            for (String name : images.keySet()) {
+                SourceImage s = sources.get(i);
+                try (Mat bgr = decoder.decode("jpeg", images.get(name), 0, 0);
+                        LetterboxedImage ref = host.apply(bgr)) {
+                    ByteBuffer mine = back.buffer();
+                    ByteBuffer theirs = ref.chw();
+                    int[] r = host.resizedSize(s.width(), s.height());
+                    int max = 0;
+                    long sum = 0;
+                    long over2 = 0;
+                    long pad = 0;
+                    for (int k = 0; k < 3 * plane; k++) {
+                        int a = mine.get((int) (i * 3 * plane + k)) & 0xFF;
+                        int b = theirs.get(k) & 0xFF;
+                        int d = Math.abs(a - b);
+                        max = Math.max(max, d);
+                        sum += d;
+                        if (d > 2) {
+                            over2++;
+                        }
+                        int x = (int) (k % width);
+                        int y = (int) ((k % plane) / width);
+                        if ((x >= r[0] || y >= r[1]) && a != Letterbox.PAD_VALUE) {
+                            pad++;
+                        }
+                    }
+                    diffs.add(new LetterboxDiff(name, s.width(), s.height(), max, sum / (3.0 * plane),
+                            over2 / (3.0 * plane), pad));
+                }
+                i++;
+            }
+        } finally {
+            sources.forEach(SourceImage::close);
+        }
+        return diffs;
     }
 
     /**
@@ -304,15 +412,23 @@ public final class TrtGpuChecks {
         report.put("cuda", Cuda.versions());
         List<GoldenResult> results = new ArrayList<>();
         boolean ok = true;
+        List<LetterboxDiff> diffs = letterboxDiff(0, 416, 416);
+        report.put("letterboxDiff", diffs);
+        for (LetterboxDiff ld : diffs) {
+            System.out.println("letterbox " + ld);
+            ok &= ld.paddingMismatches() == 0;
+        }
         for (String ps : a.getOrDefault("precisions", "fp32,fp16").split(",")) {
             Precision p = Precision.parse(ps);
-            GoldenResult g = golden(spec(p, cache, calibration, batch, 3));
-            results.add(g);
-            System.out.println("golden " + g);
-            if (p == Precision.FP32) {
-                ok &= g.cpuTolerancePass();
-            } else if (p == Precision.FP16) {
-                ok &= g.matchedFraction() >= 0.95;
+            for (LetterboxDevice where : List.of(LetterboxDevice.CPU, LetterboxDevice.GPU)) {
+                GoldenResult g = golden(spec(p, cache, calibration, batch, 3), where);
+                results.add(g);
+                System.out.println("golden " + g);
+                if (p == Precision.FP32 && where == LetterboxDevice.CPU) {
+                    ok &= g.cpuTolerancePass(); // the reference pre-processing: must match ONNX Runtime
+                } else if (p != Precision.INT8) {
+                    ok &= g.matchedFraction() >= 0.95;
+                }
             }
             JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("gpu-checks.json").toFile(),
                     report);
@@ -335,6 +451,12 @@ public final class TrtGpuChecks {
                     g.extraHighScore(), g.precision().equals("fp32") ? (g.cpuTolerancePass() ? "PASS" : "FAIL")
                             : (g.matchedFraction() >= 0.95 ? "PASS (>=95%)" : "below 95%"),
                     g.engineOpenSeconds(), g.cacheHit() ? "cache hit" : "built"));
+        }
+        for (LetterboxDiff ld : diffs) {
+            t.append(String.format(Locale.ROOT, "| letterbox NPP vs OpenCV, %s %dx%d | uint8 input | max |diff| %d,"
+                            + " mean %.3f, bytes off by > 2: %.2f%%, padding bytes not 114: %d -> %s |\n", ld.image(),
+                    ld.sourceWidth(), ld.sourceHeight(), ld.maxAbsDiff(), ld.meanAbsDiff(), 100 * ld.over2(),
+                    ld.paddingMismatches(), ld.paddingMismatches() == 0 ? "PASS" : "FAIL"));
         }
         if (cyc != null) {
             t.append(String.format(Locale.ROOT, "| %d open/close cycles | %s | GPU used MB: before %d, while open %d,"

@@ -1,0 +1,188 @@
+package io.flinkvision.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+import io.flinkvision.detection.Detection;
+import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InferenceEngines;
+import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.frame.DeadLetterReason;
+import io.flinkvision.frame.Frame;
+import io.flinkvision.frame.FrameEncoding;
+import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.imaging.ImageDecoder;
+import io.flinkvision.imaging.SourceImage;
+import io.flinkvision.postprocess.PostprocessConfig;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.data.Offset;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline's device-letterbox path ({@link LetterboxDevice#GPU}): frames are only decoded on the host, their pixels
+ * packed into the slot's {@link SourceBatch} with the letterbox geometry, and the engine letterboxes. Here the engine
+ * is {@link HostSourceLetterboxEngine} (the real ONNX Runtime model behind a host letterbox of the staged bytes), so the
+ * detections must equal the host-letterbox path's exactly: any wrong offset, size, stride or scale shows up as
+ * different boxes. Real golden JPEGs and real raw-bgr frames of several sizes, mixed in one batch, with bad frames.
+ */
+class DeviceLetterboxPipelineTest {
+    private static InferenceEngine ort;
+    private static final List<byte[]> JPEGS = new ArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        ort = InferenceEngines.open(EngineSpec.builder().maxBatchSize(8).maxInFlight(2).build());
+        for (String name : List.of("vtest_000.jpg", "messi5.jpg", "fruits.jpg", "vtest_100.jpg")) {
+            try (InputStream in = DeviceLetterboxPipelineTest.class.getResourceAsStream("/golden/" + name)) {
+                JPEGS.add(in.readAllBytes());
+            }
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        ort.close();
+    }
+
+    /** Raw BGR frame of the image scaled to w x h (OpenCV), with its width/height headers. */
+    private static Frame raw(byte[] jpeg, int w, int h, long index) throws Exception {
+        try (Mat src = new ImageDecoder(DecodeLimits.DEFAULT).decode("jpeg", jpeg, 0, 0); Mat dst = new Mat();
+                Size size = new Size(w, h)) {
+            resize(src, dst, size, 0, 0, INTER_LINEAR);
+            byte[] bytes = new byte[w * h * 3];
+            dst.data().get(bytes);
+            Frame f = new Frame("cam-raw", index, 0L, FrameEncoding.RAW_BGR, bytes);
+            f.setWidth(w);
+            f.setHeight(h);
+            return f;
+        }
+    }
+
+    private static List<Frame> frames() throws Exception {
+        List<Frame> frames = new ArrayList<>();
+        long i = 0;
+        for (byte[] jpeg : JPEGS) {
+            frames.add(new Frame("cam-jpeg", i++, 0L, FrameEncoding.JPEG, jpeg));
+        }
+        frames.add(raw(JPEGS.get(0), 768, 576, i++));   // downscale 0.542
+        frames.add(raw(JPEGS.get(0), 1280, 720, i++));  // wide: resized 416x234
+        frames.add(raw(JPEGS.get(1), 300, 500, i++));   // tall, upscale: resized 249x416
+        frames.add(raw(JPEGS.get(3), 417, 311, i++));   // odd sizes, unaligned rows
+        Frame truncated = raw(JPEGS.get(0), 64, 48, i++);
+        truncated.setPayload(java.util.Arrays.copyOf(truncated.getPayload(), 100));
+        frames.add(truncated);
+        frames.add(new Frame("cam-bad", i++, 0L, FrameEncoding.JPEG, new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2}));
+        return frames;
+    }
+
+    private static List<InferenceOutcome> run(InferenceEngine engine, LetterboxDevice where, List<Frame> frames)
+            throws Exception {
+        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, PipelineListener.NONE)) {
+            assertThat(p.letterboxesOnDevice()).isEqualTo(where == LetterboxDevice.GPU);
+            List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
+            for (Frame f : frames) {
+                fs.add(p.submit(f));
+            }
+            List<InferenceOutcome> out = new ArrayList<>();
+            for (CompletableFuture<InferenceOutcome> f : fs) {
+                out.add(f.get(120, TimeUnit.SECONDS));
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void deviceLetterboxPathGivesTheHostPathsDetectionsForMixedSizesAndEncodings() throws Exception {
+        List<Frame> frames = frames();
+        List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
+        HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort);
+        List<InferenceOutcome> staged;
+        try {
+            staged = run(device, LetterboxDevice.GPU, frames);
+        } finally {
+            device.close();
+        }
+        assertThat(device.sourceBatches.get()).as("batches that went through the source staging").isGreaterThan(0);
+        assertThat(staged).hasSameSizeAs(frames);
+        int detections = 0;
+        int deadLetters = 0;
+        for (int k = 0; k < frames.size(); k++) {
+            InferenceOutcome a = host.get(k);
+            InferenceOutcome b = staged.get(k);
+            assertThat(b.isDeadLetter()).as("frame %d: %s", k, b).isEqualTo(a.isDeadLetter());
+            if (a.isDeadLetter()) {
+                deadLetters++;
+                assertThat(b.getDeadLetter().getReason()).isEqualTo(a.getDeadLetter().getReason());
+                continue;
+            }
+            detections++;
+            assertThat(b.getDetections().getImageWidth()).isEqualTo(a.getDetections().getImageWidth());
+            assertThat(b.getDetections().getImageHeight()).isEqualTo(a.getDetections().getImageHeight());
+            List<Detection> x = a.getDetections().getDetections();
+            List<Detection> y = b.getDetections().getDetections();
+            assertThat(y).as("frame %d", k).hasSameSizeAs(x).isNotEmpty();
+            for (int i = 0; i < x.size(); i++) {
+                assertThat(y.get(i).getClassId()).isEqualTo(x.get(i).getClassId());
+                assertThat(y.get(i).getScore()).isCloseTo(x.get(i).getScore(), Offset.offset(1e-4f));
+                assertThat(y.get(i).getBox().iou(x.get(i).getBox())).isGreaterThan(0.999f);
+            }
+        }
+        // counts balance: every frame is a detections record or a dead letter with its reason
+        assertThat(detections + deadLetters).isEqualTo(frames.size());
+        assertThat(deadLetters).isEqualTo(2);
+        assertThat(staged.get(frames.size() - 2).getDeadLetter().getReason())
+                .isEqualTo(DeadLetterReason.SIZE_MISMATCH.code());
+    }
+
+    @Test
+    void gpuLetterboxOnAnEngineThatCannotIsRefusedAndAutoFallsBackToTheHost() {
+        assertThatThrownBy(() -> new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2), PostprocessConfig.DEFAULT,
+                DecodeLimits.DEFAULT, 1, LetterboxDevice.GPU, PipelineListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("onnxruntime cannot");
+        try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, LetterboxDevice.AUTO, PipelineListener.NONE)) {
+            assertThat(p.letterboxesOnDevice()).isFalse();
+        }
+    }
+
+    @Test
+    void rawPayloadIsWrappedAndCopiedIntoStagingAsIs() throws Exception {
+        Frame f = raw(JPEGS.get(2), 33, 17, 0);
+        try (SourceImage s = new ImageDecoder(DecodeLimits.DEFAULT).decodeSource("raw-bgr", f.getPayload(), 33, 17)) {
+            assertThat(s.bytes()).isEqualTo(33 * 17 * 3);
+            ByteBuffer staging = ByteBuffer.allocateDirect(4096);
+            s.copyTo(staging, 512);
+            byte[] back = new byte[(int) s.bytes()];
+            staging.get(512, back);
+            assertThat(back).isEqualTo(f.getPayload());
+        }
+    }
+
+    @Test
+    void sourceBatchRejectsUnalignedOrOverflowingImages() {
+        SourceBatch b = new SourceBatch(bytes -> ByteBuffer.allocateDirect((int) bytes), 2);
+        b.reserve(SourceBatch.align(SourceBatch.imageBytes(10, 10)) + SourceBatch.imageBytes(10, 10));
+        b.set(0, 0, 10, 10, 5, 5);
+        b.set(1, SourceBatch.ALIGNMENT * 2, 10, 10, 5, 5);
+        assertThat(b.offset(1)).isEqualTo(512);
+        assertThatThrownBy(() -> b.set(1, 100, 10, 10, 5, 5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unaligned");
+        assertThatThrownBy(() -> b.set(1, 512, 20, 20, 5, 5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("outside");
+        assertThatThrownBy(() -> b.set(2, 0, 10, 10, 5, 5)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,111 @@
+package io.flinkvision.batching;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+
+import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.imaging.Letterbox;
+import io.flinkvision.imaging.LetterboxedImage;
+import io.flinkvision.imaging.TensorLayout;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * Test stand-in for an engine that letterboxes on its device (the TensorRT engine with NPP), where CI has no GPU: it
+ * wraps a real engine (ONNX Runtime with the real model), offers a {@link SourceBatch} per slot backed by a direct
+ * buffer, and at {@link #submit} does on the host what {@code DeviceLetterbox} does on the GPU: for each recorded
+ * image, read the BGR HWC bytes at its offset, resize to the recorded size (OpenCV, the host {@link Letterbox}), pad
+ * with 114, then run the wrapped engine. It checks the recorded resized size against the letterbox's own, so a pipeline
+ * that staged wrong geometry fails here. The NPP kernels themselves are exercised by {@code TrtGpuChecks} on the GPU
+ * machine.
+ */
+final class HostSourceLetterboxEngine implements InferenceEngine {
+    private final InferenceEngine inner;
+    private final Letterbox letterbox;
+    private final Map<Integer, InputBatch> innerBatches = new ConcurrentHashMap<>();
+    private final Map<Integer, InputBatch> outerBatches = new ConcurrentHashMap<>();
+    final AtomicInteger sourceBatches = new AtomicInteger();
+    final AtomicInteger stagingGrowths = new AtomicInteger();
+
+    HostSourceLetterboxEngine(InferenceEngine inner) {
+        this.inner = inner;
+        this.letterbox = new Letterbox(inner.info().inputWidth(), inner.info().inputHeight());
+    }
+
+    @Override
+    public EngineInfo info() {
+        return inner.info();
+    }
+
+    @Override
+    public boolean letterboxesOnDevice() {
+        return true;
+    }
+
+    @Override
+    public InputBatch acquire() throws InterruptedException {
+        InputBatch in = inner.acquire();
+        innerBatches.put(in.slot(), in);
+        return outerBatches.computeIfAbsent(in.slot(), slot -> new InputBatch(slot, in.data(), in.type(),
+                in.capacity(), in.elementsPerImage(), new SourceBatch(new GrowingStaging(), in.capacity())));
+    }
+
+    @Override
+    public CompletableFuture<OutputBatch> submit(InputBatch batch) {
+        InputBatch in = innerBatches.get(batch.slot());
+        if (!batch.fromSources()) {
+            in.setSize(batch.size());
+            return inner.submit(in);
+        }
+        sourceBatches.incrementAndGet();
+        SourceBatch s = batch.sources();
+        for (int i = 0; i < batch.size(); i++) {
+            int[] expected = letterbox.resizedSize(s.width(i), s.height(i));
+            if (expected[0] != s.resizedWidth(i) || expected[1] != s.resizedHeight(i)) {
+                inner.release(in);
+                return CompletableFuture.failedFuture(new IllegalStateException("image " + i + " staged with resized"
+                        + " size " + s.resizedWidth(i) + "x" + s.resizedHeight(i) + ", letterbox says " + expected[0]
+                        + "x" + expected[1]));
+            }
+            BytePointer pixels = new BytePointer(s.staging()).position(s.offset(i));
+            try (Mat bgr = new Mat(s.height(i), s.width(i), CV_8UC3, pixels);
+                    LetterboxedImage image = letterbox.apply(bgr)) {
+                TensorLayout.writeNchw(image, in, i);
+            }
+        }
+        in.setSize(batch.size());
+        return inner.submit(in);
+    }
+
+    @Override
+    public void release(InputBatch batch) {
+        inner.release(innerBatches.get(batch.slot()));
+    }
+
+    @Override
+    public void close() {
+        letterbox.close();
+    }
+
+    /** Staging that grows like the pinned one of an execution slot (contents not kept). */
+    private final class GrowingStaging implements SourceBatch.Staging {
+        private ByteBuffer buffer;
+
+        @Override
+        public ByteBuffer ensureCapacity(long bytes) {
+            if (buffer == null || buffer.capacity() < bytes) {
+                buffer = ByteBuffer.allocateDirect((int) bytes);
+                stagingGrowths.incrementAndGet();
+            }
+            return buffer;
+        }
+    }
+}

@@ -9,7 +9,7 @@
 # Layout of $GPURUN (made on the build machine, see the comment at the end):
 #   classes/ (operators main), test-classes/ (operators test, golden images), jobs-classes/, lib/*.jar, frames/*.jpg
 # Steps (comma-separated in STEPS):
-#   checks      build FP32 (TF32 off) and FP16 engines; NPP letterbox vs OpenCV letterbox (bytes); golden comparison of
+#   checks      build FP32 (TF32 off) and FP16 engines; GPU letterbox kernel vs OpenCV letterbox (bytes); golden comparison of
 #               both precisions with the CPU and the GPU letterbox; 20 open/close cycles (memory)
 #   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json); GPU
 #               letterbox (LETTERBOX, default auto), with the CPU-letterbox operator run beside it

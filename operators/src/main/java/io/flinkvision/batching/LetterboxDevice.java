@@ -7,7 +7,7 @@ public enum LetterboxDevice {
     /** On the pre-processing threads with OpenCV: the reference path, and the only one of ONNX Runtime. */
     CPU,
     /**
-     * On the engine's GPU with NPP: the host only decodes (nothing for {@code raw-bgr}) and copies the frame's pixels
+     * On the engine's GPU (one CUDA kernel per batch, OpenCV's bilinear arithmetic): the host only decodes (nothing for {@code raw-bgr}) and copies the frame's pixels
      * into pinned staging; fails at start when the engine cannot ({@code InferenceEngine#letterboxesOnDevice()}).
      */
     GPU,
@@ -24,7 +24,7 @@ public enum LetterboxDevice {
     public boolean onDevice(boolean engineCan, String engineName) {
         if (this == GPU && !engineCan) {
             throw new IllegalArgumentException("letterbox on the GPU needs an engine that can (TensorRT with uint8 input"
-                    + " and the NPP libraries); " + engineName + " cannot: use inference.preprocess.letterbox=cpu or auto");
+                    + " and NVRTC); " + engineName + " cannot: use inference.preprocess.letterbox=cpu or auto");
         }
         return this != CPU && engineCan;
     }

@@ -48,8 +48,8 @@ public final class InferenceOptions {
     public static final ConfigOption<LetterboxDevice> LETTERBOX = ConfigOptions.key("inference.preprocess.letterbox")
             .enumType(LetterboxDevice.class).defaultValue(LetterboxDevice.AUTO)
             .withDescription("Where frames are resized and padded to the model input: CPU (OpenCV on the pre-processing"
-                    + " threads, the reference), GPU (NPP on the engine's stream; TensorRT only: the host just copies"
-                    + " the decoded pixels into pinned memory) or AUTO (GPU when the engine can, else CPU).");
+                    + " threads, the reference), GPU (one CUDA kernel per batch on the engine's stream, same arithmetic;"
+                    + " TensorRT only: the host just copies the decoded pixels into pinned memory) or AUTO (GPU when the engine can, else CPU).");
     public static final ConfigOption<Float> SCORE_THRESHOLD = ConfigOptions.key("inference.score-threshold")
             .floatType().defaultValue(0.3f)
             .withDescription("Minimum detection score (objectness * class probability).");

@@ -19,12 +19,12 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * Test stand-in for an engine that letterboxes on its device (the TensorRT engine with NPP), where CI has no GPU: it
+ * Test stand-in for an engine that letterboxes on its device (the TensorRT engine with its letterbox kernel), where CI has no GPU: it
  * wraps a real engine (ONNX Runtime with the real model), offers a {@link SourceBatch} per slot backed by a direct
  * buffer, and at {@link #submit} does on the host what {@code DeviceLetterbox} does on the GPU: for each recorded
  * image, read the BGR HWC bytes at its offset, resize to the recorded size (OpenCV, the host {@link Letterbox}), pad
  * with 114, then run the wrapped engine. It checks the recorded resized size against the letterbox's own, so a pipeline
- * that staged wrong geometry fails here. The NPP kernels themselves are exercised by {@code TrtGpuChecks} on the GPU
+ * that staged wrong geometry fails here. The CUDA kernel itself is exercised by {@code TrtGpuChecks} on the GPU
  * machine.
  */
 final class HostSourceLetterboxEngine implements InferenceEngine {

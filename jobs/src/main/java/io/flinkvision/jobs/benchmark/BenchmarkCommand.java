@@ -129,7 +129,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     int opencvThreads;
 
     @Option(names = "--letterbox", defaultValue = "auto",
-            description = "where frames are letterboxed: cpu (OpenCV), gpu (NPP, TensorRT) or auto (default: gpu when"
+            description = "where frames are letterboxed: cpu (OpenCV), gpu (CUDA kernel, TensorRT) or auto (default: gpu when"
                     + " the engine can)")
     String letterbox;
 

@@ -9,7 +9,6 @@ import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
 import io.flinkvision.engine.SourceBatch;
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
@@ -34,7 +33,6 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     private final PinnedBuffer hostOut;
     private final DeviceBuffer devIn;
     private final DeviceBuffer devOut;
-    private final BytePointer devInBytes;
     private final DeviceLetterbox letterbox;
     private final CudaEvent start;
     private final CudaEvent afterH2d;
@@ -54,7 +52,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
      * @param shared the engine
      * @param index slot index (0..N-1)
      * @param maxBatch batch capacity of the buffers
-     * @param deviceLetterbox whether the slot also takes source frames and letterboxes them with NPP (uint8 input)
+     * @param deviceLetterbox whether the slot also takes source frames and letterboxes them on the GPU (uint8 input)
      * @throws InferenceException if an allocation or a TensorRT call fails
      */
     ExecutionSlot(SharedEngine shared, int index, int maxBatch, boolean deviceLetterbox) {
@@ -80,7 +78,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             made[8] = afterCompute = new CudaEvent(device, false);
             made[9] = done = new CudaEvent(device, true);
             made[10] = letterbox = deviceLetterbox
-                    ? new DeviceLetterbox(device, index, stream, shared.width(), shared.height()) : null;
+                    ? new DeviceLetterbox(device, index, stream, shared.width(), shared.height(), maxBatch) : null;
             ctx = shared.borrowContext();
             ctx.setDeviceMemoryV2(contextMemory.pointer(), contextMemory.bytes());
             if (!ctx.setTensorAddress(shared.inputName(), devIn.pointer())
@@ -104,7 +102,6 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             throw e;
         }
         this.context = ctx;
-        this.devInBytes = new BytePointer(devIn.pointer());
         this.input = new InputBatch(index, hostIn.buffer(), shared.inputType(), maxBatch, perImage,
                 letterbox == null ? null : new SourceBatch(letterbox, maxBatch));
         this.output = new FloatPointer(hostOut.pointer()).capacity(hostOut.bytes() / 4).asBuffer();
@@ -120,7 +117,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         Cuda.setDevice(device);
         start.record(stream);
         if (input.fromSources()) {
-            letterbox.enqueue(input.sources(), size, devInBytes);
+            letterbox.enqueue(input.sources(), size, devIn.pointer());
         } else {
             Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), size * inBytesPerImage,
                     cudaMemcpyHostToDevice, stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(size

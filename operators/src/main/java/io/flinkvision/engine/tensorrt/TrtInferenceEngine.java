@@ -69,7 +69,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
         Cuda.DeviceInfo d = Cuda.device(device);
         SharedEngine shared = TrtRuntimeRegistry.engine(spec);
         int maxBatch = Math.min(spec.maxBatchSize(), shared.maxBatch());
-        boolean letterbox = deviceLetterboxPossible(shared);
+        boolean letterbox = deviceLetterboxPossible(shared, device);
         List<ExecutionSlot> slots = new ArrayList<>();
         try {
             for (int i = 0; i < spec.maxInFlight(); i++) {
@@ -98,23 +98,26 @@ public final class TrtInferenceEngine implements InferenceEngine {
                         + " slots={} device letterbox={} device memory={} MB pinned={} MB (contexts created so far: {})",
                 d.describe(), shared.key().modelName(), spec.precision().id(),
                 shared.inputType().name().toLowerCase(Locale.ROOT), shared.height(), shared.width(), shared.rows(),
-                shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "npp" : "no", dev >> 20,
+                shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no", dev >> 20,
                 pinned >> 20, shared.contextsCreated());
         return new TrtInferenceEngine(shared, slots, info);
     }
 
-    /** Device letterboxing needs the uint8 input (the NPP kernels write bytes) and the NPP libraries. */
-    private static boolean deviceLetterboxPossible(SharedEngine shared) {
+    /** Device letterboxing needs the uint8 input (the kernel writes bytes) and NVRTC to compile the kernel. */
+    private static boolean deviceLetterboxPossible(SharedEngine shared, int device) {
         if (shared.inputType() != ElementType.UINT8) {
             LOG.info("device letterbox off: the plan's input is {}, not uint8", shared.inputType());
             return false;
         }
-        Optional<String> why = DeviceLetterbox.unavailableReason();
+        Optional<String> why = DeviceLetterbox.unavailableReason(device);
         why.ifPresent(w -> LOG.warn("device letterbox off: {}", w));
         return why.isEmpty();
     }
 
-    /** True when NPP loaded and the input is uint8: batches then take source frames ({@link InputBatch#sources()}). */
+    /**
+     * True when the letterbox kernel loaded and the input is uint8: batches then take source frames
+     * ({@link InputBatch#sources()}).
+     */
     @Override
     public boolean letterboxesOnDevice() {
         return slots.get(0).input().hasSources();

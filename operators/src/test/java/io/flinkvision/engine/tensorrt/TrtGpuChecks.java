@@ -129,7 +129,7 @@ public final class TrtGpuChecks {
      * Runs the golden images through the operator path on TensorRT, letterboxed where asked, and compares.
      *
      * @param spec a tensorrt spec (precision, cache dir, ...)
-     * @param letterbox CPU (OpenCV, the reference pre-processing) or GPU (NPP)
+     * @param letterbox CPU (OpenCV, the reference pre-processing) or GPU (the letterbox kernel)
      */
     public static GoldenResult golden(EngineSpec spec, LetterboxDevice letterbox) throws Exception {
         JsonNode golden = goldenJson();
@@ -231,7 +231,7 @@ public final class TrtGpuChecks {
             double over2, long paddingMismatches) {}
 
     /**
-     * Letterboxes the golden images with {@link DeviceLetterbox} (NPP, one batch) and with {@link Letterbox} (OpenCV)
+     * Letterboxes the golden images with {@link DeviceLetterbox} (the CUDA kernel, one batch) and with {@link Letterbox} (OpenCV)
      * and compares the model inputs byte by byte.
      */
     public static List<LetterboxDiff> letterboxDiff(int device, int width, int height) throws Exception {
@@ -242,7 +242,7 @@ public final class TrtGpuChecks {
         int n = images.size();
         long plane = (long) width * height;
         try (Letterbox host = new Letterbox(width, height); CudaStream stream = new CudaStream(device);
-                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height);
+                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height, n);
                 DeviceBuffer input = new DeviceBuffer(device, 3 * plane * n, "letterbox check input");
                 PinnedBuffer back = new PinnedBuffer(device, 3 * plane * n, "letterbox check readback")) {
             for (byte[] jpeg : images.values()) {
@@ -262,7 +262,7 @@ public final class TrtGpuChecks {
                 int[] r = host.resizedSize(s.width(), s.height());
                 batch.set(i, offsets[i], s.width(), s.height(), r[0], r[1]);
             }
-            gpu.enqueue(batch, n, new org.bytedeco.javacpp.BytePointer(input.pointer()));
+            gpu.enqueue(batch, n, input.pointer());
             Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(back.pointer(), input.pointer(), 3 * plane * n,
                     org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H)",
                     device);
@@ -453,7 +453,7 @@ public final class TrtGpuChecks {
                     g.engineOpenSeconds(), g.cacheHit() ? "cache hit" : "built"));
         }
         for (LetterboxDiff ld : diffs) {
-            t.append(String.format(Locale.ROOT, "| letterbox NPP vs OpenCV, %s %dx%d | uint8 input | max |diff| %d,"
+            t.append(String.format(Locale.ROOT, "| letterbox GPU kernel vs OpenCV, %s %dx%d | uint8 input | max |diff| %d,"
                             + " mean %.3f, bytes off by > 2: %.2f%%, padding bytes not 114: %d -> %s |\n", ld.image(),
                     ld.sourceWidth(), ld.sourceHeight(), ld.maxAbsDiff(), ld.meanAbsDiff(), 100 * ld.over2(),
                     ld.paddingMismatches(), ld.paddingMismatches() == 0 ? "PASS" : "FAIL"));

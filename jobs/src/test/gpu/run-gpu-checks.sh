@@ -12,7 +12,7 @@
 #   checks      build FP32 (TF32 off) and FP16 engines; GPU letterbox kernel vs OpenCV letterbox (bytes); golden comparison of
 #               both precisions with the CPU and the GPU letterbox; 20 open/close cycles (memory)
 #   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json); GPU
-#               letterbox (LETTERBOX, default auto), with the CPU-letterbox operator run beside it
+#               CPU letterbox (LETTERBOX=cpu|gpu), with the other letterbox's operator run beside it
 #   bench-fp32  same in FP32
 #   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
 #   profile     benchmark in FP16 with a Java Flight Recording ($OUTDIR/bench-profile.jfr, bench-profile.json)
@@ -51,7 +51,7 @@ bench() { # precision, extra args...
   echo "== benchmark $p"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.jobs.benchmark.BenchmarkCommand --backend tensorrt \
     --precision "$p" --batch "$BATCH" --in-flight "$IN_FLIGHT" --frames "$FRAMES" --images "$R/frames" \
-    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-auto}" --report "$OUTDIR/bench-$p.json" "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
+    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-cpu}" --report "$OUTDIR/bench-$p.json" "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
     | grep -vE "^\s+at " | grep -E "benchmark:|TensorRT build|engine cache|^\||Exception|ERROR" ; rc=$((rc | ${PIPESTATUS[0]}))
 }
 has bench-fp16 && bench fp16
@@ -88,7 +88,8 @@ for f in [os.path.join(d, f"bench-{p}.json") for p in ("fp32", "fp16", "int8", "
         r = json.load(open(f)); r["file"] = os.path.basename(f); rows.append(r)
 if rows:
     keys = ["file", "precision", "outputLayout", "letterbox", "preprocessThreads", "opencvThreads", "engineOnlyFps",
-            "serializedFps", "operatorFps", "operatorCpuLetterboxFps", "gpuVsCpuLetterbox", "hostCeilingFps",
+            "serializedFps", "h2dGBps", "operatorFps", "operatorCpuLetterboxFps", "operatorGpuLetterboxFps",
+            "gpuVsCpuLetterbox", "hostCeilingFps",
             "operatorVsEngine", "operatorVsSerialized",
             "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs"]
     print("device:", rows[0].get("device"))

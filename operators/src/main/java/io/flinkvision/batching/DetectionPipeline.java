@@ -84,12 +84,12 @@ public final class DetectionPipeline implements AutoCloseable {
      */
     public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
             PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, PipelineListener listener) {
-        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, LetterboxDevice.AUTO, listener);
+        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, LetterboxDevice.CPU, listener);
     }
 
     /**
      * As {@link #DetectionPipeline(InferenceEngine, boolean, BatchPolicy, PostprocessConfig, DecodeLimits, int,
-     * PipelineListener)}, choosing where frames are letterboxed.
+     * PipelineListener)} (which letterboxes on the CPU), choosing where frames are letterboxed.
      *
      * @param letterboxDevice CPU, GPU (the engine must {@link InferenceEngine#letterboxesOnDevice()}) or AUTO
      * @throws IllegalArgumentException for GPU on an engine that cannot, or {@code preprocessThreads < 1}

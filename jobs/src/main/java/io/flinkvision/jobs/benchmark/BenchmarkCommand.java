@@ -46,15 +46,17 @@ import picocli.CommandLine.Option;
  *   <li>{@code engineOnlyFps}: inputs already on the device, the engine called back to back on every execution slot
  *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
  *   <li>{@code serializedFps}: one batch at a time: copy in, infer, copy out, synchronize (what simple samples do).</li>
- *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox (on the GPU
- *       with {@code --letterbox gpu|auto} on TensorRT; {@code operatorCpuLetterboxFps} is then the same run with the
- *       OpenCV letterbox, side by side) ->
+ *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox (OpenCV, or on
+ *       the GPU with {@code --letterbox gpu}; on TensorRT the other one is run beside it: {@code operatorCpuLetterboxFps},
+ *       {@code operatorGpuLetterboxFps}, {@code gpuVsCpuLetterbox}) ->
  *       MicroBatcher -> execution slots -> YOLOX decode + NMS), offered as fast as the pipeline takes them. Frames are
  *       decoded beforehand ({@code raw-bgr}, as when decoding is done upstream); {@code operatorJpegFps} is the same
  *       with JPEG frames (decode included, bound by the CPU cores).</li>
  *   <li>{@code hostCeilingFps}: the operator path with the accelerator taken out ({@link RecordedOutputEngine}:
  *       every batch answered at once with a recorded real output): what the CPU side can feed. {@code operatorFps}
  *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
+ *   <li>{@code h2dGBps} (TensorRT): host-to-device copy bandwidth from pinned memory, GB/s, which bounds the GPU
+ *       letterbox path ({@code width*height*3} bytes per frame cross PCIe instead of {@code 3*416*416}).</li>
  *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%
  *       of {@code operatorFps}.</li>
  * </ul>
@@ -128,14 +130,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " off; -1 leaves OpenCV's default)")
     int opencvThreads;
 
-    @Option(names = "--letterbox", defaultValue = "auto",
-            description = "where frames are letterboxed: cpu (OpenCV), gpu (CUDA kernel, TensorRT) or auto (default: gpu when"
-                    + " the engine can)")
+    @Option(names = "--letterbox", defaultValue = "cpu",
+            description = "where frames are letterboxed for operatorFps: cpu (OpenCV, the default as in the operator),"
+                    + " gpu (CUDA kernel, TensorRT) or auto (gpu when the engine can)")
     String letterbox;
 
-    @Option(names = "--skip-cpu-letterbox", description = "with the GPU letterbox, skip the side-by-side operator run"
-            + " with the CPU letterbox")
-    boolean skipCpuLetterbox;
+    @Option(names = "--skip-other-letterbox", description = "on TensorRT, skip the side-by-side operator run with the"
+            + " other letterbox (operatorCpuLetterboxFps / operatorGpuLetterboxFps, gpuVsCpuLetterbox)")
+    boolean skipOtherLetterbox;
 
     @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")
     boolean skipHostCeiling;
@@ -184,6 +186,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             if (engine instanceof TrtInferenceEngine trt) {
                 r.put("engineCacheHit", trt.shared().cacheHit());
                 r.put("engineCacheKey", trt.shared().key().fileName());
+                r.put("h2dGBps", round(trt.measureH2dGBps(50), 2));
             }
             int b = info.maxBatchSize();
             double engineOnly = engineOnly(engine, b, engineIterations);
@@ -226,14 +229,20 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("latencyMeanBatch", round(stages.meanBatch(), 2));
                 r.put("latencyDeadLetters", lat.deadLetters);
             }
-            if (onDevice && !skipCpuLetterbox) {
-                try (DetectionPipeline cpu = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                        DecodeLimits.DEFAULT, threads, LetterboxDevice.CPU, PipelineListener.NONE)) {
-                    closedLoop(cpu, src, Math.max(b * 8, frames / 5), true);
-                    Throughput op = closedLoop(cpu, src, frames, true);
-                    r.put("operatorCpuLetterboxFps", round(op.fps, 1));
-                    r.put("gpuVsCpuLetterbox", round(((Number) r.get("operatorFps")).doubleValue() / op.fps, 3));
-                    LOG.info("benchmark: operatorFps with the CPU letterbox {}", round(op.fps, 1));
+            if (engine.letterboxesOnDevice() && !skipOtherLetterbox) {
+                LetterboxDevice other = onDevice ? LetterboxDevice.CPU : LetterboxDevice.GPU;
+                try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
+                        DecodeLimits.DEFAULT, threads, other, PipelineListener.NONE)) {
+                    closedLoop(p, src, Math.max(b * 8, frames / 5), true);
+                    double otherFps = closedLoop(p, src, frames, true).fps;
+                    double mainFps = ((Number) r.get("operatorFps")).doubleValue();
+                    double gpu = onDevice ? mainFps : otherFps;
+                    double cpu = onDevice ? otherFps : mainFps;
+                    r.put("operatorCpuLetterboxFps", round(cpu, 1));
+                    r.put("operatorGpuLetterboxFps", round(gpu, 1));
+                    r.put("gpuVsCpuLetterbox", round(gpu / cpu, 3));
+                    LOG.info("benchmark: operatorFps with the {} letterbox {}", other.name().toLowerCase(Locale.ROOT),
+                            round(otherFps, 1));
                 }
             }
             if (!skipHostCeiling) {

@@ -306,6 +306,111 @@ public final class TrtGpuChecks {
     }
 
     /**
+     * Cost of the device letterbox for one batch, alone on the GPU.
+     *
+     * @param batch frames per batch
+     * @param sourceWidth source width, pixels
+     * @param sourceHeight source height, pixels
+     * @param stagedMb bytes copied to the device per batch, MB
+     * @param letterboxMs H2D of the frames + geometry table + kernel, per batch, ms
+     * @param copyOnlyMs a plain pinned-to-device copy of the same bytes, per batch, ms
+     * @param kernelMs {@code letterboxMs - copyOnlyMs}: the kernel (and the small table copy)
+     */
+    public record LetterboxTiming(int batch, int sourceWidth, int sourceHeight, double stagedMb, double letterboxMs,
+            double copyOnlyMs, double kernelMs) {}
+
+    /**
+     * Times {@link DeviceLetterbox#enqueue} on one stream, back to back, for a batch of copies of the first golden
+     * image, against a plain copy of the same bytes.
+     */
+    public static LetterboxTiming letterboxTiming(int device, int width, int height, int batch, int iterations)
+            throws Exception {
+        byte[] jpeg = goldenImages(goldenJson()).values().iterator().next();
+        long plane = (long) width * height;
+        try (Letterbox host = new Letterbox(width, height);
+                SourceImage s = new ImageDecoder(DecodeLimits.DEFAULT).decodeSource("jpeg", jpeg, 0, 0);
+                CudaStream stream = new CudaStream(device);
+                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height, batch);
+                DeviceBuffer input = new DeviceBuffer(device, 3 * plane * batch, "letterbox timing input");
+                CudaEvent start = new CudaEvent(device, false);
+                CudaEvent end = new CudaEvent(device, true)) {
+            SourceBatch sources = new SourceBatch(gpu, batch);
+            long each = SourceBatch.align(s.bytes());
+            sources.reserve(each * batch);
+            int[] r = host.resizedSize(s.width(), s.height());
+            for (int i = 0; i < batch; i++) {
+                s.copyTo(sources.staging(), (int) (i * each));
+                sources.set(i, i * each, s.width(), s.height(), r[0], r[1]);
+            }
+            for (int i = 0; i < 5; i++) {
+                gpu.enqueue(sources, batch, input.pointer());
+            }
+            start.record(stream);
+            for (int i = 0; i < iterations; i++) {
+                gpu.enqueue(sources, batch, input.pointer());
+            }
+            end.record(stream);
+            end.synchronize();
+            double letterboxMs = end.nanosSince(start) / 1e6 / iterations;
+            long used = sources.usedBytes();
+            try (PinnedBuffer from = new PinnedBuffer(device, used, "copy timing source");
+                    DeviceBuffer to = new DeviceBuffer(device, used, "copy timing target")) {
+                start.record(stream);
+                for (int i = 0; i < iterations; i++) {
+                    Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(to.pointer(), from.pointer(), used,
+                            org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice, stream.handle()),
+                            "cudaMemcpyAsync(H2D)", device);
+                }
+                end.record(stream);
+                end.synchronize();
+            }
+            double copyMs = end.nanosSince(start) / 1e6 / iterations;
+            return new LetterboxTiming(batch, s.width(), s.height(), used / 1e6, letterboxMs, copyMs,
+                    letterboxMs - copyMs);
+        }
+    }
+
+    /**
+     * Engine-only throughput (images/s) alone and while another stream copies {@code copyMb} MB from pinned memory to
+     * the device back to back: whether host-to-device traffic of the size the GPU letterbox moves slows the engine.
+     *
+     * @return {alone, with copies, copy GB/s achieved meanwhile}
+     */
+    public static double[] engineOnlyUnderCopies(EngineSpec spec, int batch, long copyMb) throws Exception {
+        try (InferenceEngine e = InferenceEngines.open(spec)) {
+            TrtInferenceEngine trt = (TrtInferenceEngine) e;
+            double alone = trt.measureEngineOnly(batch, 300);
+            int dev = spec.deviceIndex();
+            long bytes = copyMb << 20;
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong copied = new java.util.concurrent.atomic.AtomicLong();
+            try (PinnedBuffer from = new PinnedBuffer(dev, bytes, "contention source");
+                    DeviceBuffer to = new DeviceBuffer(dev, bytes, "contention target");
+                    CudaStream copyStream = new CudaStream(dev)) {
+                Thread copier = new Thread(() -> {
+                    Cuda.setDevice(dev);
+                    while (!stop.get()) {
+                        Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(to.pointer(), from.pointer(),
+                                bytes, org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice, copyStream.handle()),
+                                "cudaMemcpyAsync(H2D)", dev);
+                        copyStream.synchronize();
+                        copied.addAndGet(bytes);
+                    }
+                }, "contention-copier");
+                copier.start();
+                Thread.sleep(200);
+                long c0 = copied.get();
+                long t0 = System.nanoTime();
+                double withCopies = trt.measureEngineOnly(batch, 300);
+                double gbps = (copied.get() - c0) / ((System.nanoTime() - t0) / 1e9) / 1e9;
+                stop.set(true);
+                copier.join();
+                return new double[] {alone, withCopies, gbps};
+            }
+        }
+    }
+
+    /**
      * Memory after open/close cycles.
      *
      * @param cycles number of cycles
@@ -418,6 +523,14 @@ public final class TrtGpuChecks {
             System.out.println("letterbox " + ld);
             ok &= ld.paddingMismatches() == 0;
         }
+        LetterboxTiming timing = letterboxTiming(0, 416, 416, batch, 50);
+        report.put("letterboxTiming", timing);
+        System.out.println("letterbox " + timing);
+        double[] contention = engineOnlyUnderCopies(spec(Precision.FP16, cache, calibration, batch, 3), batch, 42);
+        report.put("engineOnlyFp16Alone", contention[0]);
+        report.put("engineOnlyFp16WithH2dCopies", contention[1]);
+        report.put("concurrentH2dGBps", contention[2]);
+        System.out.println("contention " + java.util.Arrays.toString(contention));
         for (String ps : a.getOrDefault("precisions", "fp32,fp16").split(",")) {
             Precision p = Precision.parse(ps);
             for (LetterboxDevice where : List.of(LetterboxDevice.CPU, LetterboxDevice.GPU)) {
@@ -458,6 +571,13 @@ public final class TrtGpuChecks {
                     ld.sourceWidth(), ld.sourceHeight(), ld.maxAbsDiff(), ld.meanAbsDiff(), 100 * ld.over2(),
                     ld.paddingMismatches(), ld.paddingMismatches() == 0 ? "PASS" : "FAIL"));
         }
+        t.append(String.format(Locale.ROOT, "| GPU letterbox timing, %d x %dx%d frames (%.1f MB staged) | uint8 input |"
+                        + " H2D + kernel %.3f ms per batch; plain H2D of the same bytes %.3f ms; kernel ~%.3f ms |\n",
+                timing.batch(), timing.sourceWidth(), timing.sourceHeight(), timing.stagedMb(), timing.letterboxMs(),
+                timing.copyOnlyMs(), timing.kernelMs()));
+        t.append(String.format(Locale.ROOT, "| engine-only while another stream copies 42 MB H2D back to back | fp16 |"
+                + " alone %.0f img/s, with copies %.0f img/s (%.2f), copies meanwhile %.1f GB/s |\n", contention[0],
+                contention[1], contention[1] / contention[0], contention[2]));
         if (cyc != null) {
             t.append(String.format(Locale.ROOT, "| %d open/close cycles | %s | GPU used MB: before %d, while open %d,"
                             + " after closes %s (growth %d MB); RSS MB after closes %s (growth %d MB); heap MB %s; contexts"

@@ -210,6 +210,7 @@ public final class DetectionPipeline implements AutoCloseable {
     }
 
     private CompletableFuture<List<InferenceOutcome>> runBatch(List<Prepared> batch) throws InterruptedException {
+        long waitStart = System.nanoTime();
         InputBatch input = engine.acquire();
         long dispatchNanos = System.nanoTime();
         try {
@@ -229,6 +230,7 @@ public final class DetectionPipeline implements AutoCloseable {
                 p.release(); // the pixels are in the engine's input now: the canvas serves the next frame
             }
         }
+        listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         return engine.submit(input).handle((out, err) -> {
             if (err != null) {
@@ -236,8 +238,11 @@ public final class DetectionPipeline implements AutoCloseable {
                 listener.onBatchFailed(batch.size(), cause);
                 throw new CompletionException(cause);
             }
+            long t0 = System.nanoTime();
             try (out) {
                 return postprocess(batch, out, dispatchNanos);
+            } finally {
+                listener.onBatchPostprocessed(batch.size(), System.nanoTime() - t0);
             }
         });
     }

@@ -20,6 +20,23 @@ public interface PipelineListener {
     default void onBatchStarted(int size, int batchesInFlight) {}
 
     /**
+     * Host time of dispatching a micro-batch, measured on the batcher's dispatch thread.
+     *
+     * @param size frames in the batch
+     * @param slotWaitNanos waiting for a free execution slot ({@code engine.acquire()}), ns: the engine's back-pressure
+     * @param fillNanos writing the batch into the slot's input (NCHW fill or source staging), ns
+     */
+    default void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {}
+
+    /**
+     * Host time of post-processing a micro-batch (YOLOX decode, NMS, records), on the engine's completion thread.
+     *
+     * @param size frames in the batch
+     * @param nanos duration, ns
+     */
+    default void onBatchPostprocessed(int size, long nanos) {}
+
+    /**
      * A micro-batch came back from the engine.
      *
      * @param size frames in the batch

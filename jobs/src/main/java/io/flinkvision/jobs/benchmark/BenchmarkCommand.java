@@ -55,6 +55,9 @@ import picocli.CommandLine.Option;
  *   <li>{@code hostCeilingFps}: the operator path with the accelerator taken out ({@link RecordedOutputEngine}:
  *       every batch answered at once with a recorded real output): what the CPU side can feed. {@code operatorFps}
  *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
+ *   <li>{@code operatorStageMs}: per batch, the engine's stages ({@code h2d}, {@code compute}, {@code d2h},
+ *       {@code total}, CUDA events) and the host's ({@code hostSlotWait} for a free execution slot, {@code hostFill}
+ *       of the slot's input, {@code hostPostprocess} on the completion thread), ms.</li>
  *   <li>{@code h2dGBps} (TensorRT): host-to-device copy bandwidth from pinned memory, GB/s, which bounds the GPU
  *       letterbox path ({@code width*height*3} bytes per frame cross PCIe instead of {@code 3*416*416}).</li>
  *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%
@@ -404,6 +407,24 @@ public final class BenchmarkCommand implements Callable<Integer> {
         private final AtomicLong compute = new AtomicLong();
         private final AtomicLong d2h = new AtomicLong();
         private final AtomicLong total = new AtomicLong();
+        private final LongAdder dispatched = new LongAdder();
+        private final AtomicLong slotWait = new AtomicLong();
+        private final AtomicLong fill = new AtomicLong();
+        private final LongAdder postprocessed = new LongAdder();
+        private final AtomicLong postprocess = new AtomicLong();
+
+        @Override
+        public void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {
+            dispatched.increment();
+            slotWait.addAndGet(slotWaitNanos);
+            fill.addAndGet(fillNanos);
+        }
+
+        @Override
+        public void onBatchPostprocessed(int size, long nanos) {
+            postprocessed.increment();
+            postprocess.addAndGet(nanos);
+        }
 
         @Override
         public void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes t) {
@@ -422,6 +443,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             compute.set(0);
             d2h.set(0);
             total.set(0);
+            dispatched.reset();
+            slotWait.set(0);
+            fill.set(0);
+            postprocessed.reset();
+            postprocess.set(0);
         }
 
         double meanBatch() {
@@ -436,6 +462,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
             m.put("compute", round(compute.get() / 1e6 / b, 3));
             m.put("d2h", round(d2h.get() / 1e6 / b, 3));
             m.put("total", round(total.get() / 1e6 / b, 3));
+            long n = Math.max(1, dispatched.sum());
+            m.put("hostSlotWait", round(slotWait.get() / 1e6 / n, 3));
+            m.put("hostFill", round(fill.get() / 1e6 / n, 3));
+            m.put("hostPostprocess", round(postprocess.get() / 1e6 / Math.max(1, postprocessed.sum()), 3));
             return m;
         }
     }

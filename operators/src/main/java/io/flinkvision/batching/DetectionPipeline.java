@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -232,7 +233,9 @@ public final class DetectionPipeline implements AutoCloseable {
         }
         listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
-        return engine.submit(input).handle((out, err) -> {
+        // Post-processing runs on the common pool, not on the engine's completion thread: that thread completes the
+        // slots in submission order, and 0.4-0.5 ms of decode + NMS per batch of 32 there delayed every later slot.
+        return engine.submit(input).handleAsync((out, err) -> {
             if (err != null) {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 listener.onBatchFailed(batch.size(), cause);
@@ -244,7 +247,7 @@ public final class DetectionPipeline implements AutoCloseable {
             } finally {
                 listener.onBatchPostprocessed(batch.size(), System.nanoTime() - t0);
             }
-        });
+        }, ForkJoinPool.commonPool());
     }
 
     /**

@@ -29,7 +29,7 @@ public interface PipelineListener {
     default void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {}
 
     /**
-     * Host time of post-processing a micro-batch (YOLOX decode, NMS, records), on the engine's completion thread.
+     * Host time of post-processing a micro-batch (YOLOX decode, NMS, records), on the common fork-join pool.
      *
      * @param size frames in the batch
      * @param nanos duration, ns

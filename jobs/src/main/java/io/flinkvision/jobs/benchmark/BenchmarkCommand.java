@@ -57,7 +57,7 @@ import picocli.CommandLine.Option;
  *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
  *   <li>{@code operatorStageMs}: per batch, the engine's stages ({@code h2d}, {@code compute}, {@code d2h},
  *       {@code total}, CUDA events) and the host's ({@code hostSlotWait} for a free execution slot, {@code hostFill}
- *       of the slot's input, {@code hostPostprocess} on the completion thread), ms.</li>
+ *       of the slot's input, {@code hostPostprocess}), ms.</li>
  *   <li>{@code h2dGBps} (TensorRT): host-to-device copy bandwidth from pinned memory, GB/s, which bounds the GPU
  *       letterbox path ({@code width*height*3} bytes per frame cross PCIe instead of {@code 3*416*416}).</li>
  *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%

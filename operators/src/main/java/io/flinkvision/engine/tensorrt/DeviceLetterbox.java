@@ -141,19 +141,7 @@ final class DeviceLetterbox implements SourceBatch.Staging, AutoCloseable {
     /** Frees the staging, its device twin and the meta table (the stream must be idle). */
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {deviceStaging, staging, deviceMeta, hostMeta}) {
-            if (c == null) {
-                continue;
-            }
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e instanceof RuntimeException ? (RuntimeException) e : new InferenceException(e.toString(), e);
-                }
-            }
-        }
+        RuntimeException first = NativeResources.closeAll(null, deviceStaging, staging, deviceMeta, hostMeta);
         args.close();
         if (first != null) {
             throw first;

@@ -204,20 +204,8 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         } catch (RuntimeException e) {
             first = e;
         }
-        AutoCloseable[] all = {letterbox, done, afterCompute, afterH2d, start, devOut, devIn, contextMemory, hostOut,
-            hostIn, stream};
-        for (AutoCloseable c : all) {
-            if (c == null) {
-                continue;
-            }
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e instanceof RuntimeException ? (RuntimeException) e : new InferenceException(e.toString(), e);
-                }
-            }
-        }
+        first = NativeResources.closeAll(first, letterbox, done, afterCompute, afterH2d, start, devOut, devIn,
+                contextMemory, hostOut, hostIn, stream);
         shared.returnContext(context);
         if (first != null) {
             throw first;

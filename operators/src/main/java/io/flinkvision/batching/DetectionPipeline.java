@@ -20,7 +20,6 @@ import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.imaging.TensorLayout;
 import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.postprocess.YoloxPostprocessor;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -251,28 +250,12 @@ public final class DetectionPipeline implements AutoCloseable {
     }
 
     /**
-     * Packs the batch's source pixels into the slot's pinned staging (aligned offsets, copied in parallel) and records
-     * each image's letterbox geometry, computed by the same {@link Letterbox} as the host path.
+     * Packs the batch's source pixels into the slot's pinned staging (copied in parallel) with each image's letterbox
+     * geometry, computed by the same {@link Letterbox} as the host path ({@link Letterbox#stage}).
      */
     private void fillSources(List<Prepared> batch, InputBatch input) {
-        SourceBatch sources = input.sources();
-        int n = batch.size();
-        long[] offsets = new long[n];
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            offsets[i] = total;
-            total += SourceBatch.align(batch.get(i).source.bytes());
-        }
-        sources.reserve(total);
-        ByteBuffer staging = sources.staging();
-        parallelFor(n, i -> batch.get(i).source.copyTo(staging, (int) offsets[i]));
-        for (int i = 0; i < n; i++) {
-            SourceImage src = batch.get(i).source;
-            int[] resized = letterbox.resizedSize(src.width(), src.height());
-            sources.set(i, offsets[i], src.width(), src.height(), Math.min(resized[0], info.inputWidth()),
-                    Math.min(resized[1], info.inputHeight()));
-        }
-        input.setSourceSize(n);
+        letterbox.stage(batch.stream().map(p -> p.source).toList(), input.sources(), DetectionPipeline::parallelFor);
+        input.setSourceSize(batch.size());
     }
 
     private List<InferenceOutcome> postprocess(List<Prepared> batch, OutputBatch out, long dispatchNanos) {

@@ -5,8 +5,11 @@ import static org.bytedeco.opencv.global.opencv_core.split;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import io.flinkvision.engine.SourceBatch;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -104,6 +107,40 @@ public final class Letterbox implements AutoCloseable {
         }
         Canvas lent = canvas;
         return new LetterboxedImage(canvas.view, width, height, r, sw, sh, () -> giveBack(lent));
+    }
+
+    /** Runs {@code body} for indices {@code 0..n-1}, sequentially or in parallel (the caller's choice). */
+    public interface IndexLoop {
+        void run(int n, IntConsumer body);
+    }
+
+    /**
+     * Stages decoded frames for letterboxing on a device: packs their pixels into the batch's staging at
+     * {@link SourceBatch#ALIGNMENT}-aligned offsets (the copies run through {@code loop}; they touch disjoint ranges)
+     * and records each one's source size and letterboxed size ({@link #resizedSize}, at most the model input).
+     *
+     * @param images the batch's frames, in order
+     * @param batch the execution slot's source batch
+     * @param loop how to run the copies ({@code (n, body) -> IntStream.range(0, n).forEach(body)} for one thread)
+     * @throws IllegalArgumentException if the frames do not fit in one staging buffer
+     */
+    public void stage(List<SourceImage> images, SourceBatch batch, IndexLoop loop) {
+        int n = images.size();
+        long[] offsets = new long[n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            offsets[i] = total;
+            total += SourceBatch.align(images.get(i).bytes());
+        }
+        batch.reserve(total);
+        ByteBuffer staging = batch.staging();
+        loop.run(n, i -> images.get(i).copyTo(staging, (int) offsets[i]));
+        for (int i = 0; i < n; i++) {
+            SourceImage src = images.get(i);
+            int[] resized = resizedSize(src.width(), src.height());
+            batch.set(i, offsets[i], src.width(), src.height(), Math.min(resized[0], width),
+                    Math.min(resized[1], height));
+        }
     }
 
     private void giveBack(Canvas c) {

@@ -58,6 +58,12 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public final class TrtGpuChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final Letterbox.IndexLoop SEQUENTIAL = (n, body) -> {
+        for (int i = 0; i < n; i++) {
+            body.accept(i);
+        }
+    };
+
     private TrtGpuChecks() {}
 
     /** Why the GPU checks cannot run here, or empty. */
@@ -249,19 +255,7 @@ public final class TrtGpuChecks {
                 sources.add(decoder.decodeSource("jpeg", jpeg, 0, 0));
             }
             SourceBatch batch = new SourceBatch(gpu, n);
-            long[] offsets = new long[n];
-            long total = 0;
-            for (int i = 0; i < n; i++) {
-                offsets[i] = total;
-                total += SourceBatch.align(sources.get(i).bytes());
-            }
-            batch.reserve(total);
-            for (int i = 0; i < n; i++) {
-                SourceImage s = sources.get(i);
-                s.copyTo(batch.staging(), (int) offsets[i]);
-                int[] r = host.resizedSize(s.width(), s.height());
-                batch.set(i, offsets[i], s.width(), s.height(), r[0], r[1]);
-            }
+            host.stage(sources, batch, SEQUENTIAL);
             gpu.enqueue(batch, n, input.pointer());
             Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(back.pointer(), input.pointer(), 3 * plane * n,
                     org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H)",
@@ -335,13 +329,7 @@ public final class TrtGpuChecks {
                 CudaEvent start = new CudaEvent(device, false);
                 CudaEvent end = new CudaEvent(device, true)) {
             SourceBatch sources = new SourceBatch(gpu, batch);
-            long each = SourceBatch.align(s.bytes());
-            sources.reserve(each * batch);
-            int[] r = host.resizedSize(s.width(), s.height());
-            for (int i = 0; i < batch; i++) {
-                s.copyTo(sources.staging(), (int) (i * each));
-                sources.set(i, i * each, s.width(), s.height(), r[0], r[1]);
-            }
+            host.stage(java.util.Collections.nCopies(batch, s), sources, SEQUENTIAL);
             for (int i = 0; i < 5; i++) {
                 gpu.enqueue(sources, batch, input.pointer());
             }

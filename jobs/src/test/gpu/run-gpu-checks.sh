@@ -17,6 +17,9 @@
 #   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
 #   profile     benchmark in FP16 with a Java Flight Recording ($OUTDIR/bench-profile.jfr, bench-profile.json)
 #   host-scaling  FP16 benchmark at 4, 8 and 16 pre-processing threads, OpenCV threads default and 1 (host-*.json)
+#   sweep       FP16 benchmark per in-flight count in SWEEP_IN_FLIGHT (default "3 4 6 8") and letterbox in
+#               SWEEP_LETTERBOX (default "cpu gpu"), each with CUDA graphs on and, in the same run, off
+#               (--compare-cuda-graphs); operatorTimeline says how busy the GPU was (sweep-<letterbox>-k<K>.json)
 #   summary     one table of every JSON in $OUTDIR
 # PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
@@ -68,6 +71,15 @@ if has host-scaling; then
     done
   done
 fi
+if has sweep; then
+  for lb in ${SWEEP_LETTERBOX:-cpu gpu}; do
+    for k in ${SWEEP_IN_FLIGHT:-3 4 6 8}; do
+      LETTERBOX=$lb IN_FLIGHT=$k bench fp16 --cuda-graphs --compare-cuda-graphs --skip-other-letterbox --skip-jpeg \
+        --skip-host-ceiling --latency-seconds 2
+      mv "$OUTDIR/bench-fp16.json" "$OUTDIR/sweep-$lb-k$k.json"
+    done
+  done
+fi
 has bench-fp32 && bench fp32
 if has int8; then
   echo "== INT8 (entropy calibration on $R/frames)"; mkdir -p "$OUTDIR/int8"
@@ -83,15 +95,20 @@ import json, os, sys
 d = sys.argv[1]
 rows = []
 import glob
-for f in [os.path.join(d, f"bench-{p}.json") for p in ("fp32", "fp16", "int8", "profile")] + sorted(glob.glob(os.path.join(d, "host-*.json"))):
+for f in [os.path.join(d, f"bench-{p}.json") for p in ("fp32", "fp16", "int8", "profile")] + sorted(glob.glob(os.path.join(d, "host-*.json"))) + sorted(glob.glob(os.path.join(d, "sweep-*.json"))):
     if os.path.exists(f):
         r = json.load(open(f)); r["file"] = os.path.basename(f); rows.append(r)
 if rows:
-    keys = ["file", "precision", "outputLayout", "letterbox", "preprocessThreads", "opencvThreads", "engineOnlyFps",
+    for r in rows:
+        o = r.get("otherCudaGraphs") or {}
+        if o:
+            r["graphsOff" if not o.get("cudaGraphs") else "graphsOn"] = {k: o.get(k) for k in ("engineOnlyFps", "operatorFps", "operatorVsEngine", "operatorTimeline")}
+    keys = ["file", "precision", "outputLayout", "letterbox", "inFlight", "cudaGraphs", "preprocessThreads", "opencvThreads", "engineOnlyFps",
             "serializedFps", "h2dGBps", "operatorFps", "operatorCpuLetterboxFps", "operatorGpuLetterboxFps",
             "gpuVsCpuLetterbox", "hostCeilingFps",
             "operatorVsEngine", "operatorVsSerialized",
-            "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs"]
+            "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs", "operatorTimeline",
+            "graphsOff", "graphsOn"]
     print("device:", rows[0].get("device"))
     print("| " + " | ".join(keys) + " |")
     print("|" + " --- |" * len(keys))

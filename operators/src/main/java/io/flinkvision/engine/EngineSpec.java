@@ -8,7 +8,7 @@ import java.util.Objects;
  * engine is opened in {@code open()} on the TaskManager. Build with {@link #builder()}.
  */
 public final class EngineSpec implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     /**
      * Default of {@link #outputTopClasses()}: 3 classes per anchor, 10 floats per row instead of 85 for COCO. Three
@@ -33,6 +33,7 @@ public final class EngineSpec implements Serializable {
     private final long workspaceBytes;
     private final String calibrationDir;
     private final int outputTopClasses;
+    private final boolean cudaGraphs;
 
     private EngineSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -48,6 +49,7 @@ public final class EngineSpec implements Serializable {
         this.workspaceBytes = b.workspaceBytes;
         this.calibrationDir = b.calibrationDir;
         this.outputTopClasses = b.outputTopClasses;
+        this.cudaGraphs = b.cudaGraphs;
     }
 
     public static Builder builder() {
@@ -70,6 +72,7 @@ public final class EngineSpec implements Serializable {
         b.workspaceBytes = workspaceBytes;
         b.calibrationDir = calibrationDir;
         b.outputTopClasses = outputTopClasses;
+        b.cudaGraphs = cudaGraphs;
         return b;
     }
 
@@ -100,6 +103,11 @@ public final class EngineSpec implements Serializable {
      * back the model's raw output ({@code [N, anchors, 5 + classes]}). ONNX Runtime always returns the raw output.
      */
     public int outputTopClasses() { return outputTopClasses; }
+    /**
+     * TensorRT: replay each execution slot's {@code enqueueV3} as a CUDA graph captured once per batch size (one driver
+     * call per batch instead of one per kernel). Ignored by ONNX Runtime.
+     */
+    public boolean cudaGraphs() { return cudaGraphs; }
 
     /** Same spec on another backend. */
     public EngineSpec withBackend(Backend b) {
@@ -116,7 +124,7 @@ public final class EngineSpec implements Serializable {
         return "EngineSpec{model=" + modelPath + ", backend=" + backend.id() + ", precision=" + precision.id()
                 + ", maxBatch=" + maxBatchSize + ", optBatch=" + optBatchSize + ", inFlight=" + maxInFlight
                 + ", intraOpThreads=" + intraOpThreads + ", device=" + deviceIndex + ", cache=" + engineCacheDir
-                + ", outputTopClasses=" + outputTopClasses + "}";
+                + ", outputTopClasses=" + outputTopClasses + ", cudaGraphs=" + cudaGraphs + "}";
     }
 
     /** Builder with the defaults of {@code InferenceOptions}. */
@@ -134,6 +142,7 @@ public final class EngineSpec implements Serializable {
         private long workspaceBytes = 1L << 30;
         private String calibrationDir;
         private int outputTopClasses = DEFAULT_OUTPUT_TOP_CLASSES;
+        private boolean cudaGraphs = false;
 
         public Builder modelPath(String v) { this.modelPath = Objects.requireNonNull(v, "modelPath"); return this; }
         public Builder backend(Backend v) { this.backend = Objects.requireNonNull(v, "backend"); return this; }
@@ -148,6 +157,7 @@ public final class EngineSpec implements Serializable {
         public Builder workspaceBytes(long v) { this.workspaceBytes = v; return this; }
         public Builder calibrationDir(String v) { this.calibrationDir = v; return this; }
         public Builder outputTopClasses(int v) { this.outputTopClasses = v; return this; }
+        public Builder cudaGraphs(boolean v) { this.cudaGraphs = v; return this; }
 
         /** Checks the values; throws IllegalArgumentException naming the offending setting. */
         public EngineSpec build() {

@@ -57,8 +57,24 @@ public final class OutputBatch implements AutoCloseable {
     /**
      * Engine-side durations of one call in nanoseconds. {@code h2d}/{@code d2h} are 0 on the CPU; {@code compute} is
      * the whole call there.
+     *
+     * @param h2dNanos device time of the host-to-device stage (copies, and the device letterbox when used), ns
+     * @param computeNanos device time from the end of the copies in to the end of the engine, ns
+     * @param d2hNanos device time of the copy out, ns
+     * @param totalNanos device time of the whole call, ns
+     * @param startNanos device time at which the call started, ns after the engine's timeline epoch (an event recorded
+     *     when the engine opened; {@code cudaEventElapsedTime} float milliseconds, so ~4 us resolution after a
+     *     minute); -1 where unknown (CPU engines). Lets calls of different slots be put on one timeline.
+     * @param launchNanos host time spent queueing the call (copies, kernels, {@code enqueueV3} or a CUDA graph launch),
+     *     ns; 0 where not measured
      */
-    public record StageTimes(long h2dNanos, long computeNanos, long d2hNanos, long totalNanos) {
+    public record StageTimes(long h2dNanos, long computeNanos, long d2hNanos, long totalNanos, long startNanos,
+            long launchNanos) {
+        /** Durations only: no timeline position, no launch time. */
+        public StageTimes(long h2dNanos, long computeNanos, long d2hNanos, long totalNanos) {
+            this(h2dNanos, computeNanos, d2hNanos, totalNanos, -1, 0);
+        }
+
         public static StageTimes cpu(long totalNanos) {
             return new StageTimes(0, totalNanos, 0, totalNanos);
         }

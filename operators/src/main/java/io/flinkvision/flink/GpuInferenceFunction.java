@@ -237,6 +237,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                     .deviceIndex(conf.get(InferenceOptions.DEVICE_INDEX))
                     .engineCacheDir(conf.get(InferenceOptions.ENGINE_CACHE_DIR))
                     .outputTopClasses(conf.get(InferenceOptions.OUTPUT_TOP_CLASSES))
+                    .cudaGraphs(conf.get(InferenceOptions.CUDA_GRAPHS))
                     .build();
             batchPolicy = new BatchPolicy(conf.get(InferenceOptions.MAX_BATCH_SIZE),
                     conf.get(InferenceOptions.MAX_QUEUE_DELAY_MS), conf.get(InferenceOptions.IN_FLIGHT));

@@ -70,6 +70,11 @@ public final class InferenceOptions {
             .withDescription("TensorRT: classes per anchor the GPU keeps (objectness * class probability, best first);"
                     + " the engine then copies back 4 + 2K floats per anchor instead of 5 + classes. 0 copies back the"
                     + " raw model output.");
+    public static final ConfigOption<Boolean> CUDA_GRAPHS = ConfigOptions.key("inference.tensorrt.cuda-graphs")
+            .booleanType().defaultValue(false)
+            .withDescription("TensorRT: capture each execution slot's enqueueV3 as a CUDA graph once per batch size and"
+                    + " replay it (one driver call per batch instead of one per kernel). If a capture fails the slot"
+                    + " logs why and goes on without graphs.");
     public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("inference.max-frame-bytes")
             .intType().defaultValue(16 * 1024 * 1024)
             .withDescription("Largest encoded frame accepted, bytes; larger ones become dead letters.");

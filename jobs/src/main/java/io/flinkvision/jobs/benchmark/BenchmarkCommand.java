@@ -29,7 +29,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
@@ -145,6 +144,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")
     boolean skipHostCeiling;
 
+    @Option(names = "--cuda-graphs", description = "TensorRT: replay enqueueV3 as CUDA graphs captured per batch size"
+            + " (inference.tensorrt.cuda-graphs); engine-only then uses them too")
+    boolean cudaGraphs;
+
+    @Option(names = "--compare-cuda-graphs", description = "TensorRT: after the main run, open the engine again with"
+            + " CUDA graphs flipped and measure engine-only and operator throughput there too (otherCudaGraphs)")
+    boolean compareCudaGraphs;
+
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
@@ -157,7 +164,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
         EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(Backend.parse(backend))
                 .precision(Precision.parse(precision)).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
-                .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses);
+                .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses)
+                .cudaGraphs(cudaGraphs);
         if (engineCacheDir != null) {
             sb.engineCacheDir(engineCacheDir);
         }
@@ -187,6 +195,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("sourceFrames", src.count());
             r.put("frameSize", src.width() + "x" + src.height());
             if (engine instanceof TrtInferenceEngine trt) {
+                r.put("cudaGraphs", cudaGraphs);
                 r.put("engineCacheHit", trt.shared().cacheHit());
                 r.put("engineCacheKey", trt.shared().key().fileName());
                 r.put("h2dGBps", round(trt.measureH2dGBps(50), 2));
@@ -217,6 +226,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("operatorDeadLetters", op.deadLetters);
                 r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
                 r.put("operatorStageMs", stages.meanStagesMs());
+                Map<String, Double> timeline = stages.timeline();
+                if (!timeline.isEmpty()) {
+                    r.put("operatorTimeline", timeline);
+                }
+                if (engine instanceof TrtInferenceEngine trt && cudaGraphs) {
+                    r.put("cudaGraphsCaptured", trt.graphsCaptured());
+                }
                 LOG.info("benchmark: operatorFps {} ({} of engine-only)", round(op.fps, 1),
                         round(op.fps / engineOnly, 3));
                 if (!skipJpeg) {
@@ -256,6 +272,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
             }
         }
+        if (compareCudaGraphs && spec.backend() == Backend.TENSORRT) {
+            r.put("otherCudaGraphs", otherGraphs(spec.toBuilder().cudaGraphs(!cudaGraphs).build(), src, threads));
+        }
         print(r);
         if (report != null) {
             Path parent = report.toAbsolutePath().getParent();
@@ -266,6 +285,36 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LOG.info("benchmark: report written to {}", report);
         }
         return 0;
+    }
+
+    /**
+     * Engine-only and operator throughput of {@code spec} (the main spec with CUDA graphs flipped), same letterbox,
+     * measured right after the main run in the same process.
+     */
+    private Map<String, Object> otherGraphs(EngineSpec spec, BenchmarkFrames src, int threads) throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try (InferenceEngine engine = InferenceEngines.open(spec)) {
+            EngineInfo info = engine.info();
+            m.put("cudaGraphs", spec.cudaGraphs());
+            double engineOnly = engineOnly(engine, info.maxBatchSize(), engineIterations);
+            m.put("engineOnlyFps", round(engineOnly, 1));
+            BatchPolicy policy = new BatchPolicy(info.maxBatchSize(), maxQueueDelayMs, info.maxInFlight());
+            StageListener stages = new StageListener();
+            LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
+            try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
+                    DecodeLimits.DEFAULT, threads, where, stages)) {
+                closedLoop(p, src, Math.max(info.maxBatchSize() * 8, frames / 5), true);
+                stages.reset();
+                Throughput op = closedLoop(p, src, frames, true);
+                m.put("operatorFps", round(op.fps, 1));
+                m.put("operatorVsEngine", round(op.fps / engineOnly, 3));
+                m.put("operatorDeadLetters", op.deadLetters);
+                m.put("operatorStageMs", stages.meanStagesMs());
+                m.put("operatorTimeline", stages.timeline());
+            }
+        }
+        LOG.info("benchmark: with CUDA graphs {}: {}", spec.cudaGraphs() ? "on" : "off", m);
+        return m;
     }
 
     /**
@@ -397,77 +446,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
     static double pct(long[] sorted, double q) {
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
-    /** Mean batch size and mean engine stage times of the completed batches. */
-    static final class StageListener implements PipelineListener {
-        private final LongAdder batches = new LongAdder();
-        private final LongAdder images = new LongAdder();
-        private final AtomicLong h2d = new AtomicLong();
-        private final AtomicLong compute = new AtomicLong();
-        private final AtomicLong d2h = new AtomicLong();
-        private final AtomicLong total = new AtomicLong();
-        private final LongAdder dispatched = new LongAdder();
-        private final AtomicLong slotWait = new AtomicLong();
-        private final AtomicLong fill = new AtomicLong();
-        private final LongAdder postprocessed = new LongAdder();
-        private final AtomicLong postprocess = new AtomicLong();
-
-        @Override
-        public void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {
-            dispatched.increment();
-            slotWait.addAndGet(slotWaitNanos);
-            fill.addAndGet(fillNanos);
-        }
-
-        @Override
-        public void onBatchPostprocessed(int size, long nanos) {
-            postprocessed.increment();
-            postprocess.addAndGet(nanos);
-        }
-
-        @Override
-        public void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes t) {
-            batches.increment();
-            images.add(size);
-            h2d.addAndGet(t.h2dNanos());
-            compute.addAndGet(t.computeNanos());
-            d2h.addAndGet(t.d2hNanos());
-            total.addAndGet(t.totalNanos());
-        }
-
-        void reset() {
-            batches.reset();
-            images.reset();
-            h2d.set(0);
-            compute.set(0);
-            d2h.set(0);
-            total.set(0);
-            dispatched.reset();
-            slotWait.set(0);
-            fill.set(0);
-            postprocessed.reset();
-            postprocess.set(0);
-        }
-
-        double meanBatch() {
-            long b = batches.sum();
-            return b == 0 ? 0 : images.sum() / (double) b;
-        }
-
-        Map<String, Double> meanStagesMs() {
-            long b = Math.max(1, batches.sum());
-            Map<String, Double> m = new LinkedHashMap<>();
-            m.put("h2d", round(h2d.get() / 1e6 / b, 3));
-            m.put("compute", round(compute.get() / 1e6 / b, 3));
-            m.put("d2h", round(d2h.get() / 1e6 / b, 3));
-            m.put("total", round(total.get() / 1e6 / b, 3));
-            long n = Math.max(1, dispatched.sum());
-            m.put("hostSlotWait", round(slotWait.get() / 1e6 / n, 3));
-            m.put("hostFill", round(fill.get() / 1e6 / n, 3));
-            m.put("hostPostprocess", round(postprocess.get() / 1e6 / Math.max(1, postprocessed.sum()), 3));
-            return m;
-        }
     }
 
     private static double round(double v, int digits) {

@@ -38,12 +38,15 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     private final CudaEvent afterH2d;
     private final CudaEvent afterCompute;
     private final CudaEvent done;
+    private final CudaEvent epoch;
+    private final EnqueueGraphs graphs;
     private final InputBatch input;
     private final FloatBuffer output;
     private final long inBytesPerImage;
     private final long outBytesPerImage;
     private final Dims64 shape = new Dims64();
     private int lastShapeBatch = -1;
+    private long lastLaunchNanos;
     private boolean closed;
 
     /**
@@ -53,16 +56,21 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
      * @param index slot index (0..N-1)
      * @param maxBatch batch capacity of the buffers
      * @param deviceLetterbox whether the slot also takes source frames and letterboxes them on the GPU (uint8 input)
+     * @param cudaGraphs whether {@code enqueueV3} is captured once per batch size and replayed as a CUDA graph
+     *     ({@link EnqueueGraphs})
+     * @param epoch the engine's timeline origin, recorded once (start times in {@link #times()} are measured from it)
      * @throws InferenceException if an allocation or a TensorRT call fails
      */
-    ExecutionSlot(SharedEngine shared, int index, int maxBatch, boolean deviceLetterbox) {
+    ExecutionSlot(SharedEngine shared, int index, int maxBatch, boolean deviceLetterbox, boolean cudaGraphs,
+            CudaEvent epoch) {
         this.shared = shared;
         this.device = shared.device();
         this.index = index;
         int perImage = 3 * shared.height() * shared.width();
         this.inBytesPerImage = (long) perImage * shared.inputType().bytes();
         this.outBytesPerImage = (long) shared.rows() * shared.columns() * 4L;
-        AutoCloseable[] made = new AutoCloseable[11];
+        this.epoch = epoch;
+        AutoCloseable[] made = new AutoCloseable[12];
         IExecutionContext ctx = null;
         try {
             String s = "slot " + index;
@@ -79,6 +87,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             made[9] = done = new CudaEvent(device, true);
             made[10] = letterbox = deviceLetterbox
                     ? new DeviceLetterbox(device, index, stream, shared.width(), shared.height(), maxBatch) : null;
+            made[11] = graphs = cudaGraphs ? new EnqueueGraphs(device, s, maxBatch) : null;
             ctx = shared.borrowContext();
             ctx.setDeviceMemoryV2(contextMemory.pointer(), contextMemory.bytes());
             if (!ctx.setTensorAddress(shared.inputName(), devIn.pointer())
@@ -114,6 +123,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
 
     @Override
     public void launch(int size) {
+        long t0 = System.nanoTime();
         Cuda.setDevice(device);
         start.record(stream);
         if (input.fromSources()) {
@@ -130,10 +140,26 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
                 cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H " + DeviceBuffer.mb(size
                 * outBytesPerImage) + ", slot " + index + ")", device);
         done.record(stream);
+        lastLaunchNanos = System.nanoTime() - t0;
     }
 
-    /** Sets the batch dimension (when it changed) and queues {@code enqueueV3} on the slot's stream. */
+    /**
+     * Queues the engine for {@code size} images on the slot's stream: the batch's CUDA graph when graphs are on, else
+     * {@code setInputShape} (when the size changed) and {@code enqueueV3}.
+     *
+     * @throws InferenceException if TensorRT refuses the shape or the enqueue, or the graph launch fails
+     */
     void enqueue(int size) {
+        if (graphs != null) {
+            graphs.launch(size, stream, this::enqueuePlain);
+        } else if (!enqueuePlain(size)) {
+            throw new InferenceException("TensorRT enqueueV3 (batch " + size + ", slot " + index + ") failed on "
+                    + Cuda.deviceLabel(device) + ": " + TrtLog.INSTANCE.lastError());
+        }
+    }
+
+    /** {@code setInputShape} when the size changed, then {@code enqueueV3}; false if TensorRT refused the enqueue. */
+    private boolean enqueuePlain(int size) {
         if (size != lastShapeBatch) {
             shape.nbDims(4).d(0, size).d(1, 3).d(2, shared.height()).d(3, shared.width());
             if (!context.setInputShape(shared.inputName(), shape)) {
@@ -143,10 +169,12 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             }
             lastShapeBatch = size;
         }
-        if (!context.enqueueV3(stream.handle())) {
-            throw new InferenceException("TensorRT enqueueV3 (batch " + size + ", slot " + index + ") failed on "
-                    + Cuda.deviceLabel(device) + ": " + TrtLog.INSTANCE.lastError());
-        }
+        return context.enqueueV3(stream.handle());
+    }
+
+    /** CUDA graphs captured by this slot (0 when graphs are off). */
+    int graphsCaptured() {
+        return graphs == null ? 0 : graphs.captured();
     }
 
     /** Queues only the H2D copy of {@code size} images (engine-only measurement: input placed on the device once). */
@@ -175,7 +203,8 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         long h2d = afterH2d.nanosSince(start);
         long compute = afterCompute.nanosSince(afterH2d);
         long d2h = done.nanosSince(afterCompute);
-        return new OutputBatch.StageTimes(h2d, compute, d2h, done.nanosSince(start));
+        return new OutputBatch.StageTimes(h2d, compute, d2h, done.nanosSince(start), start.nanosSince(epoch),
+                lastLaunchNanos);
     }
 
     /** Device bytes this slot holds: buffers, context activation memory, device letterbox staging and scratch. */
@@ -204,7 +233,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         } catch (RuntimeException e) {
             first = e;
         }
-        first = NativeResources.closeAll(first, letterbox, done, afterCompute, afterH2d, start, devOut, devIn,
+        first = NativeResources.closeAll(first, graphs, letterbox, done, afterCompute, afterH2d, start, devOut, devIn,
                 contextMemory, hostOut, hostIn, stream);
         shared.returnContext(context);
         if (first != null) {

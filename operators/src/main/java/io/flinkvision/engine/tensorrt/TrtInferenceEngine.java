@@ -46,10 +46,12 @@ public final class TrtInferenceEngine implements InferenceEngine {
     private final SlotScheduler scheduler;
     private final EngineInfo info;
     private final int device;
+    private final CudaEvent epoch;
     private volatile boolean closed;
 
-    private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info) {
+    private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info, CudaEvent epoch) {
         this.shared = shared;
+        this.epoch = epoch;
         this.slots = slots;
         this.info = info;
         this.device = shared.device();
@@ -73,10 +75,13 @@ public final class TrtInferenceEngine implements InferenceEngine {
         int maxBatch = Math.min(spec.maxBatchSize(), shared.maxBatch());
         boolean letterbox = deviceLetterboxPossible(shared, device);
         List<ExecutionSlot> slots = new ArrayList<>();
+        CudaEvent epoch = new CudaEvent(device, false);
         try {
             for (int i = 0; i < spec.maxInFlight(); i++) {
-                slots.add(new ExecutionSlot(shared, i, maxBatch, letterbox));
+                slots.add(new ExecutionSlot(shared, i, maxBatch, letterbox, spec.cudaGraphs(), epoch));
             }
+            epoch.record(slots.get(0).stream());
+            epoch.synchronize();
         } catch (RuntimeException e) {
             for (ExecutionSlot s : slots) {
                 try {
@@ -85,6 +90,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
                     // already failing
                 }
             }
+            NativeResources.closeAll(null, epoch);
             throw e;
         }
         EngineInfo info = new EngineInfo(shared.key().modelName(), shared.key().modelSha256(), Backend.TENSORRT,
@@ -97,12 +103,14 @@ public final class TrtInferenceEngine implements InferenceEngine {
             pinned += s.pinnedBytes();
         }
         LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] ({}) maxBatch={}"
-                        + " slots={} device letterbox={} device memory={} MB pinned={} MB (contexts created so far: {})",
+                        + " slots={} device letterbox={} CUDA graphs={} device memory={} MB pinned={} MB"
+                        + " (contexts created so far: {})",
                 d.describe(), shared.key().modelName(), spec.precision().id(),
                 shared.inputType().name().toLowerCase(Locale.ROOT), shared.height(), shared.width(), shared.rows(),
-                shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no", dev >> 20,
+                shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no",
+                spec.cudaGraphs() ? "yes" : "no", dev >> 20,
                 pinned >> 20, shared.contextsCreated());
-        return new TrtInferenceEngine(shared, slots, info);
+        return new TrtInferenceEngine(shared, slots, info, epoch);
     }
 
     /** Device letterboxing needs the uint8 input (the kernel writes bytes) and NVRTC to compile the kernel. */
@@ -148,6 +156,15 @@ public final class TrtInferenceEngine implements InferenceEngine {
     /** The shared engine (cache key, geometry, whether it was a cache hit). */
     public SharedEngine shared() {
         return shared;
+    }
+
+    /** CUDA graphs captured so far by this engine's slots (0 when {@link EngineSpec#cudaGraphs()} is off). */
+    public int graphsCaptured() {
+        int n = 0;
+        for (ExecutionSlot s : slots) {
+            n += s.graphsCaptured();
+        }
+        return n;
     }
 
     /** Device memory held by this engine's slots (buffers and activation memory), in bytes. */
@@ -302,6 +319,10 @@ public final class TrtInferenceEngine implements InferenceEngine {
             } catch (RuntimeException e) {
                 LOG.warn("closing execution slot on {}: {}", info.device(), e.getMessage());
             }
+        }
+        RuntimeException e = NativeResources.closeAll(null, epoch);
+        if (e != null) {
+            LOG.warn("closing the timeline event on {}: {}", info.device(), e.getMessage());
         }
         LOG.info("TensorRT engine closed on {}", info.device());
     }

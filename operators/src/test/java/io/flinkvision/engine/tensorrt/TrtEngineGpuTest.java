@@ -62,6 +62,13 @@ class TrtEngineGpuTest {
     }
 
     @Test
+    void cudaGraphsGiveTheSameOutputAsPlainEnqueue() throws Exception {
+        TrtGpuChecks.GraphCheck r = TrtGpuChecks.graphsVsPlain(TrtGpuChecks.spec(Precision.FP16, cache, null, 32, 3), 32);
+        assertThat(r.graphsCaptured()).as(r.toString()).isEqualTo(3);
+        assertThat(r.maxAbsDiff()).as(r.toString()).isLessThanOrEqualTo(1e-3);
+    }
+
+    @Test
     void gpuMemoryIsFlatOver20OpenCloseCycles() throws Exception {
         TrtGpuChecks.CycleResult r = TrtGpuChecks.openCloseCycles(
                 TrtGpuChecks.spec(Precision.FP16, cache, null, 32, 3), 20);

@@ -399,6 +399,58 @@ public final class TrtGpuChecks {
     }
 
     /**
+     * CUDA graphs against plain {@code enqueueV3}: the same batch of letterboxed golden images run {@code runs} times
+     * on an engine without graphs and on one with them (more runs than slots, so that every slot captures its graph
+     * and then replays it); the raw outputs of the last runs are compared.
+     *
+     * @param batch images per run (golden images repeated)
+     * @param runs batches submitted per engine
+     * @param maxAbsDiff largest |difference| between the two engines' output floats
+     * @param graphsCaptured graphs captured by the graph engine's slots
+     */
+    public record GraphCheck(int batch, int runs, double maxAbsDiff, int graphsCaptured) {}
+
+    /** See {@link GraphCheck}. */
+    public static GraphCheck graphsVsPlain(EngineSpec spec, int batch) throws Exception {
+        int runs = 2 * spec.maxInFlight() + 1;
+        float[] plain = lastOutput(spec.toBuilder().cudaGraphs(false).build(), batch, runs, null);
+        int[] captured = new int[1];
+        float[] graphs = lastOutput(spec.toBuilder().cudaGraphs(true).build(), batch, runs, captured);
+        double max = 0;
+        for (int i = 0; i < plain.length; i++) {
+            max = Math.max(max, Math.abs(plain[i] - graphs[i]));
+        }
+        return new GraphCheck(batch, runs, max, captured[0]);
+    }
+
+    private static float[] lastOutput(EngineSpec spec, int batch, int runs, int[] captured) throws Exception {
+        List<byte[]> images = new ArrayList<>(goldenImages(goldenJson()).values());
+        ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
+        try (InferenceEngine e = InferenceEngines.open(spec);
+                Letterbox lb = new Letterbox(e.info().inputWidth(), e.info().inputHeight())) {
+            float[] last = null;
+            for (int r = 0; r < runs; r++) {
+                InputBatch in = e.acquire();
+                for (int i = 0; i < batch; i++) {
+                    try (Mat m = decoder.decode("jpeg", images.get(i % images.size()), 0, 0);
+                            LetterboxedImage li = lb.apply(m)) {
+                        io.flinkvision.imaging.TensorLayout.writeNchw(li, in, i);
+                    }
+                }
+                in.setSize(batch);
+                try (OutputBatch out = e.submit(in).get(60, TimeUnit.SECONDS)) {
+                    last = new float[batch * out.rows() * out.columns()];
+                    out.data().get(0, last);
+                }
+            }
+            if (captured != null) {
+                captured[0] = ((TrtInferenceEngine) e).graphsCaptured();
+            }
+            return last;
+        }
+    }
+
+    /**
      * Memory after open/close cycles.
      *
      * @param cycles number of cycles
@@ -519,6 +571,10 @@ public final class TrtGpuChecks {
         report.put("engineOnlyFp16WithH2dCopies", contention[1]);
         report.put("concurrentH2dGBps", contention[2]);
         System.out.println("contention " + java.util.Arrays.toString(contention));
+        GraphCheck graphs = graphsVsPlain(spec(Precision.FP16, cache, calibration, batch, 3), batch);
+        report.put("cudaGraphs", graphs);
+        System.out.println("cuda graphs " + graphs);
+        ok &= graphs.graphsCaptured() == 3 && graphs.maxAbsDiff() <= 1e-3;
         for (String ps : a.getOrDefault("precisions", "fp32,fp16").split(",")) {
             Precision p = Precision.parse(ps);
             for (LetterboxDevice where : List.of(LetterboxDevice.CPU, LetterboxDevice.GPU)) {
@@ -538,7 +594,8 @@ public final class TrtGpuChecks {
         CycleResult cyc = null;
         if (cycles > 0) {
             Precision p = Precision.parse(a.getOrDefault("cycle-precision", "fp16"));
-            cyc = openCloseCycles(spec(p, cache, calibration, batch, 3), cycles);
+            // with CUDA graphs on, so that the graphs captured per cycle are shown freed too
+            cyc = openCloseCycles(spec(p, cache, calibration, batch, 3).toBuilder().cudaGraphs(true).build(), cycles);
             report.put("openCloseCycles", cyc);
             report.put("gpuGrowthMb", cyc.gpuGrowthMb());
             report.put("rssGrowthMb", cyc.rssGrowthMb());
@@ -566,6 +623,9 @@ public final class TrtGpuChecks {
         t.append(String.format(Locale.ROOT, "| engine-only while another stream copies 42 MB H2D back to back | fp16 |"
                 + " alone %.0f img/s, with copies %.0f img/s (%.2f), copies meanwhile %.1f GB/s |\n", contention[0],
                 contention[1], contention[1] / contention[0], contention[2]));
+        t.append(String.format(Locale.ROOT, "| CUDA graphs vs enqueueV3, batch %d, %d runs | fp16 | graphs captured %d,"
+                        + " max |output diff| %.2e -> %s |\n", graphs.batch(), graphs.runs(), graphs.graphsCaptured(),
+                graphs.maxAbsDiff(), graphs.graphsCaptured() == 3 && graphs.maxAbsDiff() <= 1e-3 ? "PASS" : "FAIL"));
         if (cyc != null) {
             t.append(String.format(Locale.ROOT, "| %d open/close cycles | %s | GPU used MB: before %d, while open %d,"
                             + " after closes %s (growth %d MB); RSS MB after closes %s (growth %d MB); heap MB %s; contexts"

@@ -1,0 +1,90 @@
+package io.flinkvision.jobs.benchmark;
+
+import io.flinkvision.batching.PipelineListener;
+import io.flinkvision.engine.OutputBatch;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Benchmark observer of a {@link io.flinkvision.batching.DetectionPipeline}: mean batch size, mean engine stage times
+ * (CUDA events), mean host dispatch and post-processing times, and the batches' device {@link BatchTimeline}.
+ */
+final class StageListener implements PipelineListener {
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder images = new LongAdder();
+    private final AtomicLong h2d = new AtomicLong();
+    private final AtomicLong compute = new AtomicLong();
+    private final AtomicLong d2h = new AtomicLong();
+    private final AtomicLong total = new AtomicLong();
+    private final LongAdder dispatched = new LongAdder();
+    private final AtomicLong slotWait = new AtomicLong();
+    private final AtomicLong fill = new AtomicLong();
+    private final LongAdder postprocessed = new LongAdder();
+    private final AtomicLong postprocess = new AtomicLong();
+    private final BatchTimeline timeline = new BatchTimeline();
+
+    @Override
+    public void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {
+        dispatched.increment();
+        slotWait.addAndGet(slotWaitNanos);
+        fill.addAndGet(fillNanos);
+    }
+
+    @Override
+    public void onBatchPostprocessed(int size, long nanos) {
+        postprocessed.increment();
+        postprocess.addAndGet(nanos);
+    }
+
+    @Override
+    public void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes t) {
+        batches.increment();
+        images.add(size);
+        h2d.addAndGet(t.h2dNanos());
+        compute.addAndGet(t.computeNanos());
+        d2h.addAndGet(t.d2hNanos());
+        total.addAndGet(t.totalNanos());
+        timeline.add(t);
+    }
+
+    void reset() {
+        batches.reset();
+        images.reset();
+        h2d.set(0);
+        compute.set(0);
+        d2h.set(0);
+        total.set(0);
+        dispatched.reset();
+        slotWait.set(0);
+        fill.set(0);
+        postprocessed.reset();
+        postprocess.set(0);
+        timeline.reset();
+    }
+
+    double meanBatch() {
+        long b = batches.sum();
+        return b == 0 ? 0 : images.sum() / (double) b;
+    }
+
+    /** {@link BatchTimeline#summary()} of the batches since the last reset. */
+    Map<String, Double> timeline() {
+        return timeline.summary();
+    }
+
+    Map<String, Double> meanStagesMs() {
+        long b = Math.max(1, batches.sum());
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("h2d", BatchTimeline.round3(h2d.get() / 1e6 / b));
+        m.put("compute", BatchTimeline.round3(compute.get() / 1e6 / b));
+        m.put("d2h", BatchTimeline.round3(d2h.get() / 1e6 / b));
+        m.put("total", BatchTimeline.round3(total.get() / 1e6 / b));
+        long n = Math.max(1, dispatched.sum());
+        m.put("hostSlotWait", BatchTimeline.round3(slotWait.get() / 1e6 / n));
+        m.put("hostFill", BatchTimeline.round3(fill.get() / 1e6 / n));
+        m.put("hostPostprocess", BatchTimeline.round3(postprocess.get() / 1e6 / Math.max(1, postprocessed.sum())));
+        return m;
+    }
+}

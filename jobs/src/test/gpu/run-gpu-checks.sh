@@ -19,7 +19,8 @@
 #   host-scaling  FP16 benchmark at 4, 8 and 16 pre-processing threads, OpenCV threads default and 1 (host-*.json)
 #   sweep       FP16 benchmark per in-flight count in SWEEP_IN_FLIGHT (default "3 4 6 8") and letterbox in
 #               SWEEP_LETTERBOX (default "cpu gpu"), each with CUDA graphs on and, in the same run, off
-#               (--compare-cuda-graphs); operatorTimeline says how busy the GPU was (sweep-<letterbox>-k<K>.json)
+#               (SWEEP_ARGS, default --compare-cuda-graphs); operatorTimeline says how busy the GPU was
+#               (sweep-<letterbox>-k<K>.json)
 #   summary     one table of every JSON in $OUTDIR
 # PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
@@ -74,7 +75,7 @@ fi
 if has sweep; then
   for lb in ${SWEEP_LETTERBOX:-cpu gpu}; do
     for k in ${SWEEP_IN_FLIGHT:-3 4 6 8}; do
-      LETTERBOX=$lb IN_FLIGHT=$k bench fp16 --cuda-graphs --compare-cuda-graphs --skip-other-letterbox --skip-jpeg \
+      LETTERBOX=$lb IN_FLIGHT=$k bench fp16 ${SWEEP_ARGS---compare-cuda-graphs} --skip-other-letterbox --skip-jpeg \
         --skip-host-ceiling --latency-seconds 2
       mv "$OUTDIR/bench-fp16.json" "$OUTDIR/sweep-$lb-k$k.json"
     done
@@ -105,7 +106,7 @@ if rows:
             r["graphsOff" if not o.get("cudaGraphs") else "graphsOn"] = {k: o.get(k) for k in ("engineOnlyFps", "operatorFps", "operatorVsEngine", "operatorTimeline")}
     keys = ["file", "precision", "outputLayout", "letterbox", "inFlight", "cudaGraphs", "preprocessThreads", "opencvThreads", "engineOnlyFps",
             "serializedFps", "h2dGBps", "operatorFps", "operatorCpuLetterboxFps", "operatorGpuLetterboxFps",
-            "gpuVsCpuLetterbox", "hostCeilingFps",
+            "gpuVsCpuLetterbox", "operatorHybridLetterboxFps", "hybridVsCpuLetterbox", "operatorDeviceLetterboxedFraction", "hostCeilingFps",
             "operatorVsEngine", "operatorVsSerialized",
             "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs", "operatorTimeline",
             "graphsOff", "graphsOn"]

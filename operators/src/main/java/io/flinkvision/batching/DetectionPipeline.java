@@ -20,11 +20,11 @@ import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.imaging.TensorLayout;
 import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.postprocess.YoloxPostprocessor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With the letterbox on the device ({@link LetterboxDevice}), the pre-processing threads only decode (a
  * {@code raw-bgr} payload is checked and kept as it is), and the batch fill copies each frame's pixels into the slot's
- * pinned {@link SourceBatch} with the letterbox geometry; the engine resizes and pads on the GPU.
+ * pinned {@link SourceBatch} with the letterbox geometry; the engine resizes and pads on the GPU. With
+ * {@link LetterboxDevice#HYBRID} each frame takes one path or the other by load (the pre-processing queue's length),
+ * and a batch is sent mixed: host-letterboxed images first, device ones after; outcomes keep the frames' order.
  *
  * <p>{@link #submit} never throws and its future never fails: a bad frame becomes a dead letter with a
  * {@link DeadLetterReason}, an engine failure a dead letter {@code inference-failed} for each frame of that batch.
@@ -65,11 +67,12 @@ public final class DetectionPipeline implements AutoCloseable {
     private final Letterbox letterbox;
     private final YoloxPostprocessor postprocessor;
     private final MicroBatcher<Prepared, InferenceOutcome> batcher;
-    private final ExecutorService preprocessPool;
+    private final ThreadPoolExecutor preprocessPool;
+    private final int preprocessThreads;
     private final PipelineListener listener;
     private final boolean ownsEngine;
     private final AtomicLong saturationWarnAt = new AtomicLong(1);
-    private final boolean deviceLetterbox;
+    private final LetterboxDevice letterboxMode;
 
     /**
      * Builds a pipeline around an opened engine.
@@ -97,7 +100,11 @@ public final class DetectionPipeline implements AutoCloseable {
     public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
             PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
             PipelineListener listener) {
-        this.deviceLetterbox = letterboxDevice.onDevice(engine.letterboxesOnDevice(), engine.info().backend().id());
+        this.letterboxMode = letterboxDevice.resolve(engine.letterboxesOnDevice(), engine.info().backend().id());
+        if (letterboxMode != letterboxDevice && letterboxDevice != LetterboxDevice.AUTO) {
+            LOG.info("letterbox {} asked, {} cannot letterbox on its device: letterboxing on the CPU", letterboxDevice,
+                    engine.info().backend().id());
+        }
         if (preprocessThreads < 1) {
             throw new IllegalArgumentException("pre-processing threads must be >= 1, got " + preprocessThreads);
         }
@@ -115,6 +122,7 @@ public final class DetectionPipeline implements AutoCloseable {
                     policy.maxQueueDelayMs(), Math.min(policy.maxInFlightBatches(), info.maxInFlight()));
             LOG.info("batch policy {} lowered to {} to fit the engine", policy, effective);
         }
+        this.preprocessThreads = preprocessThreads;
         AtomicInteger n = new AtomicInteger();
         this.preprocessPool = new ThreadPoolExecutor(preprocessThreads, preprocessThreads, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -135,9 +143,14 @@ public final class DetectionPipeline implements AutoCloseable {
         return batcher.policy();
     }
 
-    /** Whether frames are letterboxed on the engine's device (else on the pre-processing threads). */
+    /** Whether frames are (all, or by load) letterboxed on the engine's device (else all on the pre-processing threads). */
     public boolean letterboxesOnDevice() {
-        return deviceLetterbox;
+        return letterboxMode != LetterboxDevice.CPU;
+    }
+
+    /** Where frames are letterboxed: {@link LetterboxDevice#CPU}, {@link LetterboxDevice#GPU} or {@link LetterboxDevice#HYBRID}. */
+    public LetterboxDevice letterboxMode() {
+        return letterboxMode;
     }
 
     /** Batches in the engine now. */
@@ -168,7 +181,7 @@ public final class DetectionPipeline implements AutoCloseable {
     private void preprocessAndQueue(Frame frame, long enteredNanos, CompletableFuture<InferenceOutcome> result) {
         Prepared prepared;
         try {
-            prepared = deviceLetterbox ? prepareSource(frame, enteredNanos) : prepareLetterboxed(frame, enteredNanos);
+            prepared = letterboxOnDevice() ? prepareSource(frame, enteredNanos) : prepareLetterboxed(frame, enteredNanos);
         } catch (InvalidFrameException e) {
             result.complete(notify(deadLetter(frame, e.reason().code(), e.getMessage())));
             return;
@@ -194,6 +207,15 @@ public final class DetectionPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * GPU: always. HYBRID: when more frames wait for pre-processing than there are threads, i.e. the cores are behind
+     * (the queue is a {@link LinkedBlockingQueue}, whose size is a counter). CPU: never.
+     */
+    private boolean letterboxOnDevice() {
+        return letterboxMode == LetterboxDevice.GPU
+                || (letterboxMode == LetterboxDevice.HYBRID && preprocessPool.getQueue().size() > preprocessThreads);
+    }
+
     private Prepared prepareLetterboxed(Frame frame, long enteredNanos) throws InvalidFrameException {
         try (Mat bgr = decoder.decode(frame.getEncoding(), frame.getPayload(), frame.getWidth(), frame.getHeight())) {
             LetterboxedImage image = letterbox.apply(bgr);
@@ -213,9 +235,10 @@ public final class DetectionPipeline implements AutoCloseable {
         long waitStart = System.nanoTime();
         InputBatch input = engine.acquire();
         long dispatchNanos = System.nanoTime();
+        int[] outIndex = null;
         try {
-            if (deviceLetterbox) {
-                fillSources(batch, input);
+            if (letterboxMode != LetterboxDevice.CPU) {
+                outIndex = fillMixed(batch, input);
             } else {
                 // Independent image slots: fill them in parallel for larger batches, so that the dispatch thread is
                 // not the ceiling of a fast engine (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
@@ -231,6 +254,8 @@ public final class DetectionPipeline implements AutoCloseable {
             }
         }
         listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
+        listener.onBatchLetterboxed(input.hostImages(), input.sourceImages());
+        int[] order = outIndex;
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         // Post-processing runs on the common pool, not on the engine's completion thread: that thread completes the
         // slots in submission order, and 0.4-0.5 ms of decode + NMS per batch of 32 there delayed every later slot.
@@ -242,7 +267,7 @@ public final class DetectionPipeline implements AutoCloseable {
             }
             long t0 = System.nanoTime();
             try (out) {
-                return postprocess(batch, out, dispatchNanos);
+                return postprocess(batch, order, out, dispatchNanos);
             } finally {
                 listener.onBatchPostprocessed(batch.size(), System.nanoTime() - t0);
             }
@@ -250,15 +275,47 @@ public final class DetectionPipeline implements AutoCloseable {
     }
 
     /**
-     * Packs the batch's source pixels into the slot's pinned staging (copied in parallel) with each image's letterbox
-     * geometry, computed by the same {@link Letterbox} as the host path ({@link Letterbox#stage}).
+     * Fills a batch whose frames were letterboxed on the host or only decoded: host-letterboxed images first in the
+     * NCHW input (written in parallel), then the source images packed into the slot's pinned staging with their
+     * letterbox geometry from the same {@link Letterbox} ({@link Letterbox#stage}), for the engine to letterbox.
+     *
+     * @return for each frame of {@code batch}, its image index in the engine's batch
      */
-    private void fillSources(List<Prepared> batch, InputBatch input) {
-        letterbox.stage(batch.stream().map(p -> p.source).toList(), input.sources(), DetectionPipeline::parallelFor);
-        input.setSourceSize(batch.size());
+    private int[] fillMixed(List<Prepared> batch, InputBatch input) {
+        int n = batch.size();
+        int host = 0;
+        for (Prepared p : batch) {
+            host += p.image != null ? 1 : 0;
+        }
+        int[] outIndex = new int[n];
+        List<SourceImage> sources = new ArrayList<>(n - host);
+        int h = 0;
+        for (int i = 0; i < n; i++) {
+            Prepared p = batch.get(i);
+            if (p.image != null) {
+                outIndex[i] = h++;
+            } else {
+                outIndex[i] = host + sources.size();
+                sources.add(p.source);
+            }
+        }
+        if (host > 0) {
+            parallelFor(n, i -> {
+                if (batch.get(i).image != null) {
+                    TensorLayout.writeNchw(batch.get(i).image, input, outIndex[i]);
+                }
+            });
+        }
+        if (!sources.isEmpty()) {
+            letterbox.stage(sources, input.sources(), DetectionPipeline::parallelFor);
+        }
+        input.setMixedSize(host, sources.size());
+        return outIndex;
     }
 
-    private List<InferenceOutcome> postprocess(List<Prepared> batch, OutputBatch out, long dispatchNanos) {
+    /** @param outIndex image index in the engine's batch of each frame, or null when it is the frame's index */
+    private List<InferenceOutcome> postprocess(List<Prepared> batch, int[] outIndex, OutputBatch out,
+            long dispatchNanos) {
         double inferenceMs = out.times().totalNanos() / 1e6;
         double[] queueMs = new double[batch.size()];
         InferenceOutcome[] outcomes = new InferenceOutcome[batch.size()];
@@ -272,7 +329,8 @@ public final class DetectionPipeline implements AutoCloseable {
             d.setCaptureTimestampMs(f.getCaptureTimestampMs());
             d.setImageWidth(p.sourceWidth);
             d.setImageHeight(p.sourceHeight);
-            d.setDetections(postprocessor.process(out.data(), out.offset(i), p.scale, p.sourceWidth,
+            d.setDetections(postprocessor.process(out.data(), out.offset(outIndex == null ? i : outIndex[i]), p.scale,
+                    p.sourceWidth,
                     p.sourceHeight));
             d.setModel(info.modelName());
             d.setBackend(info.backend().id());

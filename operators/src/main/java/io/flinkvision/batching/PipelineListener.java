@@ -29,6 +29,14 @@ public interface PipelineListener {
     default void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {}
 
     /**
+     * Where the images of a dispatched micro-batch were letterboxed.
+     *
+     * @param hostImages letterboxed on the pre-processing threads (OpenCV)
+     * @param deviceImages letterboxed by the engine on its device
+     */
+    default void onBatchLetterboxed(int hostImages, int deviceImages) {}
+
+    /**
      * Host time of post-processing a micro-batch (YOLOX decode, NMS, records), on the common fork-join pool.
      *
      * @param size frames in the batch

@@ -142,7 +142,7 @@ public final class EngineSpec implements Serializable {
         private long workspaceBytes = 1L << 30;
         private String calibrationDir;
         private int outputTopClasses = DEFAULT_OUTPUT_TOP_CLASSES;
-        private boolean cudaGraphs = false;
+        private boolean cudaGraphs = true;
 
         public Builder modelPath(String v) { this.modelPath = Objects.requireNonNull(v, "modelPath"); return this; }
         public Builder backend(Backend v) { this.backend = Objects.requireNonNull(v, "backend"); return this; }

@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * <p>Obtained from {@link InferenceEngine#acquire()}, filled by the caller, handed back with
  * {@link InferenceEngine#submit(InputBatch)}. An engine that letterboxes on the device also offers {@link #sources()}:
  * the caller then writes the decoded frames there instead and calls {@link #setSourceSize(int)} instead of
- * {@link #setSize(int)}.
+ * {@link #setSize(int)}, or mixes both ({@link #setMixedSize(int, int)}): the first images letterboxed on the host in
+ * {@link #data()}, the rest from {@link #sources()}.
  */
 public final class InputBatch {
     private final int slot;
@@ -21,7 +22,7 @@ public final class InputBatch {
     private final int elementsPerImage;
     private final SourceBatch sources;
     private int size;
-    private boolean fromSources;
+    private int hostImages;
 
     /**
      * @param slot execution slot index this buffer belongs to
@@ -66,7 +67,7 @@ public final class InputBatch {
     public void setSize(int size) {
         checkSize(size);
         this.size = size;
-        this.fromSources = false;
+        this.hostImages = size;
     }
 
     /**
@@ -76,10 +77,29 @@ public final class InputBatch {
      * @throws UnsupportedOperationException if the engine does not letterbox on the device
      */
     public void setSourceSize(int size) {
-        sources();
-        checkSize(size);
-        this.size = size;
-        this.fromSources = true;
+        setMixedSize(0, size);
+    }
+
+    /**
+     * A batch of {@code hostImages + sourceImages} images: images {@code 0..hostImages-1} are letterboxed NCHW in
+     * {@link #data()}, images {@code hostImages..size-1} are source images {@code 0..sourceImages-1} of
+     * {@link #sources()}, letterboxed by the engine on the device. Only the filled bytes of each part are copied.
+     *
+     * @param hostImages images filled in {@link #data()}, from index 0 (>= 0)
+     * @param sourceImages images recorded in {@link #sources()} (>= 0)
+     * @throws IllegalArgumentException if a count is negative or the total is outside 1..capacity
+     * @throws UnsupportedOperationException if {@code sourceImages > 0} and the engine does not letterbox on the device
+     */
+    public void setMixedSize(int hostImages, int sourceImages) {
+        if (hostImages < 0 || sourceImages < 0) {
+            throw new IllegalArgumentException("image counts must be >= 0, got " + hostImages + " + " + sourceImages);
+        }
+        if (sourceImages > 0) {
+            sources();
+        }
+        checkSize(hostImages + sourceImages);
+        this.size = hostImages + sourceImages;
+        this.hostImages = hostImages;
     }
 
     private void checkSize(int size) {
@@ -105,9 +125,19 @@ public final class InputBatch {
         return sources;
     }
 
-    /** Whether the last size set was {@link #setSourceSize} (the engine letterboxes) rather than {@link #setSize}. */
+    /** Whether some images of the batch are source images for the engine to letterbox ({@link #sourceImages()} > 0). */
     public boolean fromSources() {
-        return fromSources;
+        return hostImages < size;
+    }
+
+    /** Images letterboxed on the host, at the front of the batch ({@link #size()} after {@link #setSize}). */
+    public int hostImages() {
+        return hostImages;
+    }
+
+    /** Images the engine letterboxes from {@link #sources()}, after the host ones (0 after {@link #setSize}). */
+    public int sourceImages() {
+        return size - hostImages;
     }
 
     /** Byte offset of image {@code i} in {@link #data()}. */
@@ -115,8 +145,8 @@ public final class InputBatch {
         return i * elementsPerImage * type.bytes();
     }
 
-    /** Bytes of the filled part: {@code size * C*H*W * elementBytes}. */
+    /** Bytes of the host-filled part: {@code hostImages * C*H*W * elementBytes}. */
     public long filledBytes() {
-        return (long) size * elementsPerImage * type.bytes();
+        return (long) hostImages * elementsPerImage * type.bytes();
     }
 }

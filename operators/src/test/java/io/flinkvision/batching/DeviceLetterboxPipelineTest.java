@@ -10,6 +10,7 @@ import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
+import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.SourceBatch;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
@@ -90,9 +91,15 @@ class DeviceLetterboxPipelineTest {
 
     private static List<InferenceOutcome> run(InferenceEngine engine, LetterboxDevice where, List<Frame> frames)
             throws Exception {
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, PipelineListener.NONE)) {
-            assertThat(p.letterboxesOnDevice()).isEqualTo(where == LetterboxDevice.GPU);
+        return run(engine, where, frames, new BatchPolicy(8, 2000, 2), 2, PipelineListener.NONE);
+    }
+
+    private static List<InferenceOutcome> run(InferenceEngine engine, LetterboxDevice where, List<Frame> frames,
+            BatchPolicy policy, int threads, PipelineListener listener) throws Exception {
+        try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
+                DecodeLimits.DEFAULT, threads, where, listener)) {
+            assertThat(p.letterboxesOnDevice()).isEqualTo(where != LetterboxDevice.CPU);
+            assertThat(p.letterboxMode()).isEqualTo(where);
             List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
             for (Frame f : frames) {
                 fs.add(p.submit(f));
@@ -146,6 +153,100 @@ class DeviceLetterboxPipelineTest {
         assertThat(deadLetters).isEqualTo(2);
         assertThat(staged.get(frames.size() - 2).getDeadLetter().getReason())
                 .isEqualTo(DeadLetterReason.SIZE_MISMATCH.code());
+    }
+
+    /** Same detections (or dead letter reason) frame by frame. */
+    private static void assertSameOutcomes(List<InferenceOutcome> expected, List<InferenceOutcome> actual) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int k = 0; k < expected.size(); k++) {
+            InferenceOutcome a = expected.get(k);
+            InferenceOutcome b = actual.get(k);
+            assertThat(b.isDeadLetter()).as("frame %d: %s", k, b).isEqualTo(a.isDeadLetter());
+            if (a.isDeadLetter()) {
+                assertThat(b.getDeadLetter().getReason()).isEqualTo(a.getDeadLetter().getReason());
+                continue;
+            }
+            assertThat(b.getDetections().getFrameIndex()).isEqualTo(a.getDetections().getFrameIndex());
+            List<Detection> x = a.getDetections().getDetections();
+            List<Detection> y = b.getDetections().getDetections();
+            assertThat(y).as("frame %d", k).hasSameSizeAs(x).isNotEmpty();
+            for (int i = 0; i < x.size(); i++) {
+                assertThat(y.get(i).getClassId()).isEqualTo(x.get(i).getClassId());
+                assertThat(y.get(i).getScore()).isCloseTo(x.get(i).getScore(), Offset.offset(1e-4f));
+                assertThat(y.get(i).getBox().iou(x.get(i).getBox())).isGreaterThan(0.999f);
+            }
+        }
+    }
+
+    @Test
+    void hybridLetterboxSendsMixedBatchesAndKeepsEachFramesDetections() throws Exception {
+        // The corpus, then its valid frames again, submitted at once to one pre-processing thread: while the queue
+        // holds more than one frame, frames are only decoded (device letterbox); the last two (queue drained) are
+        // letterboxed on the host. Batches of up to 8 frames (2 s delay) hold both kinds.
+        List<Frame> frames = new ArrayList<>(frames());
+        long i = frames.size();
+        for (Frame f : frames().subList(0, 8)) {
+            Frame copy = new Frame(f.getCameraId(), i++, 0L, FrameEncoding.fromWireName(f.getEncoding()).orElseThrow(),
+                    f.getPayload());
+            copy.setWidth(f.getWidth());
+            copy.setHeight(f.getHeight());
+            frames.add(copy);
+        }
+        List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
+        java.util.concurrent.atomic.AtomicInteger hostImages = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger deviceImages = new java.util.concurrent.atomic.AtomicInteger();
+        PipelineListener count = new PipelineListener() {
+            @Override
+            public void onBatchLetterboxed(int h, int d) {
+                hostImages.addAndGet(h);
+                deviceImages.addAndGet(d);
+            }
+        };
+        HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort);
+        List<InferenceOutcome> hybrid;
+        try {
+            hybrid = run(device, LetterboxDevice.HYBRID, frames, new BatchPolicy(8, 2000, 2), 1, count);
+        } finally {
+            device.close();
+        }
+        assertSameOutcomes(host, hybrid);
+        long dead = hybrid.stream().filter(InferenceOutcome::isDeadLetter).count();
+        assertThat(dead).isEqualTo(2);
+        assertThat(hostImages.get() + deviceImages.get() + dead).as("counts balance").isEqualTo(frames.size());
+        assertThat(hostImages.get()).as("host-letterboxed images").isGreaterThan(0);
+        assertThat(deviceImages.get()).as("device-letterboxed images").isGreaterThan(0);
+        assertThat(device.mixedBatches.get()).as("batches with both kinds").isGreaterThan(0);
+    }
+
+    @Test
+    void hybridOnAnEngineThatCannotLetterboxesOnTheHost() {
+        try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, LetterboxDevice.HYBRID, PipelineListener.NONE)) {
+            assertThat(p.letterboxesOnDevice()).isFalse();
+            assertThat(p.letterboxMode()).isEqualTo(LetterboxDevice.CPU);
+        }
+    }
+
+    @Test
+    void mixedSizeIsCheckedAndSplitsTheBatch() {
+        SourceBatch sources = new SourceBatch(bytes -> ByteBuffer.allocateDirect((int) bytes), 4);
+        InputBatch in = new InputBatch(0, ByteBuffer.allocateDirect(4 * 12), io.flinkvision.engine.ElementType.UINT8,
+                4, 12, sources);
+        in.setMixedSize(3, 1);
+        assertThat(in.size()).isEqualTo(4);
+        assertThat(in.hostImages()).isEqualTo(3);
+        assertThat(in.sourceImages()).isEqualTo(1);
+        assertThat(in.fromSources()).isTrue();
+        assertThat(in.filledBytes()).isEqualTo(36);
+        in.setSize(2);
+        assertThat(in.fromSources()).isFalse();
+        assertThat(in.sourceImages()).isZero();
+        assertThatThrownBy(() -> in.setMixedSize(3, 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> in.setMixedSize(0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> in.setMixedSize(-1, 2)).isInstanceOf(IllegalArgumentException.class);
+        InputBatch hostOnly = new InputBatch(0, ByteBuffer.allocateDirect(48), io.flinkvision.engine.ElementType.UINT8,
+                4, 12);
+        assertThatThrownBy(() -> hostOnly.setMixedSize(1, 1)).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test

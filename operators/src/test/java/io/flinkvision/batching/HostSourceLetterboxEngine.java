@@ -22,7 +22,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Test stand-in for an engine that letterboxes on its device (the TensorRT engine with its letterbox kernel), where CI has no GPU: it
  * wraps a real engine (ONNX Runtime with the real model), offers a {@link SourceBatch} per slot backed by a direct
  * buffer, and at {@link #submit} does on the host what {@code DeviceLetterbox} does on the GPU: for each recorded
- * image, read the BGR HWC bytes at its offset, resize to the recorded size (OpenCV, the host {@link Letterbox}), pad
+ * image (placed after the batch's host-letterboxed images, as in a mixed batch), read the BGR HWC bytes at its offset, resize to the recorded size (OpenCV, the host {@link Letterbox}), pad
  * with 114, then run the wrapped engine. It checks the recorded resized size against the letterbox's own, so a pipeline
  * that staged wrong geometry fails here. The CUDA kernel itself is exercised by {@code TrtGpuChecks} on the GPU
  * machine.
@@ -33,6 +33,7 @@ final class HostSourceLetterboxEngine implements InferenceEngine {
     private final Map<Integer, InputBatch> innerBatches = new ConcurrentHashMap<>();
     private final Map<Integer, InputBatch> outerBatches = new ConcurrentHashMap<>();
     final AtomicInteger sourceBatches = new AtomicInteger();
+    final AtomicInteger mixedBatches = new AtomicInteger();
     final AtomicInteger stagingGrowths = new AtomicInteger();
 
     HostSourceLetterboxEngine(InferenceEngine inner) {
@@ -66,8 +67,12 @@ final class HostSourceLetterboxEngine implements InferenceEngine {
             return inner.submit(in);
         }
         sourceBatches.incrementAndGet();
+        if (batch.hostImages() > 0) {
+            mixedBatches.incrementAndGet();
+        }
         SourceBatch s = batch.sources();
-        for (int i = 0; i < batch.size(); i++) {
+        int host = batch.hostImages();
+        for (int i = 0; i < batch.sourceImages(); i++) {
             int[] expected = letterbox.resizedSize(s.width(i), s.height(i));
             if (expected[0] != s.resizedWidth(i) || expected[1] != s.resizedHeight(i)) {
                 inner.release(in);
@@ -78,7 +83,7 @@ final class HostSourceLetterboxEngine implements InferenceEngine {
             BytePointer pixels = new BytePointer(s.staging()).position(s.offset(i));
             try (Mat bgr = new Mat(s.height(i), s.width(i), CV_8UC3, pixels);
                     LetterboxedImage image = letterbox.apply(bgr)) {
-                TensorLayout.writeNchw(image, in, i);
+                TensorLayout.writeNchw(image, in, host + i);
             }
         }
         in.setSize(batch.size());

@@ -134,7 +134,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--letterbox", defaultValue = "cpu",
             description = "where frames are letterboxed for operatorFps: cpu (OpenCV, the default as in the operator),"
-                    + " gpu (CUDA kernel, TensorRT) or auto (gpu when the engine can)")
+                    + " gpu (CUDA kernel, TensorRT), auto (gpu when the engine can) or hybrid (cpu while the"
+                    + " pre-processing threads keep up, the excess on the gpu)")
     String letterbox;
 
     @Option(names = "--skip-other-letterbox", description = "on TensorRT, skip the side-by-side operator run with the"
@@ -144,8 +145,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")
     boolean skipHostCeiling;
 
-    @Option(names = "--cuda-graphs", description = "TensorRT: replay enqueueV3 as CUDA graphs captured per batch size"
-            + " (inference.tensorrt.cuda-graphs); engine-only then uses them too")
+    @Option(names = "--cuda-graphs", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "TensorRT: replay enqueueV3 as CUDA graphs captured per batch size (the default, as"
+                    + " inference.tensorrt.cuda-graphs); engine-only and serialized then use them too."
+                    + " --no-cuda-graphs: plain enqueueV3")
     boolean cudaGraphs;
 
     @Option(names = "--compare-cuda-graphs", description = "TensorRT: after the main run, open the engine again with"
@@ -211,11 +214,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
             StageListener stages = new StageListener();
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
-            boolean onDevice;
+            LetterboxDevice mode;
             try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
                     DecodeLimits.DEFAULT, threads, where, stages)) {
-                onDevice = pipeline.letterboxesOnDevice();
-                r.put("letterbox", onDevice ? "gpu" : "cpu");
+                mode = pipeline.letterboxMode();
+                r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
                 Throughput warm = closedLoop(pipeline, src, Math.max(b * 8, frames / 5), true);
                 LOG.info("benchmark: warm-up {} fps", round(warm.fps, 1));
                 stages.reset();
@@ -226,6 +229,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("operatorDeadLetters", op.deadLetters);
                 r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
                 r.put("operatorStageMs", stages.meanStagesMs());
+                if (mode == LetterboxDevice.HYBRID) {
+                    r.put("operatorDeviceLetterboxedFraction", round(stages.deviceLetterboxedFraction(), 3));
+                }
                 Map<String, Double> timeline = stages.timeline();
                 if (!timeline.isEmpty()) {
                     r.put("operatorTimeline", timeline);
@@ -249,24 +255,25 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("latencyDeadLetters", lat.deadLetters);
             }
             if (engine.letterboxesOnDevice() && !skipOtherLetterbox) {
-                LetterboxDevice other = onDevice ? LetterboxDevice.CPU : LetterboxDevice.GPU;
+                LetterboxDevice other = mode == LetterboxDevice.CPU ? LetterboxDevice.GPU : LetterboxDevice.CPU;
                 try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
                         DecodeLimits.DEFAULT, threads, other, PipelineListener.NONE)) {
                     closedLoop(p, src, Math.max(b * 8, frames / 5), true);
                     double otherFps = closedLoop(p, src, frames, true).fps;
                     double mainFps = ((Number) r.get("operatorFps")).doubleValue();
-                    double gpu = onDevice ? mainFps : otherFps;
-                    double cpu = onDevice ? otherFps : mainFps;
+                    double cpu = mode == LetterboxDevice.CPU ? mainFps : otherFps;
+                    String main = mode == LetterboxDevice.CPU ? "gpu" : mode.name().toLowerCase(Locale.ROOT);
+                    double dev = mode == LetterboxDevice.CPU ? otherFps : mainFps;
                     r.put("operatorCpuLetterboxFps", round(cpu, 1));
-                    r.put("operatorGpuLetterboxFps", round(gpu, 1));
-                    r.put("gpuVsCpuLetterbox", round(gpu / cpu, 3));
+                    r.put("operator" + Character.toUpperCase(main.charAt(0)) + main.substring(1) + "LetterboxFps",
+                            round(dev, 1));
+                    r.put(main + "VsCpuLetterbox", round(dev / cpu, 3));
                     LOG.info("benchmark: operatorFps with the {} letterbox {}", other.name().toLowerCase(Locale.ROOT),
                             round(otherFps, 1));
                 }
             }
             if (!skipHostCeiling) {
-                double host = hostCeiling(engine, src, policy, threads, onDevice ? LetterboxDevice.GPU
-                        : LetterboxDevice.CPU, Math.max(b * 8, frames / 5), frames);
+                double host = hostCeiling(engine, src, policy, threads, mode, Math.max(b * 8, frames / 5), frames);
                 r.put("hostCeilingFps", round(host, 1));
                 r.put("operatorVsHostCeiling", round(((Number) r.get("operatorFps")).doubleValue() / host, 3));
                 LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
@@ -327,7 +334,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LetterboxDevice letterbox, int warm, int frames) throws Exception {
         try (Mat first = src.mat(0);
                 RecordedOutputEngine recorded = RecordedOutputEngine.record(engine, first,
-                        letterbox == LetterboxDevice.GPU);
+                        letterbox != LetterboxDevice.CPU);
                 DetectionPipeline p = new DetectionPipeline(recorded, false, policy, PostprocessConfig.DEFAULT,
                         DecodeLimits.DEFAULT, threads, letterbox, PipelineListener.NONE)) {
             closedLoop(p, src, warm, true);

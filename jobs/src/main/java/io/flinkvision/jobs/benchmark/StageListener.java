@@ -24,6 +24,21 @@ final class StageListener implements PipelineListener {
     private final LongAdder postprocessed = new LongAdder();
     private final AtomicLong postprocess = new AtomicLong();
     private final BatchTimeline timeline = new BatchTimeline();
+    private final LongAdder hostLetterboxed = new LongAdder();
+    private final LongAdder deviceLetterboxed = new LongAdder();
+
+    @Override
+    public void onBatchLetterboxed(int hostImages, int deviceImages) {
+        hostLetterboxed.add(hostImages);
+        deviceLetterboxed.add(deviceImages);
+    }
+
+    /** Fraction of the dispatched images letterboxed on the device. */
+    double deviceLetterboxedFraction() {
+        long d = deviceLetterboxed.sum();
+        long all = d + hostLetterboxed.sum();
+        return all == 0 ? 0 : d / (double) all;
+    }
 
     @Override
     public void onBatchDispatched(int size, long slotWaitNanos, long fillNanos) {
@@ -62,6 +77,8 @@ final class StageListener implements PipelineListener {
         postprocessed.reset();
         postprocess.set(0);
         timeline.reset();
+        hostLetterboxed.reset();
+        deviceLetterboxed.reset();
     }
 
     double meanBatch() {

@@ -9,7 +9,6 @@ import io.flinkvision.imaging.Letterbox;
 import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 import java.util.Optional;
-import org.bytedeco.javacpp.Pointer;
 
 /**
  * YOLOX letterbox on the GPU, per execution slot: the source frames of a batch (BGR HWC uint8, any sizes, packed in
@@ -94,11 +93,12 @@ final class DeviceLetterbox implements SourceBatch.Staging, AutoCloseable {
      *
      * @param sources the batch's source images (staged and recorded)
      * @param size images to letterbox
-     * @param input the engine's device input, uint8 NCHW {@code [>= size, 3, H, W]}
+     * @param input device address where the first of them goes in the engine's uint8 NCHW input (image {@code i}
+     *     at {@code input + i * 3*H*W}; after the host-letterboxed images of a mixed batch)
      * @throws InferenceException naming the CUDA call that failed
      * @throws IllegalStateException if nothing was staged
      */
-    void enqueue(SourceBatch sources, int size, Pointer input) {
+    void enqueue(SourceBatch sources, int size, long input) {
         long used = sources.usedBytes();
         if (staging == null || used > staging.bytes()) {
             throw new IllegalStateException("source images were not staged with reserve()");
@@ -125,7 +125,7 @@ final class DeviceLetterbox implements SourceBatch.Staging, AutoCloseable {
         Cuda.check(cudaMemcpyAsync(deviceMeta.pointer(), hostMeta.pointer(), metaBytes, cudaMemcpyHostToDevice,
                 stream.handle()), "cudaMemcpyAsync(H2D letterbox meta, slot " + slot + ")", device);
         LetterboxKernel.launch(device, stream.handle(), args, deviceStaging.pointer().address(),
-                deviceMeta.pointer().address(), input.address(), width, height, Letterbox.PAD_VALUE, size);
+                deviceMeta.pointer().address(), input, width, height, Letterbox.PAD_VALUE, size);
     }
 
     /** Pinned bytes held (staging and meta table). */

@@ -18,7 +18,8 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
  * non-blocking CUDA stream, pinned host input {@code [maxBatch, 3, H, W]} (uint8 or float32) and output
  * {@code [maxBatch, rows, columns]} float32, the matching device buffers, and four timing events.
  *
- * <p>{@link #launch} queues on the slot's stream: event start, H2D of {@code size} images, {@code setInputShape} +
+ * <p>{@link #launch} queues on the slot's stream: event start, H2D of the host-letterboxed images (and, for source
+ * images, their H2D and the letterbox kernel writing after them), {@code setInputShape} +
  * {@code enqueueV3}, event, D2H of {@code size} images' outputs only, event done; slots on different streams overlap.
  * {@link #awaitCompletion} waits on the done event (blocking sync, no spinning).
  */
@@ -126,12 +127,14 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         long t0 = System.nanoTime();
         Cuda.setDevice(device);
         start.record(stream);
-        if (input.fromSources()) {
-            letterbox.enqueue(input.sources(), size, devIn.pointer());
-        } else {
-            Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), size * inBytesPerImage,
-                    cudaMemcpyHostToDevice, stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(size
+        int host = input.hostImages();
+        if (host > 0) {
+            Cuda.check(cudaMemcpyAsync(devIn.pointer(), hostIn.pointer(), host * inBytesPerImage,
+                    cudaMemcpyHostToDevice, stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(host
                     * inBytesPerImage) + ", slot " + index + ")", device);
+        }
+        if (input.sourceImages() > 0) {
+            letterbox.enqueue(input.sources(), input.sourceImages(), devIn.pointer().address() + host * inBytesPerImage);
         }
         afterH2d.record(stream);
         enqueue(size);

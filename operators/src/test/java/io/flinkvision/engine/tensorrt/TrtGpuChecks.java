@@ -256,7 +256,7 @@ public final class TrtGpuChecks {
             }
             SourceBatch batch = new SourceBatch(gpu, n);
             host.stage(sources, batch, SEQUENTIAL);
-            gpu.enqueue(batch, n, input.pointer());
+            gpu.enqueue(batch, n, input.pointer().address());
             Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(back.pointer(), input.pointer(), 3 * plane * n,
                     org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H)",
                     device);
@@ -331,11 +331,11 @@ public final class TrtGpuChecks {
             SourceBatch sources = new SourceBatch(gpu, batch);
             host.stage(java.util.Collections.nCopies(batch, s), sources, SEQUENTIAL);
             for (int i = 0; i < 5; i++) {
-                gpu.enqueue(sources, batch, input.pointer());
+                gpu.enqueue(sources, batch, input.pointer().address());
             }
             start.record(stream);
             for (int i = 0; i < iterations; i++) {
-                gpu.enqueue(sources, batch, input.pointer());
+                gpu.enqueue(sources, batch, input.pointer().address());
             }
             end.record(stream);
             end.synchronize();

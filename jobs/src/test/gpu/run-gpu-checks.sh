@@ -22,6 +22,7 @@
 #               (SWEEP_ARGS, default --compare-cuda-graphs); operatorTimeline says how busy the GPU was
 #               (sweep-<letterbox>-k<K>.json)
 #   summary     one table of every JSON in $OUTDIR
+# BENCH_ARGS: extra benchmark arguments for every benchmark run (e.g. "--hybrid-backlog 128").
 # PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
 set -uo pipefail
@@ -55,7 +56,7 @@ bench() { # precision, extra args...
   echo "== benchmark $p"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.jobs.benchmark.BenchmarkCommand --backend tensorrt \
     --precision "$p" --batch "$BATCH" --in-flight "$IN_FLIGHT" --frames "$FRAMES" --images "$R/frames" \
-    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-cpu}" --report "$OUTDIR/bench-$p.json" "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
+    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-cpu}" --report "$OUTDIR/bench-$p.json" ${BENCH_ARGS:-} "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
     | grep -vE "^\s+at " | grep -E "benchmark:|TensorRT build|engine cache|^\||Exception|ERROR" ; rc=$((rc | ${PIPESTATUS[0]}))
 }
 has bench-fp16 && bench fp16
@@ -106,7 +107,7 @@ if rows:
             r["graphsOff" if not o.get("cudaGraphs") else "graphsOn"] = {k: o.get(k) for k in ("engineOnlyFps", "operatorFps", "operatorVsEngine", "operatorTimeline")}
     keys = ["file", "precision", "outputLayout", "letterbox", "inFlight", "cudaGraphs", "preprocessThreads", "opencvThreads", "engineOnlyFps",
             "serializedFps", "h2dGBps", "operatorFps", "operatorCpuLetterboxFps", "operatorGpuLetterboxFps",
-            "gpuVsCpuLetterbox", "operatorHybridLetterboxFps", "hybridVsCpuLetterbox", "operatorDeviceLetterboxedFraction", "hostCeilingFps",
+            "gpuVsCpuLetterbox", "operatorHybridLetterboxFps", "hybridVsCpuLetterbox", "operatorDeviceLetterboxedFraction", "hybridBacklog", "serializedWithGraphsFps", "hostCeilingFps",
             "operatorVsEngine", "operatorVsSerialized",
             "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs", "operatorTimeline",
             "graphsOff", "graphsOn"]

@@ -61,6 +61,13 @@ import org.slf4j.LoggerFactory;
 public final class DetectionPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionPipeline.class);
 
+    /**
+     * Default {@link LetterboxDevice#HYBRID} backlog: frames waiting for pre-processing above which a frame is left to
+     * the GPU letterbox. Two micro-batches of 32: arrivals come in bursts (a Kafka poll, a batch's worth of freed
+     * async capacity), so a backlog of one burst does not mean the cores are behind.
+     */
+    public static final int DEFAULT_HYBRID_BACKLOG = 64;
+
     private final InferenceEngine engine;
     private final EngineInfo info;
     private final ImageDecoder decoder;
@@ -68,7 +75,7 @@ public final class DetectionPipeline implements AutoCloseable {
     private final YoloxPostprocessor postprocessor;
     private final MicroBatcher<Prepared, InferenceOutcome> batcher;
     private final ThreadPoolExecutor preprocessPool;
-    private final int preprocessThreads;
+    private final int hybridBacklog;
     private final PipelineListener listener;
     private final boolean ownsEngine;
     private final AtomicLong saturationWarnAt = new AtomicLong(1);
@@ -94,12 +101,31 @@ public final class DetectionPipeline implements AutoCloseable {
      * As {@link #DetectionPipeline(InferenceEngine, boolean, BatchPolicy, PostprocessConfig, DecodeLimits, int,
      * PipelineListener)} (which letterboxes on the CPU), choosing where frames are letterboxed.
      *
-     * @param letterboxDevice CPU, GPU (the engine must {@link InferenceEngine#letterboxesOnDevice()}) or AUTO
+     * @param letterboxDevice CPU, GPU (the engine must {@link InferenceEngine#letterboxesOnDevice()}), AUTO or HYBRID
+     *     (with the {@link #DEFAULT_HYBRID_BACKLOG})
      * @throws IllegalArgumentException for GPU on an engine that cannot, or {@code preprocessThreads < 1}
      */
     public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
             PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
             PipelineListener listener) {
+        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, letterboxDevice, DEFAULT_HYBRID_BACKLOG,
+                listener);
+    }
+
+    /**
+     * As above, with the {@link LetterboxDevice#HYBRID} backlog.
+     *
+     * @param hybridBacklog HYBRID: a frame is only decoded (letterboxed on the GPU) when more than this many frames
+     *     wait for pre-processing; 0 sends every frame that finds any backlog to the GPU
+     * @throws IllegalArgumentException also for {@code hybridBacklog < 0}
+     */
+    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
+            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
+            int hybridBacklog, PipelineListener listener) {
+        if (hybridBacklog < 0) {
+            throw new IllegalArgumentException("hybrid letterbox backlog must be >= 0 frames, got " + hybridBacklog);
+        }
+        this.hybridBacklog = hybridBacklog;
         this.letterboxMode = letterboxDevice.resolve(engine.letterboxesOnDevice(), engine.info().backend().id());
         if (letterboxMode != letterboxDevice && letterboxDevice != LetterboxDevice.AUTO) {
             LOG.info("letterbox {} asked, {} cannot letterbox on its device: letterboxing on the CPU", letterboxDevice,
@@ -122,7 +148,6 @@ public final class DetectionPipeline implements AutoCloseable {
                     policy.maxQueueDelayMs(), Math.min(policy.maxInFlightBatches(), info.maxInFlight()));
             LOG.info("batch policy {} lowered to {} to fit the engine", policy, effective);
         }
-        this.preprocessThreads = preprocessThreads;
         AtomicInteger n = new AtomicInteger();
         this.preprocessPool = new ThreadPoolExecutor(preprocessThreads, preprocessThreads, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -208,12 +233,12 @@ public final class DetectionPipeline implements AutoCloseable {
     }
 
     /**
-     * GPU: always. HYBRID: when more frames wait for pre-processing than there are threads, i.e. the cores are behind
-     * (the queue is a {@link LinkedBlockingQueue}, whose size is a counter). CPU: never.
+     * GPU: always. HYBRID: when more frames than the backlog wait for pre-processing, i.e. the cores are behind (the
+     * queue is a {@link LinkedBlockingQueue}, whose size is a counter). CPU: never.
      */
     private boolean letterboxOnDevice() {
         return letterboxMode == LetterboxDevice.GPU
-                || (letterboxMode == LetterboxDevice.HYBRID && preprocessPool.getQueue().size() > preprocessThreads);
+                || (letterboxMode == LetterboxDevice.HYBRID && preprocessPool.getQueue().size() > hybridBacklog);
     }
 
     private Prepared prepareLetterboxed(Frame frame, long enteredNanos) throws InvalidFrameException {

@@ -50,6 +50,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     private final int preprocessThreads;
     private final int opencvThreads;
     private final LetterboxDevice letterboxDevice;
+    private final int hybridBacklog;
     private final TimeoutOutput timeoutOutput;
     private final EngineOpener engineOpener;
     /** Null unless a fault-injection test set one. */
@@ -75,6 +76,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         this.preprocessThreads = b.preprocessThreads;
         this.opencvThreads = b.opencvThreads;
         this.letterboxDevice = b.letterboxDevice;
+        this.hybridBacklog = b.hybridBacklog;
         this.timeoutOutput = b.timeoutOutput;
         this.engineOpener = b.engineOpener;
         this.failureInjector = b.failureInjector;
@@ -105,7 +107,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
         pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
-                letterboxDevice, metrics.batchListener());
+                letterboxDevice, hybridBacklog, metrics.batchListener());
     }
 
     private int resolveDeviceIndex(int configured) {
@@ -198,6 +200,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private int preprocessThreads = 2;
         private int opencvThreads = InferenceOptions.OPENCV_THREADS.defaultValue();
         private LetterboxDevice letterboxDevice = InferenceOptions.LETTERBOX.defaultValue();
+        private int hybridBacklog = InferenceOptions.HYBRID_BACKLOG.defaultValue();
         private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
         private EngineOpener engineOpener = EngineOpener.DEFAULT;
         private FailureInjector failureInjector;
@@ -211,6 +214,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder opencvThreads(int v) { this.opencvThreads = v; return this; }
         /** Where frames are letterboxed ({@link InferenceOptions#LETTERBOX}). */
         public Builder letterboxDevice(LetterboxDevice v) { this.letterboxDevice = Objects.requireNonNull(v); return this; }
+        /** {@link InferenceOptions#HYBRID_BACKLOG}: frames waiting for pre-processing above which HYBRID uses the GPU. */
+        public Builder hybridBacklog(int v) { this.hybridBacklog = v; return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
 
         /**
@@ -248,6 +253,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             preprocessThreads = conf.get(InferenceOptions.PREPROCESS_THREADS);
             opencvThreads = conf.get(InferenceOptions.OPENCV_THREADS);
             letterboxDevice = conf.get(InferenceOptions.LETTERBOX);
+            hybridBacklog = conf.get(InferenceOptions.HYBRID_BACKLOG);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
             return this;
         }

@@ -53,6 +53,12 @@ public final class InferenceOptions {
                     + " is the default: on an H200 with 16 cores and 768x576 raw frames it was faster (FP16 18.0k vs 14.4k"
                     + " frames/s), since the GPU path moves 2.6x more bytes per frame to the device; the GPU path frees"
                     + " the cores (host-side ceiling 91k vs 25k frames/s) where they are scarce.");
+    public static final ConfigOption<Integer> HYBRID_BACKLOG = ConfigOptions
+            .key("inference.preprocess.hybrid-backlog").intType()
+            .defaultValue(io.flinkvision.batching.DetectionPipeline.DEFAULT_HYBRID_BACKLOG)
+            .withDescription("With inference.preprocess.letterbox=HYBRID: a frame is only decoded and left to the GPU"
+                    + " letterbox when more than this many frames wait for pre-processing (the cores are behind);"
+                    + " otherwise it is letterboxed on its pre-processing thread.");
     public static final ConfigOption<Float> SCORE_THRESHOLD = ConfigOptions.key("inference.score-threshold")
             .floatType().defaultValue(0.3f)
             .withDescription("Minimum detection score (objectness * class probability).");

@@ -97,7 +97,7 @@ class DeviceLetterboxPipelineTest {
     private static List<InferenceOutcome> run(InferenceEngine engine, LetterboxDevice where, List<Frame> frames,
             BatchPolicy policy, int threads, PipelineListener listener) throws Exception {
         try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                DecodeLimits.DEFAULT, threads, where, listener)) {
+                DecodeLimits.DEFAULT, threads, where, 1, listener)) {
             assertThat(p.letterboxesOnDevice()).isEqualTo(where != LetterboxDevice.CPU);
             assertThat(p.letterboxMode()).isEqualTo(where);
             List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
@@ -181,7 +181,7 @@ class DeviceLetterboxPipelineTest {
     @Test
     void hybridLetterboxSendsMixedBatchesAndKeepsEachFramesDetections() throws Exception {
         // The corpus, then its valid frames again, submitted at once to one pre-processing thread: while the queue
-        // holds more than one frame, frames are only decoded (device letterbox); the last two (queue drained) are
+        // holds more than one frame (backlog 1), frames are only decoded (device letterbox); the last two (queue drained) are
         // letterboxed on the host. Batches of up to 8 frames (2 s delay) hold both kinds.
         List<Frame> frames = new ArrayList<>(frames());
         long i = frames.size();

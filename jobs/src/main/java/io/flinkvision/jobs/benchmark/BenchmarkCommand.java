@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
  * <ul>
  *   <li>{@code engineOnlyFps}: inputs already on the device, the engine called back to back on every execution slot
  *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
- *   <li>{@code serializedFps}: one batch at a time: copy in, infer, copy out, synchronize (what simple samples do).</li>
+ *   <li>{@code serializedFps}: one batch at a time: copy in, infer with plain {@code enqueueV3}, copy out, synchronize
+ *       (what simple samples do); {@code serializedWithGraphsFps}: the same with the engine's CUDA graph.</li>
  *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox (OpenCV, or on
  *       the GPU with {@code --letterbox gpu}; on TensorRT the other one is run beside it: {@code operatorCpuLetterboxFps},
  *       {@code operatorGpuLetterboxFps}, {@code gpuVsCpuLetterbox}) ->
@@ -138,6 +139,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " pre-processing threads keep up, the excess on the gpu)")
     String letterbox;
 
+    @Option(names = "--hybrid-backlog", defaultValue = "" + DetectionPipeline.DEFAULT_HYBRID_BACKLOG,
+            description = "with --letterbox hybrid: frames waiting for pre-processing above which a frame is left to the"
+                    + " GPU letterbox (inference.preprocess.hybrid-backlog)")
+    int hybridBacklog;
+
     @Option(names = "--skip-other-letterbox", description = "on TensorRT, skip the side-by-side operator run with the"
             + " other letterbox (operatorCpuLetterboxFps / operatorGpuLetterboxFps, gpuVsCpuLetterbox)")
     boolean skipOtherLetterbox;
@@ -147,7 +153,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--cuda-graphs", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "TensorRT: replay enqueueV3 as CUDA graphs captured per batch size (the default, as"
-                    + " inference.tensorrt.cuda-graphs); engine-only and serialized then use them too."
+                    + " inference.tensorrt.cuda-graphs); engine-only then uses them too (serializedFps stays plain"
+                    + " enqueueV3, as simple samples do; serializedWithGraphsFps is reported beside it)."
                     + " --no-cuda-graphs: plain enqueueV3")
     boolean cudaGraphs;
 
@@ -207,16 +214,20 @@ public final class BenchmarkCommand implements Callable<Integer> {
             double engineOnly = engineOnly(engine, b, engineIterations);
             r.put("engineOnlyFps", round(engineOnly, 1));
             LOG.info("benchmark: engineOnlyFps {}", round(engineOnly, 1));
-            double serialized = serialized(engine, b, Math.max(20, engineIterations / 2));
+            double serialized = serialized(engine, b, Math.max(20, engineIterations / 2), false);
             r.put("serializedFps", round(serialized, 1));
             LOG.info("benchmark: serializedFps {}", round(serialized, 1));
+            if (engine instanceof TrtInferenceEngine && cudaGraphs) {
+                r.put("serializedWithGraphsFps", round(serialized(engine, b, Math.max(20, engineIterations / 2), true),
+                        1));
+            }
 
             BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
             StageListener stages = new StageListener();
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             LetterboxDevice mode;
             try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, where, stages)) {
+                    DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
                 Throughput warm = closedLoop(pipeline, src, Math.max(b * 8, frames / 5), true);
@@ -230,6 +241,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
                 r.put("operatorStageMs", stages.meanStagesMs());
                 if (mode == LetterboxDevice.HYBRID) {
+                    r.put("hybridBacklog", hybridBacklog);
                     r.put("operatorDeviceLetterboxedFraction", round(stages.deviceLetterboxedFraction(), 3));
                 }
                 Map<String, Double> timeline = stages.timeline();
@@ -309,7 +321,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             StageListener stages = new StageListener();
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, where, stages)) {
+                    DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
                 closedLoop(p, src, Math.max(info.maxBatchSize() * 8, frames / 5), true);
                 stages.reset();
                 Throughput op = closedLoop(p, src, frames, true);
@@ -364,10 +376,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
         CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).get(10, TimeUnit.MINUTES);
     }
 
-    /** Serialized throughput (images/s): copy in, infer, copy out, wait, one batch at a time. */
-    static double serialized(InferenceEngine engine, int batch, int iterations) throws Exception {
+    /**
+     * Serialized throughput (images/s): copy in, infer, copy out, wait, one batch at a time.
+     *
+     * @param useGraphs TensorRT: queue the engine as its CUDA graph (when on) rather than plain {@code enqueueV3}
+     */
+    static double serialized(InferenceEngine engine, int batch, int iterations, boolean useGraphs) throws Exception {
         if (engine instanceof TrtInferenceEngine trt) {
-            return trt.measureSerialized(batch, iterations);
+            return trt.measureSerialized(batch, iterations, useGraphs);
         }
         for (int i = 0; i < 3; i++) {
             oneBatch(engine, batch);

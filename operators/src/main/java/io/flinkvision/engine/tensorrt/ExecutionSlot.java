@@ -124,6 +124,14 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
 
     @Override
     public void launch(int size) {
+        launch(size, true);
+    }
+
+    /**
+     * As {@link #launch(int)}; {@code useGraphs=false} queues the engine with plain {@code enqueueV3} even when the slot
+     * has CUDA graphs (the serialized baseline measures what simple samples do).
+     */
+    void launch(int size, boolean useGraphs) {
         long t0 = System.nanoTime();
         Cuda.setDevice(device);
         start.record(stream);
@@ -137,7 +145,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             letterbox.enqueue(input.sources(), input.sourceImages(), devIn.pointer().address() + host * inBytesPerImage);
         }
         afterH2d.record(stream);
-        enqueue(size);
+        enqueue(size, useGraphs);
         afterCompute.record(stream);
         Cuda.check(cudaMemcpyAsync(hostOut.pointer(), devOut.pointer(), size * outBytesPerImage,
                 cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H " + DeviceBuffer.mb(size
@@ -153,7 +161,11 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
      * @throws InferenceException if TensorRT refuses the shape or the enqueue, or the graph launch fails
      */
     void enqueue(int size) {
-        if (graphs != null) {
+        enqueue(size, true);
+    }
+
+    private void enqueue(int size, boolean useGraphs) {
+        if (graphs != null && useGraphs) {
             graphs.launch(size, stream, this::enqueuePlain);
         } else if (!enqueuePlain(size)) {
             throw new InferenceException("TensorRT enqueueV3 (batch " + size + ", slot " + index + ") failed on "

@@ -211,25 +211,27 @@ public final class TrtInferenceEngine implements InferenceEngine {
 
     /**
      * Serialized throughput, what simple samples do: one slot, per batch H2D copy, {@code enqueueV3}, D2H copy, then
-     * synchronize before the next batch (no overlap).
+     * synchronize before the next batch (no overlap). With {@code useGraphs} the engine is queued as the slot's CUDA
+     * graph when {@link EngineSpec#cudaGraphs()} is on; without, always with plain {@code enqueueV3}.
      *
      * @param batch images per call
      * @param iterations timed calls (after a few warm-up calls)
+     * @param useGraphs whether the slot may use its CUDA graph (false: plain {@code enqueueV3}, as samples do)
      * @return images per second
      * @throws InterruptedException if interrupted while acquiring the slots
      */
-    public double measureSerialized(int batch, int iterations) throws InterruptedException {
+    public double measureSerialized(int batch, int iterations, boolean useGraphs) throws InterruptedException {
         List<InputBatch> held = acquireAll();
         try {
             ExecutionSlot s = slots.get(0);
             fillPattern(s.input(), batch);
             for (int i = 0; i < 5; i++) {
-                s.launch(batch);
+                s.launch(batch, useGraphs);
                 s.awaitCompletion();
             }
             long t0 = System.nanoTime();
             for (int i = 0; i < iterations; i++) {
-                s.launch(batch);
+                s.launch(batch, useGraphs);
                 s.awaitCompletion();
             }
             double sec = (System.nanoTime() - t0) / 1e9;

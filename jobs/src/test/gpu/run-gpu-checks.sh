@@ -105,7 +105,7 @@ if rows:
         o = r.get("otherCudaGraphs") or {}
         if o:
             r["graphsOff" if not o.get("cudaGraphs") else "graphsOn"] = {k: o.get(k) for k in ("engineOnlyFps", "operatorFps", "operatorVsEngine", "operatorTimeline")}
-    keys = ["file", "precision", "outputLayout", "letterbox", "inFlight", "cudaGraphs", "preprocessThreads", "opencvThreads", "engineOnlyFps",
+    keys = ["file", "precision", "outputLayout", "letterbox", "inFlight", "cudaGraphs", "preprocessThreads", "opencvThreads", "engineOnlyFps", "engineWithCopiesFps",
             "serializedFps", "h2dGBps", "operatorFps", "operatorCpuLetterboxFps", "operatorGpuLetterboxFps",
             "gpuVsCpuLetterbox", "operatorHybridLetterboxFps", "hybridVsCpuLetterbox", "operatorDeviceLetterboxedFraction", "hybridBacklog", "serializedWithGraphsFps", "hostCeilingFps",
             "operatorVsEngine", "operatorVsSerialized",

@@ -44,6 +44,8 @@ import picocli.CommandLine.Option;
  * <ul>
  *   <li>{@code engineOnlyFps}: inputs already on the device, the engine called back to back on every execution slot
  *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
+ *   <li>{@code engineWithCopiesFps} (TensorRT): every slot launching full batches (H2D, engine, D2H) back to back with
+ *       no host work: the device side's own ceiling.</li>
  *   <li>{@code serializedFps}: one batch at a time: copy in, infer with plain {@code enqueueV3}, copy out, synchronize
  *       (what simple samples do); {@code serializedWithGraphsFps}: the same with the engine's CUDA graph.</li>
  *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox (OpenCV, or on
@@ -214,6 +216,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
             double engineOnly = engineOnly(engine, b, engineIterations);
             r.put("engineOnlyFps", round(engineOnly, 1));
             LOG.info("benchmark: engineOnlyFps {}", round(engineOnly, 1));
+            if (engine instanceof TrtInferenceEngine trt) {
+                r.put("engineWithCopiesFps", round(trt.measureWithCopies(b, engineIterations), 1));
+            }
             double serialized = serialized(engine, b, Math.max(20, engineIterations / 2), false);
             r.put("serializedFps", round(serialized, 1));
             LOG.info("benchmark: serializedFps {}", round(serialized, 1));

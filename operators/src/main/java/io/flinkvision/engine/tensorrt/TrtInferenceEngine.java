@@ -210,6 +210,46 @@ public final class TrtInferenceEngine implements InferenceEngine {
     }
 
     /**
+     * The device side of the operator without its host side: every slot in turn launches a full batch (H2D copy of the
+     * uint8 NCHW input, the engine, D2H of the output) as soon as its previous launch has completed; no fill, no
+     * post-processing. What the operator could reach if the host cost nothing.
+     *
+     * @param batch images per call (1..maxBatch)
+     * @param iterations timed calls (after {@code slots} warm-up rounds)
+     * @return images per second
+     * @throws InterruptedException if interrupted while acquiring the slots
+     */
+    public double measureWithCopies(int batch, int iterations) throws InterruptedException {
+        List<InputBatch> held = acquireAll();
+        try {
+            for (ExecutionSlot s : slots) {
+                fillPattern(s.input(), batch);
+            }
+            int k = slots.size();
+            for (int i = 0; i < 2 * k; i++) {
+                ExecutionSlot s = slots.get(i % k);
+                if (i >= k) {
+                    s.awaitCompletion();
+                }
+                s.launch(batch);
+            }
+            syncAll();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                ExecutionSlot s = slots.get(i % k);
+                if (i >= k) {
+                    s.awaitCompletion();
+                }
+                s.launch(batch);
+            }
+            syncAll();
+            return iterations * (double) batch / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            held.forEach(this::release);
+        }
+    }
+
+    /**
      * Serialized throughput, what simple samples do: one slot, per batch H2D copy, {@code enqueueV3}, D2H copy, then
      * synchronize before the next batch (no overlap). With {@code useGraphs} the engine is queued as the slot's CUDA
      * graph when {@link EngineSpec#cudaGraphs()} is on; without, always with plain {@code enqueueV3}.

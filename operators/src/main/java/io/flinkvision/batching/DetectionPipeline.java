@@ -43,8 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * submit(frame) -> [pre-processing pool] decode (ImageDecoder) -> letterbox (Letterbox)
- *               -> [MicroBatcher] batch of N -> acquire execution slot
- *               -> [common pool] NCHW fill (TensorLayout, parallel) -> engine.submit
+ *               -> [MicroBatcher] batch of N -> acquire execution slot -> NCHW fill (TensorLayout, parallel) -> engine.submit
  *               -> [engine completion] YOLOX decode + class-aware NMS + boxes to source pixels (YoloxPostprocessor)
  *               -> one InferenceOutcome per frame: detections, or a dead letter with the reason
  * </pre>
@@ -258,37 +257,23 @@ public final class DetectionPipeline implements AutoCloseable {
     }
 
     /**
-     * The micro-batcher's handler, on its dispatch thread: takes a free execution slot, then hands the fill and the
-     * launch to the common pool and returns at once, so that the dispatch thread forms the next batch while this one
-     * is filled (the fill copies 17-43 MB per batch of 32 and was, with the launch, a serial 1 ms per batch on the
-     * dispatch thread: a ceiling near 30k frames/s). Batches are thus filled concurrently in different slots and may
-     * reach the engine out of order; each one's outcomes stay with its frames.
+     * The micro-batcher's handler, on its dispatch thread: takes a free execution slot, fills it (in parallel on the
+     * common pool, the dispatch thread taking part) and launches it. Handing the fill to the pool and returning at once
+     * was tried (so that batches fill concurrently): on an H200 host with 16 cores it was slower with the CPU
+     * letterbox (18.8k vs 23.0k frames/s FP16; the fill waited behind post-processing on a saturated pool) and no
+     * faster with the GPU one.
      */
     private CompletableFuture<List<InferenceOutcome>> runBatch(List<Prepared> batch) throws InterruptedException {
         long waitStart = System.nanoTime();
         InputBatch input = engine.acquire();
-        long acquired = System.nanoTime();
-        try {
-            return CompletableFuture.supplyAsync(() -> fillAndSubmit(batch, input, acquired - waitStart),
-                    ForkJoinPool.commonPool()).thenCompose(f -> f);
-        } catch (RuntimeException e) { // the pool refused the task
-            engine.release(input);
-            batch.forEach(Prepared::release);
-            throw e;
-        }
-    }
-
-    /** Fills the slot's input with the batch (NCHW, source staging or both), submits it, post-processes on return. */
-    private CompletableFuture<List<InferenceOutcome>> fillAndSubmit(List<Prepared> batch, InputBatch input,
-            long slotWaitNanos) {
         long dispatchNanos = System.nanoTime();
         int[] outIndex = null;
         try {
             if (letterboxMode != LetterboxDevice.CPU) {
                 outIndex = fillMixed(batch, input);
             } else {
-                // Independent image slots: fill them in parallel for larger batches (a 519 KB copy per image at
-                // batch 32 is ~1.5 ms on one thread).
+                // Independent image slots: fill them in parallel for larger batches, so that the dispatch thread is
+                // not the ceiling of a fast engine (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
                 parallelFor(batch.size(), i -> TensorLayout.writeNchw(batch.get(i).image, input, i));
                 input.setSize(batch.size());
             }
@@ -300,7 +285,7 @@ public final class DetectionPipeline implements AutoCloseable {
                 p.release(); // the pixels are in the engine's input now: the canvas serves the next frame
             }
         }
-        listener.onBatchDispatched(batch.size(), slotWaitNanos, System.nanoTime() - dispatchNanos);
+        listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
         listener.onBatchLetterboxed(input.hostImages(), input.sourceImages());
         int[] order = outIndex;
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());

@@ -22,7 +22,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>meters: {@code framesPerSecond}, {@code detectionsPerSecond}, {@code deadLettersPerSecond},
  *       {@code timeoutsPerSecond}; counters {@code framesIn}, {@code detectionRecords}, {@code deadLetters},
  *       {@code timeouts}, {@code failedBatches}, {@code lateResults} (results that came after their frame had timed
- *       out, dropped); {@code framesIn = detectionRecords + deadLetters} once the frames in flight are out</li>
+ *       out, dropped); {@code framesIn = detectionRecords + deadLetters} once the frames in flight are out;
+ *       {@code framesLetterboxedOnHost}, {@code framesLetterboxedOnDevice} (where the frames of dispatched batches
+ *       were letterboxed: the split of {@code inference.preprocess.letterbox=hybrid})</li>
  *   <li>gauges: {@code batchesInFlight}, {@code deviceMemoryUsedBytes} (-1 on the CPU)</li>
  * </ul>
  */
@@ -45,6 +47,8 @@ public final class InferenceMetrics implements PipelineListener {
     private final Counter timeouts;
     private final Counter failedBatches;
     private final Counter lateResults;
+    private final Counter letterboxedOnHost;
+    private final Counter letterboxedOnDevice;
 
     /**
      * Registers the metrics.
@@ -69,6 +73,8 @@ public final class InferenceMetrics implements PipelineListener {
         timeouts = g.counter("timeouts");
         failedBatches = g.counter("failedBatches");
         lateResults = g.counter("lateResults");
+        letterboxedOnHost = g.counter("framesLetterboxedOnHost");
+        letterboxedOnDevice = g.counter("framesLetterboxedOnDevice");
         g.meter("framesPerSecond", new MeterView(framesIn, 60));
         g.meter("detectionsPerSecond", new MeterView(detections, 60));
         g.meter("deadLettersPerSecond", new MeterView(deadLetters, 60));
@@ -113,7 +119,18 @@ public final class InferenceMetrics implements PipelineListener {
             public void onBatchFailed(int size, Throwable error) {
                 m.onBatchFailed(size, error);
             }
+
+            @Override
+            public void onBatchLetterboxed(int hostImages, int deviceImages) {
+                m.onBatchLetterboxed(hostImages, deviceImages);
+            }
         };
+    }
+
+    @Override
+    public void onBatchLetterboxed(int hostImages, int deviceImages) {
+        letterboxedOnHost.inc(hostImages);
+        letterboxedOnDevice.inc(deviceImages);
     }
 
     @Override

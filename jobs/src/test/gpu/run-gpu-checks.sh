@@ -11,8 +11,9 @@
 # Steps (comma-separated in STEPS):
 #   checks      build FP32 (TF32 off) and FP16 engines; GPU letterbox kernel vs OpenCV letterbox (bytes); golden comparison of
 #               both precisions with the CPU and the GPU letterbox; 20 open/close cycles (memory)
-#   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json); GPU
-#               CPU letterbox (LETTERBOX=cpu|gpu), with the other letterbox's operator run beside it
+#   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json);
+#               letterbox LETTERBOX=auto|cpu|gpu|hybrid (default auto: gpu on TensorRT), with the other letterbox's
+#               operator run beside it
 #   bench-fp32  same in FP32
 #   int8        INT8 engine calibrated on frames/, golden comparison, benchmark (bench-int8.json)
 #   profile     benchmark in FP16 with a Java Flight Recording ($OUTDIR/bench-profile.jfr, bench-profile.json)
@@ -56,7 +57,7 @@ bench() { # precision, extra args...
   echo "== benchmark $p"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.jobs.benchmark.BenchmarkCommand --backend tensorrt \
     --precision "$p" --batch "$BATCH" --in-flight "$IN_FLIGHT" --frames "$FRAMES" --images "$R/frames" \
-    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-cpu}" --report "$OUTDIR/bench-$p.json" ${BENCH_ARGS:-} "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
+    --engine-cache-dir "$CACHE" --letterbox "${LETTERBOX:-auto}" --report "$OUTDIR/bench-$p.json" ${BENCH_ARGS:-} "$@" 2>&1 | tee "$OUTDIR/bench-$p.log" \
     | grep -vE "^\s+at " | grep -E "benchmark:|TensorRT build|engine cache|^\||Exception|ERROR" ; rc=$((rc | ${PIPESTATUS[0]}))
 }
 has bench-fp16 && bench fp16

@@ -46,15 +46,15 @@ public final class InferenceOptions {
                     + " frames are already letterboxed in parallel, and on an H200 host with 16 pre-processing threads"
                     + " OpenCV's pool cost 12% of the host-side throughput. -1 leaves OpenCV's default.");
     public static final ConfigOption<LetterboxDevice> LETTERBOX = ConfigOptions.key("inference.preprocess.letterbox")
-            .enumType(LetterboxDevice.class).defaultValue(LetterboxDevice.CPU)
+            .enumType(LetterboxDevice.class).defaultValue(LetterboxDevice.AUTO)
             .withDescription("Where frames are resized and padded to the model input: CPU (OpenCV on the pre-processing"
                     + " threads, the reference), GPU (one CUDA kernel per batch on the engine's stream, same bytes as"
                     + " OpenCV; TensorRT only: the host just copies the decoded pixels into pinned memory), AUTO (GPU"
                     + " when the engine can, else CPU) or HYBRID (CPU while the pre-processing threads keep up, frames"
-                    + " beyond inference.preprocess.hybrid-backlog on the GPU; batches mixed). CPU is the default: on an"
-                    + " H200 with 16 cores, 768x576 raw frames, FP16, 8 slots, it was 1-5% ahead of GPU in the same run"
-                    + " (22.9k vs 22.6k frames/s); GPU halves p99 latency (12.7 vs 26 ms) and frees the cores (host-side"
-                    + " ceiling 56k vs 25k frames/s).");
+                    + " beyond inference.preprocess.hybrid-backlog on the GPU; batches mixed). AUTO is the default: on"
+                    + " H200 hosts with 16 cores, 768x576 raw frames, FP16, 8 slots, the GPU letterbox gave 22.4k-22.8k"
+                    + " frames/s in every run while the CPU one gave 16.6k-23.5k depending on the host, with twice the"
+                    + " p99 latency (26 vs 12.7 ms) and the cores saturated (host-side ceiling 25k vs 56k frames/s).");
     public static final ConfigOption<Integer> HYBRID_BACKLOG = ConfigOptions
             .key("inference.preprocess.hybrid-backlog").intType()
             .defaultValue(io.flinkvision.batching.DetectionPipeline.DEFAULT_HYBRID_BACKLOG)

@@ -135,10 +135,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " off; -1 leaves OpenCV's default)")
     int opencvThreads;
 
-    @Option(names = "--letterbox", defaultValue = "cpu",
-            description = "where frames are letterboxed for operatorFps: cpu (OpenCV, the default as in the operator),"
-                    + " gpu (CUDA kernel, TensorRT), auto (gpu when the engine can) or hybrid (cpu while the"
-                    + " pre-processing threads keep up, the excess on the gpu)")
+    @Option(names = "--letterbox", defaultValue = "auto",
+            description = "where frames are letterboxed for operatorFps: auto (gpu when the engine can, else cpu; the"
+                    + " default, as in the operator), cpu (OpenCV), gpu (CUDA kernel, TensorRT) or hybrid (cpu while"
+                    + " the pre-processing threads keep up, the excess on the gpu)")
     String letterbox;
 
     @Option(names = "--hybrid-backlog", defaultValue = "" + DetectionPipeline.DEFAULT_HYBRID_BACKLOG,

@@ -48,9 +48,10 @@ import picocli.CommandLine.Option;
  *       no host work: the device side's own ceiling.</li>
  *   <li>{@code serializedFps}: one batch at a time: copy in, infer with plain {@code enqueueV3}, copy out, synchronize
  *       (what simple samples do); {@code serializedWithGraphsFps}: the same with the engine's CUDA graph.</li>
- *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox (OpenCV, or on
- *       the GPU with {@code --letterbox gpu}; on TensorRT the other one is run beside it: {@code operatorCpuLetterboxFps},
- *       {@code operatorGpuLetterboxFps}, {@code gpuVsCpuLetterbox}) ->
+ *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox where
+ *       {@code --letterbox} says (default {@code auto}: the GPU kernel on TensorRT, OpenCV otherwise; on TensorRT the
+ *       other one is run beside it: {@code operatorCpuLetterboxFps}, {@code operatorGpuLetterboxFps} or
+ *       {@code operatorHybridLetterboxFps}, and {@code gpuVsCpuLetterbox} / {@code hybridVsCpuLetterbox}) ->
  *       MicroBatcher -> execution slots -> YOLOX decode + NMS), offered as fast as the pipeline takes them. Frames are
  *       decoded beforehand ({@code raw-bgr}, as when decoding is done upstream); {@code operatorJpegFps} is the same
  *       with JPEG frames (decode included, bound by the CPU cores).</li>
@@ -60,6 +61,8 @@ import picocli.CommandLine.Option;
  *   <li>{@code operatorStageMs}: per batch, the engine's stages ({@code h2d}, {@code compute}, {@code d2h},
  *       {@code total}, CUDA events) and the host's ({@code hostSlotWait} for a free execution slot, {@code hostFill}
  *       of the slot's input, {@code hostPostprocess}), ms.</li>
+ *   <li>{@code operatorTimeline} (TensorRT): the batches' CUDA events on the engine's clock ({@link BatchTimeline}):
+ *       {@code computeBusy}, {@code h2dBusy}, {@code computeConcurrency}, {@code hostLaunchMs}.</li>
  *   <li>{@code h2dGBps} (TensorRT): host-to-device copy bandwidth from pinned memory, GB/s, which bounds the GPU
  *       letterbox path ({@code width*height*3} bytes per frame cross PCIe instead of {@code 3*416*416}).</li>
  *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%

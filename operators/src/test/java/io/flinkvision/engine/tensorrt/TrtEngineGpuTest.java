@@ -69,6 +69,12 @@ class TrtEngineGpuTest {
     }
 
     @Test
+    void hybridLetterboxGivesEachFrameTheCpuPathsDetectionsInMixedBatches() throws Exception {
+        TrtGpuChecks.HybridCheck r = TrtGpuChecks.hybridVsCpu(TrtGpuChecks.spec(Precision.FP16, cache, null, 32, 3), 8);
+        assertThat(r.pass()).as(r.toString()).isTrue();
+    }
+
+    @Test
     void gpuMemoryIsFlatOver20OpenCloseCycles() throws Exception {
         TrtGpuChecks.CycleResult r = TrtGpuChecks.openCloseCycles(
                 TrtGpuChecks.spec(Precision.FP16, cache, null, 32, 3), 20);

@@ -399,6 +399,92 @@ public final class TrtGpuChecks {
     }
 
     /**
+     * The hybrid letterbox on the GPU: the golden images repeated {@code copies} times go through one pipeline with the
+     * CPU letterbox and one with {@code hybrid} (all submitted at once to one pre-processing thread, backlog 4: the
+     * frames that find more than 4 others queued are letterboxed by the kernel, the last ones on the host, so the last
+     * batch is mixed) on the same engine; each frame's detections are
+     * compared (same count and classes, IoU and score differences reported).
+     *
+     * @param frames frames per run
+     * @param hostImages hybrid run: images letterboxed on the host
+     * @param deviceImages hybrid run: images letterboxed by the kernel
+     * @param mixedBatches hybrid run: batches holding both kinds
+     * @param framesDiffering frames whose detection count or classes differ from the CPU run's
+     * @param minIou lowest IoU between matching detections
+     * @param maxScoreDiff largest score difference between matching detections
+     */
+    public record HybridCheck(int frames, long hostImages, long deviceImages, long mixedBatches, int framesDiffering,
+            double minIou, double maxScoreDiff) {
+        /** Same detections frame by frame (IoU >= 0.99, score within 1e-3) over batches of both kinds. */
+        public boolean pass() {
+            return framesDiffering == 0 && minIou >= 0.99 && maxScoreDiff <= 1e-3 && mixedBatches > 0;
+        }
+    }
+
+    /** See {@link HybridCheck}. */
+    public static HybridCheck hybridVsCpu(EngineSpec spec, int copies) throws Exception {
+        List<byte[]> images = new ArrayList<>(goldenImages(goldenJson()).values());
+        List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < copies * images.size(); i++) {
+            frames.add(new Frame("hybrid", i, 0L, FrameEncoding.JPEG, images.get(i % images.size())));
+        }
+        java.util.concurrent.atomic.AtomicLong host = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong device = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong mixed = new java.util.concurrent.atomic.AtomicLong();
+        PipelineListener count = new PipelineListener() {
+            @Override
+            public void onBatchLetterboxed(int h, int d) {
+                host.addAndGet(h);
+                device.addAndGet(d);
+                if (h > 0 && d > 0) {
+                    mixed.incrementAndGet();
+                }
+            }
+        };
+        try (InferenceEngine engine = InferenceEngines.open(spec)) {
+            List<InferenceOutcome> cpu = runAll(engine, LetterboxDevice.CPU, PipelineListener.NONE, frames);
+            List<InferenceOutcome> hybrid = runAll(engine, LetterboxDevice.HYBRID, count, frames);
+            int differing = 0;
+            double minIou = 1;
+            double maxScore = 0;
+            for (int k = 0; k < frames.size(); k++) {
+                List<Detection> a = cpu.get(k).getDetections().getDetections();
+                List<Detection> b = hybrid.get(k).getDetections().getDetections();
+                boolean same = a.size() == b.size();
+                for (int i = 0; same && i < a.size(); i++) {
+                    same = a.get(i).getClassId() == b.get(i).getClassId();
+                    if (same) {
+                        minIou = Math.min(minIou, a.get(i).getBox().iou(b.get(i).getBox()));
+                        maxScore = Math.max(maxScore, Math.abs(a.get(i).getScore() - b.get(i).getScore()));
+                    }
+                }
+                differing += same ? 0 : 1;
+            }
+            return new HybridCheck(frames.size(), host.get(), device.get(), mixed.get(), differing, minIou, maxScore);
+        }
+    }
+
+    private static List<InferenceOutcome> runAll(InferenceEngine engine, LetterboxDevice where,
+            PipelineListener listener, List<Frame> frames) throws Exception {
+        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(16, 50, 3),
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, where, 4, listener)) {
+            List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
+            for (Frame f : frames) {
+                fs.add(p.submit(f));
+            }
+            List<InferenceOutcome> out = new ArrayList<>();
+            for (CompletableFuture<InferenceOutcome> f : fs) {
+                InferenceOutcome o = f.get(120, TimeUnit.SECONDS);
+                if (o.isDeadLetter()) {
+                    throw new IllegalStateException("frame became a dead letter: " + o);
+                }
+                out.add(o);
+            }
+            return out;
+        }
+    }
+
+    /**
      * CUDA graphs against plain {@code enqueueV3}: the same batch of letterboxed golden images run {@code runs} times
      * on an engine without graphs and on one with them (more runs than slots, so that every slot captures its graph
      * and then replays it); the raw outputs of the last runs are compared.
@@ -575,6 +661,10 @@ public final class TrtGpuChecks {
         report.put("cudaGraphs", graphs);
         System.out.println("cuda graphs " + graphs);
         ok &= graphs.graphsCaptured() == 3 && graphs.maxAbsDiff() <= 1e-3;
+        HybridCheck hybrid = hybridVsCpu(spec(Precision.FP16, cache, calibration, batch, 3), 8);
+        report.put("hybridLetterbox", hybrid);
+        System.out.println("hybrid letterbox " + hybrid);
+        ok &= hybrid.pass();
         for (String ps : a.getOrDefault("precisions", "fp32,fp16").split(",")) {
             Precision p = Precision.parse(ps);
             for (LetterboxDevice where : List.of(LetterboxDevice.CPU, LetterboxDevice.GPU)) {
@@ -626,6 +716,10 @@ public final class TrtGpuChecks {
         t.append(String.format(Locale.ROOT, "| CUDA graphs vs enqueueV3, batch %d, %d runs | fp16 | graphs captured %d,"
                         + " max |output diff| %.2e -> %s |\n", graphs.batch(), graphs.runs(), graphs.graphsCaptured(),
                 graphs.maxAbsDiff(), graphs.graphsCaptured() == 3 && graphs.maxAbsDiff() <= 1e-3 ? "PASS" : "FAIL"));
+        t.append(String.format(Locale.ROOT, "| hybrid letterbox vs CPU letterbox, %d frames | fp16 | host %d + kernel %d"
+                        + " images, %d mixed batches, frames differing %d, min IoU %.4f, max |score diff| %.2e -> %s |\n",
+                hybrid.frames(), hybrid.hostImages(), hybrid.deviceImages(), hybrid.mixedBatches(),
+                hybrid.framesDiffering(), hybrid.minIou(), hybrid.maxScoreDiff(), hybrid.pass() ? "PASS" : "FAIL"));
         if (cyc != null) {
             t.append(String.format(Locale.ROOT, "| %d open/close cycles | %s | GPU used MB: before %d, while open %d,"
                             + " after closes %s (growth %d MB); RSS MB after closes %s (growth %d MB); heap MB %s; contexts"

@@ -361,8 +361,8 @@ public final class DetectionPipeline implements AutoCloseable {
             d.setCaptureTimestampMs(f.getCaptureTimestampMs());
             d.setImageWidth(p.sourceWidth);
             d.setImageHeight(p.sourceHeight);
-            d.setDetections(postprocessor.process(out.data(), out.offset(outIndex == null ? i : outIndex[i]), p.scale,
-                    p.sourceWidth,
+            int image = outIndex == null ? i : outIndex[i];
+            d.setDetections(postprocessor.process(out.data(), out.offset(image), p.scale, p.sourceWidth,
                     p.sourceHeight));
             d.setModel(info.modelName());
             d.setBackend(info.backend().id());

@@ -175,15 +175,7 @@ class DeviceLetterboxPipelineTest {
             frames.add(copy);
         }
         List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
-        java.util.concurrent.atomic.AtomicInteger hostImages = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger deviceImages = new java.util.concurrent.atomic.AtomicInteger();
-        PipelineListener count = new PipelineListener() {
-            @Override
-            public void onBatchLetterboxed(int h, int d) {
-                hostImages.addAndGet(h);
-                deviceImages.addAndGet(d);
-            }
-        };
+        LetterboxCounts count = new LetterboxCounts();
         HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort);
         List<InferenceOutcome> hybrid;
         try {
@@ -194,10 +186,11 @@ class DeviceLetterboxPipelineTest {
         assertSameOutcomes(host, hybrid);
         long dead = hybrid.stream().filter(InferenceOutcome::isDeadLetter).count();
         assertThat(dead).isEqualTo(2);
-        assertThat(hostImages.get() + deviceImages.get() + dead).as("counts balance").isEqualTo(frames.size());
-        assertThat(hostImages.get()).as("host-letterboxed images").isGreaterThan(0);
-        assertThat(deviceImages.get()).as("device-letterboxed images").isGreaterThan(0);
-        assertThat(device.mixedBatches.get()).as("batches with both kinds").isGreaterThan(0);
+        assertThat(count.hostImages() + count.deviceImages() + dead).as("counts balance").isEqualTo(frames.size());
+        assertThat(count.hostImages()).as("host-letterboxed images").isGreaterThan(0);
+        assertThat(count.deviceImages()).as("device-letterboxed images").isGreaterThan(0);
+        assertThat(count.mixedBatches()).as("batches with both kinds (pipeline)").isGreaterThan(0);
+        assertThat(device.mixedBatches.get()).as("batches with both kinds (engine)").isGreaterThan(0);
     }
 
     @Test

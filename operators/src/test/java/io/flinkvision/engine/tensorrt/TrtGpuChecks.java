@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.LetterboxCounts;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.detection.BoundingBox;
@@ -428,19 +429,7 @@ public final class TrtGpuChecks {
         for (int i = 0; i < copies * images.size(); i++) {
             frames.add(new Frame("hybrid", i, 0L, FrameEncoding.JPEG, images.get(i % images.size())));
         }
-        java.util.concurrent.atomic.AtomicLong host = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong device = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong mixed = new java.util.concurrent.atomic.AtomicLong();
-        PipelineListener count = new PipelineListener() {
-            @Override
-            public void onBatchLetterboxed(int h, int d) {
-                host.addAndGet(h);
-                device.addAndGet(d);
-                if (h > 0 && d > 0) {
-                    mixed.incrementAndGet();
-                }
-            }
-        };
+        LetterboxCounts count = new LetterboxCounts();
         try (InferenceEngine engine = InferenceEngines.open(spec)) {
             List<InferenceOutcome> cpu = runAll(engine, LetterboxDevice.CPU, PipelineListener.NONE, frames);
             List<InferenceOutcome> hybrid = runAll(engine, LetterboxDevice.HYBRID, count, frames);
@@ -460,7 +449,8 @@ public final class TrtGpuChecks {
                 }
                 differing += same ? 0 : 1;
             }
-            return new HybridCheck(frames.size(), host.get(), device.get(), mixed.get(), differing, minIou, maxScore);
+            return new HybridCheck(frames.size(), count.hostImages(), count.deviceImages(), count.mixedBatches(),
+                    differing, minIou, maxScore);
         }
     }
 

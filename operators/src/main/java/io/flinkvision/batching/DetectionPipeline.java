@@ -267,16 +267,9 @@ public final class DetectionPipeline implements AutoCloseable {
         long waitStart = System.nanoTime();
         InputBatch input = engine.acquire();
         long dispatchNanos = System.nanoTime();
-        int[] outIndex = null;
+        final int[] outIndex;
         try {
-            if (letterboxMode != LetterboxDevice.CPU) {
-                outIndex = fillMixed(batch, input);
-            } else {
-                // Independent image slots: fill them in parallel for larger batches, so that the dispatch thread is
-                // not the ceiling of a fast engine (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
-                parallelFor(batch.size(), i -> TensorLayout.writeNchw(batch.get(i).image, input, i));
-                input.setSize(batch.size());
-            }
+            outIndex = letterboxMode == LetterboxDevice.CPU ? fillHost(batch, input) : fillMixed(batch, input);
         } catch (RuntimeException e) {
             engine.release(input);
             throw e;
@@ -287,7 +280,6 @@ public final class DetectionPipeline implements AutoCloseable {
         }
         listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
         listener.onBatchLetterboxed(input.hostImages(), input.sourceImages());
-        int[] order = outIndex;
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         // Post-processing runs on the common pool, not on the engine's completion thread: that thread completes the
         // slots in submission order, and 0.4-0.5 ms of decode + NMS per batch of 32 there delayed every later slot.
@@ -299,11 +291,24 @@ public final class DetectionPipeline implements AutoCloseable {
             }
             long t0 = System.nanoTime();
             try (out) {
-                return postprocess(batch, order, out, dispatchNanos);
+                return postprocess(batch, outIndex, out, dispatchNanos);
             } finally {
                 listener.onBatchPostprocessed(batch.size(), System.nanoTime() - t0);
             }
         }, ForkJoinPool.commonPool());
+    }
+
+    /**
+     * Fills a batch letterboxed on the host: image {@code i} at index {@code i} of the NCHW input. Independent image
+     * slots are filled in parallel for larger batches, so that the dispatch thread is not the ceiling of a fast engine
+     * (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
+     *
+     * @return null: each frame's image index is its index in the batch
+     */
+    private int[] fillHost(List<Prepared> batch, InputBatch input) {
+        parallelFor(batch.size(), i -> TensorLayout.writeNchw(batch.get(i).image, input, i));
+        input.setSize(batch.size());
+        return null;
     }
 
     /**

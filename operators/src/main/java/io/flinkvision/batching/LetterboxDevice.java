@@ -42,14 +42,4 @@ public enum LetterboxDevice {
         }
         return this == HYBRID ? HYBRID : GPU;
     }
-
-    /**
-     * Whether frames can be letterboxed on the device with this choice and engine (GPU, or AUTO/HYBRID on an engine
-     * that can).
-     *
-     * @throws IllegalArgumentException for {@link #GPU} when the engine cannot
-     */
-    public boolean onDevice(boolean engineCan, String engineName) {
-        return resolve(engineCan, engineName) != CPU;
-    }
 }

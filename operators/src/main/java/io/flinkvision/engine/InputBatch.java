@@ -10,9 +10,9 @@ import java.nio.ByteOrder;
  *
  * <p>Obtained from {@link InferenceEngine#acquire()}, filled by the caller, handed back with
  * {@link InferenceEngine#submit(InputBatch)}. An engine that letterboxes on the device also offers {@link #sources()}:
- * the caller then writes the decoded frames there instead and calls {@link #setSourceSize(int)} instead of
- * {@link #setSize(int)}, or mixes both ({@link #setMixedSize(int, int)}): the first images letterboxed on the host in
- * {@link #data()}, the rest from {@link #sources()}.
+ * the caller then writes the decoded frames there instead, or mixes both, and calls {@link #setMixedSize(int, int)}
+ * instead of {@link #setSize(int)}: the first images letterboxed on the host in {@link #data()}, the rest from
+ * {@link #sources()}.
  */
 public final class InputBatch {
     private final int slot;
@@ -68,16 +68,6 @@ public final class InputBatch {
         checkSize(size);
         this.size = size;
         this.hostImages = size;
-    }
-
-    /**
-     * Sets the number of images recorded in {@link #sources()}: the engine letterboxes them on the device.
-     *
-     * @throws IllegalArgumentException outside 1..capacity
-     * @throws UnsupportedOperationException if the engine does not letterbox on the device
-     */
-    public void setSourceSize(int size) {
-        setMixedSize(0, size);
     }
 
     /**

@@ -238,10 +238,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
-                Throughput warm = closedLoop(pipeline, src, Math.max(b * 8, frames / 5), true);
-                LOG.info("benchmark: warm-up {} fps", round(warm.fps, 1));
-                stages.reset();
-                Throughput op = closedLoop(pipeline, src, frames, true);
+                Throughput op = warmedRun(pipeline, src, warmFrames(b), frames, stages::reset);
                 r.put("operatorFps", round(op.fps, 1));
                 r.put("operatorVsEngine", round(op.fps / engineOnly, 3));
                 r.put("operatorVsSerialized", round(op.fps / serialized, 3));
@@ -278,8 +275,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LetterboxDevice other = mode == LetterboxDevice.CPU ? LetterboxDevice.GPU : LetterboxDevice.CPU;
                 try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
                         DecodeLimits.DEFAULT, threads, other, PipelineListener.NONE)) {
-                    closedLoop(p, src, Math.max(b * 8, frames / 5), true);
-                    double otherFps = closedLoop(p, src, frames, true).fps;
+                    double otherFps = warmedRun(p, src, warmFrames(b), frames, () -> { }).fps;
                     double mainFps = ((Number) r.get("operatorFps")).doubleValue();
                     double cpu = mode == LetterboxDevice.CPU ? mainFps : otherFps;
                     String main = mode == LetterboxDevice.CPU ? "gpu" : mode.name().toLowerCase(Locale.ROOT);
@@ -293,7 +289,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 }
             }
             if (!skipHostCeiling) {
-                double host = hostCeiling(engine, src, policy, threads, mode, Math.max(b * 8, frames / 5), frames);
+                double host = hostCeiling(engine, src, policy, threads, mode, warmFrames(b), frames);
                 r.put("hostCeilingFps", round(host, 1));
                 r.put("operatorVsHostCeiling", round(((Number) r.get("operatorFps")).doubleValue() / host, 3));
                 LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
@@ -330,9 +326,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
                     DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
-                closedLoop(p, src, Math.max(info.maxBatchSize() * 8, frames / 5), true);
-                stages.reset();
-                Throughput op = closedLoop(p, src, frames, true);
+                Throughput op = warmedRun(p, src, warmFrames(info.maxBatchSize()), frames, stages::reset);
                 m.put("operatorFps", round(op.fps, 1));
                 m.put("operatorVsEngine", round(op.fps / engineOnly, 3));
                 m.put("operatorDeadLetters", op.deadLetters);
@@ -357,8 +351,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                         letterbox != LetterboxDevice.CPU);
                 DetectionPipeline p = new DetectionPipeline(recorded, false, policy, PostprocessConfig.DEFAULT,
                         DecodeLimits.DEFAULT, threads, letterbox, PipelineListener.NONE)) {
-            closedLoop(p, src, warm, true);
-            return closedLoop(p, src, frames, true).fps;
+            return warmedRun(p, src, warm, frames, () -> { }).fps;
         }
     }
 
@@ -410,6 +403,23 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     private record Throughput(double fps, long deadLetters) {}
+
+    /** Warm-up frames before a measured operator run: 8 batches, or a fifth of the measured frames if more. */
+    private int warmFrames(int batch) {
+        return Math.max(batch * 8, frames / 5);
+    }
+
+    /**
+     * {@code warm} raw frames through the pipeline (logged), then {@code afterWarmUp} (e.g. a listener reset), then the
+     * measured {@code n} frames.
+     */
+    private static Throughput warmedRun(DetectionPipeline p, BenchmarkFrames src, int warm, int n,
+            Runnable afterWarmUp) throws Exception {
+        Throughput w = closedLoop(p, src, warm, true);
+        LOG.info("benchmark: warm-up {} fps", round(w.fps, 1));
+        afterWarmUp.run();
+        return closedLoop(p, src, n, true);
+    }
 
     /** Offers {@code n} frames as fast as the pipeline accepts them (bounded outstanding frames); images/s. */
     private static Throughput closedLoop(DetectionPipeline p, BenchmarkFrames src, int n, boolean decoded)

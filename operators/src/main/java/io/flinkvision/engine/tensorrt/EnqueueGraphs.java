@@ -38,7 +38,6 @@ final class EnqueueGraphs implements AutoCloseable {
     private final int device;
     private final String slotName;
     private final CUgraphExec_st[] bySize;
-    private final CUgraph_st[] graphs;
     private boolean disabled;
     private int captured;
 
@@ -51,7 +50,6 @@ final class EnqueueGraphs implements AutoCloseable {
         this.device = device;
         this.slotName = slotName;
         this.bySize = new CUgraphExec_st[maxBatch + 1];
-        this.graphs = new CUgraph_st[maxBatch + 1];
     }
 
     /**
@@ -99,12 +97,11 @@ final class EnqueueGraphs implements AutoCloseable {
         }
         CUgraphExec_st exec = new CUgraphExec_st();
         err = cudaGraphInstantiate(exec, graph, 0L);
+        cudaGraphDestroy(graph); // the executable graph does not need its template once instantiated
         if (err != cudaSuccess) {
-            cudaGraphDestroy(graph);
             disable(size, "cudaGraphInstantiate: " + Cuda.errorText(err));
             return;
         }
-        graphs[size] = graph;
         bySize[size] = exec;
         captured++;
         LOG.debug("captured the CUDA graph of enqueueV3 for batch {} on {} ({} graph(s))", size, slotName, captured);
@@ -135,10 +132,6 @@ final class EnqueueGraphs implements AutoCloseable {
             if (bySize[i] != null) {
                 cudaGraphExecDestroy(bySize[i]);
                 bySize[i] = null;
-            }
-            if (graphs[i] != null) {
-                cudaGraphDestroy(graphs[i]);
-                graphs[i] = null;
             }
         }
     }

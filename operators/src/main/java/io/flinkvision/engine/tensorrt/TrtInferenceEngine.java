@@ -192,18 +192,8 @@ public final class TrtInferenceEngine implements InferenceEngine {
                 fillPattern(slots.get(i).input(), batch);
                 slots.get(i).uploadOnly(batch);
             }
-            int warm = iterations / 10 + slots.size();
-            for (int i = 0; i < warm; i++) {
-                slots.get(i % slots.size()).enqueue(batch);
-            }
-            syncAll();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < iterations; i++) {
-                slots.get(i % slots.size()).enqueue(batch);
-            }
-            syncAll();
-            double s = (System.nanoTime() - t0) / 1e9;
-            return iterations * (double) batch / s;
+            return timedRounds(iterations / 10 + slots.size(), iterations, batch,
+                    i -> slots.get(i % slots.size()).enqueue(batch));
         } finally {
             held.forEach(this::release);
         }
@@ -226,24 +216,13 @@ public final class TrtInferenceEngine implements InferenceEngine {
                 fillPattern(s.input(), batch);
             }
             int k = slots.size();
-            for (int i = 0; i < 2 * k; i++) {
+            return timedRounds(2 * k, iterations, batch, i -> {
                 ExecutionSlot s = slots.get(i % k);
                 if (i >= k) {
-                    s.awaitCompletion();
+                    s.awaitCompletion(); // the slot's previous launch
                 }
                 s.launch(batch);
-            }
-            syncAll();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < iterations; i++) {
-                ExecutionSlot s = slots.get(i % k);
-                if (i >= k) {
-                    s.awaitCompletion();
-                }
-                s.launch(batch);
-            }
-            syncAll();
-            return iterations * (double) batch / ((System.nanoTime() - t0) / 1e9);
+            });
         } finally {
             held.forEach(this::release);
         }
@@ -309,6 +288,25 @@ public final class TrtInferenceEngine implements InferenceEngine {
         } finally {
             held.forEach(this::release);
         }
+    }
+
+    /**
+     * Runs {@code step(0..warm-1)}, synchronizes every slot, then times {@code step(0..iterations-1)} up to the last
+     * slot's synchronization.
+     *
+     * @return images per second over the timed steps, {@code batch} images per step
+     */
+    private double timedRounds(int warm, int iterations, int batch, java.util.function.IntConsumer step) {
+        for (int i = 0; i < warm; i++) {
+            step.accept(i);
+        }
+        syncAll();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            step.accept(i);
+        }
+        syncAll();
+        return iterations * (double) batch / ((System.nanoTime() - t0) / 1e9);
     }
 
     private List<InputBatch> acquireAll() throws InterruptedException {

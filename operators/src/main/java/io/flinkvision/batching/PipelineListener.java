@@ -37,6 +37,18 @@ public interface PipelineListener {
     default void onBatchLetterboxed(int hostImages, int deviceImages) {}
 
     /**
+     * Host-side path of a micro-batch between its launch and its post-processing, to see where a batch waits.
+     *
+     * @param size frames in the batch
+     * @param engineNanos from the launch having returned (on the dispatch thread) to the engine handing the output
+     *     over ({@link OutputBatch#completedNanos()}): device work, waiting behind earlier batches (outputs are handed
+     *     over in launch order) and the completion thread's wake-up, ns
+     * @param handoffNanos from the output being handed over to its post-processing starting on the common fork-join
+     *     pool (the pool's queue), ns
+     */
+    default void onBatchReturned(int size, long engineNanos, long handoffNanos) {}
+
+    /**
      * Host time of post-processing a micro-batch (YOLOX decode, NMS, records), on the common fork-join pool.
      *
      * @param size frames in the batch

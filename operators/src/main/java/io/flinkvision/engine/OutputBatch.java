@@ -16,6 +16,7 @@ public final class OutputBatch implements AutoCloseable {
     private final int columns;
     private final StageTimes times;
     private final Runnable release;
+    private final long completedNanos = System.nanoTime();
     private boolean closed;
 
     /**
@@ -40,6 +41,12 @@ public final class OutputBatch implements AutoCloseable {
     public int rows() { return rows; }
     public int columns() { return columns; }
     public StageTimes times() { return times; }
+
+    /**
+     * Host {@link System#nanoTime()} at which the engine handed this output over (for a GPU engine: when its completion
+     * thread saw the call's completion event), for measuring the host-side path of a batch.
+     */
+    public long completedNanos() { return completedNanos; }
 
     /** Index in {@link #data()} of the first value of image {@code i}. */
     public int offset(int i) {

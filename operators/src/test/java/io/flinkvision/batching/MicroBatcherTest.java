@@ -2,6 +2,7 @@ package io.flinkvision.batching;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -148,6 +149,75 @@ class MicroBatcherTest {
         closer.join(10_000);
         assertThat(f.get(1, TimeUnit.SECONDS)).isEqualTo("r7");
         assertThatThrownBy(() -> b.submit(8)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void dispatchStatsSplitTheDispatchThreadsTimeIntoPermitWaitFormWaitAndHandler() throws Exception {
+        ControlledHandler recorder = new ControlledHandler();
+        BatchHandler<Integer, String> slowHandler = batch -> {
+            CompletableFuture<List<String>> f = recorder.handle(batch);
+            Thread.sleep(20); // 20 ms of "fill and launch" per batch
+            return f;
+        };
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(2, 60_000, 1), slowHandler)) {
+            b.submit(0);
+            b.submit(1);
+            awaitBatches(recorder, 1); // A = [0, 1], nothing left queued
+            for (int i = 2; i <= 6; i++) {
+                b.submit(i); // queued while A holds the only permit
+            }
+            Thread.sleep(100); // A holds the permit >= 100 ms after the handler returned (<= 20 ms after recording)
+            recorder.completeBatch(0); // B = [2, 3] leaves, 3 left queued
+            awaitBatches(recorder, 2);
+            recorder.completeBatch(1); // C = [4, 5] leaves, [6] left queued (waits for the 60 s deadline)
+            awaitBatches(recorder, 3);
+            long end = System.currentTimeMillis() + 5000;
+            while (b.stats().batches() < 3 && System.currentTimeMillis() < end) {
+                Thread.sleep(5);
+            }
+            DispatchStats s = b.stats();
+            assertThat(s.batches()).isEqualTo(3);
+            assertThat(s.items()).isEqualTo(6);
+            assertThat(s.backlogItems()).isEqualTo(0 + 3 + 1);
+            assertThat(s.meanBacklog()).isCloseTo(4 / 3.0, within(1e-9));
+            assertThat(s.handlerNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(3 * 20));
+            assertThat(s.permitWaitNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100 - 20));
+            assertThat(s.handlerShare()).isBetween(0.0, 1.0);
+
+            DispatchStats later = new DispatchStats(5, 10, s.permitWaitNanos() + 4_000_000, s.formWaitNanos(),
+                    s.handlerNanos() + 2_000_000, s.backlogItems() + 6);
+            DispatchStats interval = later.minus(s);
+            assertThat(interval).isEqualTo(new DispatchStats(2, 4, 4_000_000, 0, 2_000_000, 6));
+            assertThat(interval.meanPermitWaitMs()).isEqualTo(2.0);
+            assertThat(interval.meanHandlerMs()).isEqualTo(1.0);
+            assertThat(interval.meanFormWaitMs()).isZero();
+            assertThat(interval.handlerShare()).isCloseTo(1 / 3.0, within(1e-9));
+            assertThat(DispatchStats.EMPTY.meanHandlerMs()).isZero();
+            recorder.completeBatch(2);
+            Thread closer = new Thread(b::close); // dispatches [6] at once
+            closer.start();
+            awaitBatches(recorder, 4);
+            recorder.completeBatch(3);
+            closer.join(10_000);
+        }
+    }
+
+    @Test
+    void formWaitCountsTheTimeABatchWaitsForItsFrames() throws Exception {
+        ControlledHandler h = new ControlledHandler();
+        try (MicroBatcher<Integer, String> b = new MicroBatcher<>("t", new BatchPolicy(2, 60_000, 1), h)) {
+            b.submit(0);
+            Thread.sleep(100); // the permit is free: the dispatch thread waits for the second frame
+            b.submit(1);
+            awaitBatches(h, 1);
+            long end = System.currentTimeMillis() + 5000;
+            while (b.stats().batches() < 1 && System.currentTimeMillis() < end) {
+                Thread.sleep(5);
+            }
+            assertThat(b.stats().formWaitNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+            assertThat(b.stats().permitWaitNanos()).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+            h.completeBatch(0);
+        }
     }
 
     private static void awaitBatches(ControlledHandler h, int n) throws InterruptedException {

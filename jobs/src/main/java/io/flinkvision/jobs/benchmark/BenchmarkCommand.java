@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.engine.Backend;
@@ -60,7 +61,12 @@ import picocli.CommandLine.Option;
  *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
  *   <li>{@code operatorStageMs}: per batch, the engine's stages ({@code h2d}, {@code compute}, {@code d2h},
  *       {@code total}, CUDA events) and the host's ({@code hostSlotWait} for a free execution slot, {@code hostFill}
- *       of the slot's input, {@code hostPostprocess}), ms.</li>
+ *       of the slot's input, {@code hostLaunchToOutput} from the launch to the engine handing the output over,
+ *       {@code hostOutputToPostprocess} in the common pool's queue, {@code hostPostprocess}), ms.</li>
+ *   <li>{@code operatorDispatch}: the micro-batcher's dispatch thread per batch ({@link DispatchStats}):
+ *       {@code permitWaitMs} (every in-flight batch permit held), {@code formWaitMs} (waiting for frames),
+ *       {@code handlerMs} (slot, fill, launch), {@code handlerShare} (how busy that serial thread was) and
+ *       {@code meanBacklog} (frames still queued after a batch was taken).</li>
  *   <li>{@code operatorTimeline} (TensorRT): the batches' CUDA events on the engine's clock ({@link BatchTimeline}):
  *       {@code computeBusy}, {@code h2dBusy}, {@code computeConcurrency}, {@code hostLaunchMs}.</li>
  *   <li>{@code h2dGBps} (TensorRT): host-to-device copy bandwidth from pinned memory, GB/s, which bounds the GPU
@@ -238,13 +244,18 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
-                Throughput op = warmedRun(pipeline, src, warmFrames(b), frames, stages::reset);
+                DispatchStats[] warmed = {DispatchStats.EMPTY};
+                Throughput op = warmedRun(pipeline, src, warmFrames(b), frames, () -> {
+                    stages.reset();
+                    warmed[0] = pipeline.dispatchStats();
+                });
                 r.put("operatorFps", round(op.fps, 1));
                 r.put("operatorVsEngine", round(op.fps / engineOnly, 3));
                 r.put("operatorVsSerialized", round(op.fps / serialized, 3));
                 r.put("operatorDeadLetters", op.deadLetters);
                 r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
                 r.put("operatorStageMs", stages.meanStagesMs());
+                r.put("operatorDispatch", dispatchReport(pipeline.dispatchStats().minus(warmed[0])));
                 if (mode == LetterboxDevice.HYBRID) {
                     r.put("hybridBacklog", hybridBacklog);
                     r.put("operatorDeviceLetterboxedFraction", round(stages.deviceLetterboxedFraction(), 3));
@@ -308,6 +319,17 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LOG.info("benchmark: report written to {}", report);
         }
         return 0;
+    }
+
+    /** The dispatch thread's phases per batch over a run ({@link DispatchStats}), ms, for the JSON report. */
+    static Map<String, Double> dispatchReport(DispatchStats d) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("permitWaitMs", round(d.meanPermitWaitMs(), 3));
+        m.put("formWaitMs", round(d.meanFormWaitMs(), 3));
+        m.put("handlerMs", round(d.meanHandlerMs(), 3));
+        m.put("handlerShare", round(d.handlerShare(), 3));
+        m.put("meanBacklog", round(d.meanBacklog(), 1));
+        return m;
     }
 
     /**

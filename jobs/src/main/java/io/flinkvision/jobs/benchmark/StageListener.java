@@ -23,6 +23,9 @@ final class StageListener implements PipelineListener {
     private final AtomicLong fill = new AtomicLong();
     private final LongAdder postprocessed = new LongAdder();
     private final AtomicLong postprocess = new AtomicLong();
+    private final LongAdder returned = new LongAdder();
+    private final AtomicLong engineHeld = new AtomicLong();
+    private final AtomicLong handoff = new AtomicLong();
     private final BatchTimeline timeline = new BatchTimeline();
     private final LongAdder hostLetterboxed = new LongAdder();
     private final LongAdder deviceLetterboxed = new LongAdder();
@@ -45,6 +48,13 @@ final class StageListener implements PipelineListener {
         dispatched.increment();
         slotWait.addAndGet(slotWaitNanos);
         fill.addAndGet(fillNanos);
+    }
+
+    @Override
+    public void onBatchReturned(int size, long engineNanos, long handoffNanos) {
+        returned.increment();
+        engineHeld.addAndGet(engineNanos);
+        handoff.addAndGet(handoffNanos);
     }
 
     @Override
@@ -76,6 +86,9 @@ final class StageListener implements PipelineListener {
         fill.set(0);
         postprocessed.reset();
         postprocess.set(0);
+        returned.reset();
+        engineHeld.set(0);
+        handoff.set(0);
         timeline.reset();
         hostLetterboxed.reset();
         deviceLetterboxed.reset();
@@ -101,6 +114,9 @@ final class StageListener implements PipelineListener {
         long n = Math.max(1, dispatched.sum());
         m.put("hostSlotWait", BatchTimeline.round3(slotWait.get() / 1e6 / n));
         m.put("hostFill", BatchTimeline.round3(fill.get() / 1e6 / n));
+        long r = Math.max(1, returned.sum());
+        m.put("hostLaunchToOutput", BatchTimeline.round3(engineHeld.get() / 1e6 / r));
+        m.put("hostOutputToPostprocess", BatchTimeline.round3(handoff.get() / 1e6 / r));
         m.put("hostPostprocess", BatchTimeline.round3(postprocess.get() / 1e6 / Math.max(1, postprocessed.sum())));
         return m;
     }

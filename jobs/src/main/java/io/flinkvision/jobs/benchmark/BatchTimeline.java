@@ -21,7 +21,10 @@ import java.util.Map;
  *   <li>{@code h2dBusy}: the same for the copy-in intervals;</li>
  *   <li>{@code computeConcurrency}: sum of the compute intervals / their union (mean number of slots whose engine
  *       stage was open at once);</li>
- *   <li>{@code hostLaunchMs}: mean host time queueing a batch (copies, letterbox kernel, engine or CUDA graph).</li>
+ *   <li>{@code hostLaunchMs}: mean host time queueing a batch (copies, letterbox kernel, engine or CUDA graph);</li>
+ *   <li>{@code launchOrderWaitMs}: mean time from a batch's end on the device to the end of the last batch started
+ *       before it, when later (0 otherwise): how long handing batches back strictly in launch order
+ *       ({@link io.flinkvision.engine.CompletionOrder#LAUNCH}) holds a finished batch and its execution slot.</li>
  * </ul>
  */
 final class BatchTimeline {
@@ -76,7 +79,27 @@ final class BatchTimeline {
         m.put("h2dBusy", round3(unionLength(h2d) / span));
         m.put("computeConcurrency", round3(computeUnion == 0 ? 0 : computeSum / (double) computeUnion));
         m.put("hostLaunchMs", round3(launchNanos / 1e6 / batches.size()));
+        m.put("launchOrderWaitMs", round3(launchOrderWaitNanos(batches) / 1e6 / batches.size()));
         return m;
+    }
+
+    /**
+     * Sum over batches, in start order, of {@code max(0, latest end among the batches started earlier - own end)}.
+     *
+     * @param list batches as {@code [start, h2dEnd, computeEnd, end]}
+     */
+    static long launchOrderWaitNanos(List<long[]> list) {
+        long[][] byStart = list.toArray(new long[0][]);
+        Arrays.sort(byStart, (x, y) -> Long.compare(x[0], y[0]));
+        long latestEnd = Long.MIN_VALUE;
+        long sum = 0;
+        for (long[] b : byStart) {
+            if (latestEnd > b[3]) {
+                sum += latestEnd - b[3];
+            }
+            latestEnd = Math.max(latestEnd, b[3]);
+        }
+        return sum;
     }
 
     /** Total length covered by half-open intervals {@code [a, b)} (sorted here; the array is reordered). */

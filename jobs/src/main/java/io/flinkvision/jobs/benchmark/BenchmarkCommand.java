@@ -8,6 +8,7 @@ import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
@@ -173,6 +174,16 @@ public final class BenchmarkCommand implements Callable<Integer> {
             + " CUDA graphs flipped and measure engine-only and operator throughput there too (otherCudaGraphs)")
     boolean compareCudaGraphs;
 
+    @Option(names = "--completion-order", defaultValue = "any", description = "TensorRT: any (default, as"
+            + " inference.tensorrt.completion-order) hands each batch back when its own slot is done; launch in launch"
+            + " order")
+    String completionOrder;
+
+    @Option(names = "--compare-completion-order", description = "TensorRT: after the main run, open the engine again"
+            + " with the other completion order and measure engine-only and operator throughput there too"
+            + " (otherCompletionOrder)")
+    boolean compareCompletionOrder;
+
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
@@ -186,7 +197,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(Backend.parse(backend))
                 .precision(Precision.parse(precision)).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
                 .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses)
-                .cudaGraphs(cudaGraphs);
+                .cudaGraphs(cudaGraphs).completionOrder(CompletionOrder.fromId(completionOrder));
         if (engineCacheDir != null) {
             sb.engineCacheDir(engineCacheDir);
         }
@@ -217,6 +228,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("frameSize", src.width() + "x" + src.height());
             if (engine instanceof TrtInferenceEngine trt) {
                 r.put("cudaGraphs", cudaGraphs);
+                r.put("completionOrder", spec.completionOrder().id());
                 r.put("engineCacheHit", trt.shared().cacheHit());
                 r.put("engineCacheKey", trt.shared().key().fileName());
                 r.put("h2dGBps", round(trt.measureH2dGBps(50), 2));
@@ -244,25 +256,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
-                DispatchStats[] warmed = {DispatchStats.EMPTY};
-                Throughput op = warmedRun(pipeline, src, warmFrames(b), frames, () -> {
-                    stages.reset();
-                    warmed[0] = pipeline.dispatchStats();
-                });
-                r.put("operatorFps", round(op.fps, 1));
-                r.put("operatorVsEngine", round(op.fps / engineOnly, 3));
+                Throughput op = measureOperator(pipeline, stages, src, engineOnly, r);
                 r.put("operatorVsSerialized", round(op.fps / serialized, 3));
-                r.put("operatorDeadLetters", op.deadLetters);
-                r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
-                r.put("operatorStageMs", stages.meanStagesMs());
-                r.put("operatorDispatch", dispatchReport(pipeline.dispatchStats().minus(warmed[0])));
                 if (mode == LetterboxDevice.HYBRID) {
                     r.put("hybridBacklog", hybridBacklog);
                     r.put("operatorDeviceLetterboxedFraction", round(stages.deviceLetterboxedFraction(), 3));
-                }
-                Map<String, Double> timeline = stages.timeline();
-                if (!timeline.isEmpty()) {
-                    r.put("operatorTimeline", timeline);
                 }
                 if (engine instanceof TrtInferenceEngine trt && cudaGraphs) {
                     r.put("cudaGraphsCaptured", trt.graphsCaptured());
@@ -307,7 +305,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
             }
         }
         if (compareCudaGraphs && spec.backend() == Backend.TENSORRT) {
-            r.put("otherCudaGraphs", otherGraphs(spec.toBuilder().cudaGraphs(!cudaGraphs).build(), src, threads));
+            r.put("otherCudaGraphs", otherEngine(spec.toBuilder().cudaGraphs(!cudaGraphs).build(), src, threads));
+        }
+        if (compareCompletionOrder && spec.backend() == Backend.TENSORRT) {
+            CompletionOrder other = spec.completionOrder() == CompletionOrder.ANY ? CompletionOrder.LAUNCH
+                    : CompletionOrder.ANY;
+            r.put("otherCompletionOrder", otherEngine(spec.toBuilder().completionOrder(other).build(), src, threads));
         }
         print(r);
         if (report != null) {
@@ -319,6 +322,32 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LOG.info("benchmark: report written to {}", report);
         }
         return 0;
+    }
+
+    /**
+     * The measured operator run of {@code p} (warm-up, then {@link #frames} frames), with its figures put in {@code r}:
+     * {@code operatorFps}, {@code operatorVsEngine}, {@code operatorDeadLetters}, {@code operatorMeanBatch},
+     * {@code operatorStageMs}, {@code operatorDispatch} and, when the engine has a device timeline,
+     * {@code operatorTimeline}.
+     */
+    private Throughput measureOperator(DetectionPipeline p, StageListener stages, BenchmarkFrames src,
+            double engineOnly, Map<String, Object> r) throws Exception {
+        DispatchStats[] warmed = {DispatchStats.EMPTY};
+        Throughput op = warmedRun(p, src, warmFrames(p.engineInfo().maxBatchSize()), frames, () -> {
+            stages.reset();
+            warmed[0] = p.dispatchStats();
+        });
+        r.put("operatorFps", round(op.fps, 1));
+        r.put("operatorVsEngine", round(op.fps / engineOnly, 3));
+        r.put("operatorDeadLetters", op.deadLetters);
+        r.put("operatorMeanBatch", round(stages.meanBatch(), 2));
+        r.put("operatorStageMs", stages.meanStagesMs());
+        r.put("operatorDispatch", dispatchReport(p.dispatchStats().minus(warmed[0])));
+        Map<String, Double> timeline = stages.timeline();
+        if (!timeline.isEmpty()) {
+            r.put("operatorTimeline", timeline);
+        }
+        return op;
     }
 
     /** The dispatch thread's phases per batch over a run ({@link DispatchStats}), ms, for the JSON report. */
@@ -333,14 +362,15 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     /**
-     * Engine-only and operator throughput of {@code spec} (the main spec with CUDA graphs flipped), same letterbox,
-     * measured right after the main run in the same process.
+     * Engine-only and operator throughput of {@code spec} (the main spec with one setting flipped: CUDA graphs or the
+     * completion order), same letterbox, measured right after the main run in the same process.
      */
-    private Map<String, Object> otherGraphs(EngineSpec spec, BenchmarkFrames src, int threads) throws Exception {
+    private Map<String, Object> otherEngine(EngineSpec spec, BenchmarkFrames src, int threads) throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         try (InferenceEngine engine = InferenceEngines.open(spec)) {
             EngineInfo info = engine.info();
             m.put("cudaGraphs", spec.cudaGraphs());
+            m.put("completionOrder", spec.completionOrder().id());
             double engineOnly = engineOnly(engine, info.maxBatchSize(), engineIterations);
             m.put("engineOnlyFps", round(engineOnly, 1));
             BatchPolicy policy = new BatchPolicy(info.maxBatchSize(), maxQueueDelayMs, info.maxInFlight());
@@ -348,15 +378,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
                     DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
-                Throughput op = warmedRun(p, src, warmFrames(info.maxBatchSize()), frames, stages::reset);
-                m.put("operatorFps", round(op.fps, 1));
-                m.put("operatorVsEngine", round(op.fps / engineOnly, 3));
-                m.put("operatorDeadLetters", op.deadLetters);
-                m.put("operatorStageMs", stages.meanStagesMs());
-                m.put("operatorTimeline", stages.timeline());
+                measureOperator(p, stages, src, engineOnly, m);
             }
         }
-        LOG.info("benchmark: with CUDA graphs {}: {}", spec.cudaGraphs() ? "on" : "off", m);
+        LOG.info("benchmark: with CUDA graphs {}, completion order {}: {}", spec.cudaGraphs() ? "on" : "off",
+                spec.completionOrder().id(), m);
         return m;
     }
 

@@ -37,6 +37,18 @@ class BatchTimelineTest {
         assertThat(m.get("h2dBusy")).isEqualTo(0.444); // [0,2) of 4.5 ms
         assertThat(m.get("computeConcurrency")).isEqualTo(1.333); // 4 ms of compute over 3 ms of union
         assertThat(m.get("hostLaunchMs")).isEqualTo(0.2);
+        assertThat(m.get("launchOrderWaitMs")).isZero(); // B ends after A: nothing held
+    }
+
+    @Test
+    void aBatchEndingBeforeAnEarlierLaunchedOneWouldWaitForItInLaunchOrder() {
+        BatchTimeline t = new BatchTimeline();
+        t.add(batch(2, 0.5, 1, 0.5)); // C: ends at 4, after A (8): waits 4
+        t.add(batch(0, 1, 6, 1)); // A: [0, 8)
+        t.add(batch(1, 0.5, 1, 0.5)); // B: ends at 3, waits 5
+        t.add(batch(9, 0.5, 1, 0.5)); // D: starts after everything ended: waits 0
+        Map<String, Double> m = t.summary();
+        assertThat(m.get("launchOrderWaitMs")).isEqualTo(2.25); // (0 + 5 + 4 + 0) / 4
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.flinkvision.engine.tensorrt;
 
 import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.ElementType;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
@@ -49,14 +50,15 @@ public final class TrtInferenceEngine implements InferenceEngine {
     private final CudaEvent epoch;
     private volatile boolean closed;
 
-    private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info, CudaEvent epoch) {
+    private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info, CudaEvent epoch,
+            CompletionOrder order) {
         this.shared = shared;
         this.epoch = epoch;
         this.slots = slots;
         this.info = info;
         this.device = shared.device();
         this.scheduler = new SlotScheduler("cuda" + device + "-" + OPENED.incrementAndGet(), slots, info.outputRows(),
-                info.outputColumns(), info.device(), () -> Cuda.setDevice(device));
+                info.outputColumns(), info.device(), order, () -> Cuda.setDevice(device));
     }
 
     /**
@@ -103,14 +105,14 @@ public final class TrtInferenceEngine implements InferenceEngine {
             pinned += s.pinnedBytes();
         }
         LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] ({}) maxBatch={}"
-                        + " slots={} device letterbox={} CUDA graphs={} device memory={} MB pinned={} MB"
-                        + " (contexts created so far: {})",
+                        + " slots={} device letterbox={} CUDA graphs={} completion order={} device memory={} MB"
+                        + " pinned={} MB (contexts created so far: {})",
                 d.describe(), shared.key().modelName(), spec.precision().id(),
                 shared.inputType().name().toLowerCase(Locale.ROOT), shared.height(), shared.width(), shared.rows(),
                 shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no",
-                spec.cudaGraphs() ? "yes" : "no", dev >> 20,
+                spec.cudaGraphs() ? "yes" : "no", spec.completionOrder().id(), dev >> 20,
                 pinned >> 20, shared.contextsCreated());
-        return new TrtInferenceEngine(shared, slots, info, epoch);
+        return new TrtInferenceEngine(shared, slots, info, epoch, spec.completionOrder());
     }
 
     /** Device letterboxing needs the uint8 input (the kernel writes bytes) and NVRTC to compile the kernel. */

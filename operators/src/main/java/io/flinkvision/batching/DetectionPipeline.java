@@ -297,8 +297,7 @@ public final class DetectionPipeline implements AutoCloseable {
                 throw new CompletionException(cause);
             }
             long t0 = System.nanoTime();
-            listener.onBatchReturned(batch.size(), Math.max(0, out.completedNanos() - launchedNanos),
-                    t0 - out.completedNanos());
+            listener.onBatchReturned(batch.size(), launchedNanos, out.completedNanos(), t0, out.times());
             try (out) {
                 return postprocess(batch, outIndex, out, dispatchNanos);
             } finally {

@@ -37,16 +37,18 @@ public interface PipelineListener {
     default void onBatchLetterboxed(int hostImages, int deviceImages) {}
 
     /**
-     * Host-side path of a micro-batch between its launch and its post-processing, to see where a batch waits.
+     * Host-side path of a micro-batch between its launch and its post-processing, to see where a batch waits. All
+     * times are {@link System#nanoTime()} values.
      *
      * @param size frames in the batch
-     * @param engineNanos from the launch having returned (on the dispatch thread) to the engine handing the output
-     *     over ({@link OutputBatch#completedNanos()}): device work, waiting behind earlier batches (outputs are handed
-     *     over in launch order) and the completion thread's wake-up, ns
-     * @param handoffNanos from the output being handed over to its post-processing starting on the common fork-join
-     *     pool (the pool's queue), ns
+     * @param launchedNanos when the launch returned on the dispatch thread
+     * @param completedNanos when the engine handed the output over ({@link OutputBatch#completedNanos()}): after the
+     *     device work, waiting behind other batches and the completion thread's wake-up
+     * @param postprocessStartNanos when its post-processing started on the common fork-join pool
+     * @param times the engine's stage times of the batch (device clock)
      */
-    default void onBatchReturned(int size, long engineNanos, long handoffNanos) {}
+    default void onBatchReturned(int size, long launchedNanos, long completedNanos, long postprocessStartNanos,
+            OutputBatch.StageTimes times) {}
 
     /**
      * Host time of post-processing a micro-batch (YOLOX decode, NMS, records), on the common fork-join pool.

@@ -18,6 +18,8 @@ import io.flinkvision.engine.OutputBatch;
 import io.flinkvision.engine.Precision;
 import io.flinkvision.engine.tensorrt.TrtInferenceEngine;
 import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.imaging.Letterbox;
+import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +49,8 @@ import picocli.CommandLine.Option;
  *   <li>{@code engineOnlyFps}: inputs already on the device, the engine called back to back on every execution slot
  *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
  *   <li>{@code engineWithCopiesFps} (TensorRT): every slot launching full batches (H2D, engine, D2H) back to back with
- *       no host work: the device side's own ceiling.</li>
+ *       no host work: the device side's own ceiling; {@code engineWithDeviceLetterboxFps} the same with real decoded
+ *       frames uploaded and letterboxed by the kernel (the GPU letterbox path's device side).</li>
  *   <li>{@code serializedFps}: one batch at a time: copy in, infer with plain {@code enqueueV3}, copy out, synchronize
  *       (what simple samples do); {@code serializedWithGraphsFps}: the same with the engine's CUDA graph.</li>
  *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox where
@@ -63,7 +66,9 @@ import picocli.CommandLine.Option;
  *   <li>{@code operatorStageMs}: per batch, the engine's stages ({@code h2d}, {@code compute}, {@code d2h},
  *       {@code total}, CUDA events) and the host's ({@code hostSlotWait} for a free execution slot, {@code hostFill}
  *       of the slot's input, {@code hostLaunchToOutput} from the launch to the engine handing the output over,
- *       {@code hostOutputToPostprocess} in the common pool's queue, {@code hostPostprocess}), ms.</li>
+ *       {@code hostOutputToPostprocess} in the common pool's queue, {@code hostPostprocess}), ms; on TensorRT also
+ *       {@code deviceStartDelay} (host launch to the batch's first event on the device: GPU work queued ahead) and
+ *       {@code completionLag} (its last event to the host having the output) ({@link StageListener}).</li>
  *   <li>{@code operatorDispatch}: the micro-batcher's dispatch thread per batch ({@link DispatchStats}):
  *       {@code permitWaitMs} (every in-flight batch permit held), {@code formWaitMs} (waiting for frames),
  *       {@code handlerMs} (slot, fill, launch), {@code handlerShare} (how busy that serial thread was) and
@@ -239,6 +244,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LOG.info("benchmark: engineOnlyFps {}", round(engineOnly, 1));
             if (engine instanceof TrtInferenceEngine trt) {
                 r.put("engineWithCopiesFps", round(trt.measureWithCopies(b, engineIterations), 1));
+                if (trt.letterboxesOnDevice()) {
+                    r.put("engineWithDeviceLetterboxFps", round(withDeviceLetterbox(trt, src, b), 1));
+                }
             }
             double serialized = serialized(engine, b, Math.max(20, engineIterations / 2), false);
             r.put("serializedFps", round(serialized, 1));
@@ -249,7 +257,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             }
 
             BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
-            StageListener stages = new StageListener();
+            StageListener stages = stageListener(engine);
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             LetterboxDevice mode;
             try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
@@ -350,6 +358,15 @@ public final class BenchmarkCommand implements Callable<Integer> {
         return op;
     }
 
+    /** A stage listener with the engine's timeline epoch on the host clock when it has one (TensorRT). */
+    private static StageListener stageListener(InferenceEngine engine) {
+        StageListener l = new StageListener();
+        if (engine instanceof TrtInferenceEngine trt) {
+            l.setEpochHostNanos(trt.epochHostNanos());
+        }
+        return l;
+    }
+
     /** The dispatch thread's phases per batch over a run ({@link DispatchStats}), ms, for the JSON report. */
     static Map<String, Double> dispatchReport(DispatchStats d) {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -374,7 +391,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             double engineOnly = engineOnly(engine, info.maxBatchSize(), engineIterations);
             m.put("engineOnlyFps", round(engineOnly, 1));
             BatchPolicy policy = new BatchPolicy(info.maxBatchSize(), maxQueueDelayMs, info.maxInFlight());
-            StageListener stages = new StageListener();
+            StageListener stages = stageListener(engine);
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
                     DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
@@ -400,6 +417,29 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 DetectionPipeline p = new DetectionPipeline(recorded, false, policy, PostprocessConfig.DEFAULT,
                         DecodeLimits.DEFAULT, threads, letterbox, PipelineListener.NONE)) {
             return warmedRun(p, src, warm, frames, () -> { }).fps;
+        }
+    }
+
+    /**
+     * The device side of the GPU letterbox path (images/s): every slot relaunching a batch of {@code batch} real
+     * decoded frames staged once in its pinned memory (H2D of the {@code W*H*3} source bytes, letterbox kernel,
+     * engine, D2H), no host work.
+     */
+    private double withDeviceLetterbox(TrtInferenceEngine trt, BenchmarkFrames src, int batch) throws Exception {
+        EngineInfo info = trt.info();
+        try (Letterbox lb = new Letterbox(info.inputWidth(), info.inputHeight())) {
+            return trt.measureDeviceSide(engineIterations, in -> {
+                List<SourceImage> frames = new ArrayList<>(batch);
+                for (int i = 0; i < batch; i++) {
+                    frames.add(src.source(in.slot() * batch + i));
+                }
+                lb.stage(frames, in.sources(), (n, body) -> {
+                    for (int i = 0; i < n; i++) {
+                        body.accept(i);
+                    }
+                });
+                in.setMixedSize(0, batch);
+            });
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import io.flinkvision.imaging.SourceImage;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -52,6 +53,12 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
         Mat m = new Mat(wh[1], wh[0], org.bytedeco.opencv.global.opencv_core.CV_8UC3);
         m.data().put(raw.get(k), 0, raw.get(k).length);
         return m;
+    }
+
+    /** Decoded frame {@code k % n} wrapping its bytes, as the device letterbox path receives a {@code raw-bgr} frame. */
+    SourceImage source(int k) {
+        int i = k % raw.size();
+        return SourceImage.ofBgr(raw.get(i), sizes.get(i)[0], sizes.get(i)[1]);
     }
 
     int count() {

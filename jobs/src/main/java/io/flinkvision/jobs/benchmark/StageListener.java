@@ -9,7 +9,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Benchmark observer of a {@link io.flinkvision.batching.DetectionPipeline}: mean batch size, mean engine stage times
- * (CUDA events), mean host dispatch and post-processing times, and the batches' device {@link BatchTimeline}.
+ * (CUDA events), mean host dispatch and post-processing times, and the batches' device {@link BatchTimeline}. With the
+ * engine's epoch on the host clock ({@link #setEpochHostNanos}), also where a batch waits around its device work:
+ * {@code deviceStartDelay} from the host starting its launch to its first event firing on the device (work queued
+ * ahead of it on the GPU), {@code completionLag} from its last event firing to the engine handing the output over on
+ * the host (completion thread).
  */
 final class StageListener implements PipelineListener {
     private final LongAdder batches = new LongAdder();
@@ -26,6 +30,10 @@ final class StageListener implements PipelineListener {
     private final LongAdder returned = new LongAdder();
     private final AtomicLong engineHeld = new AtomicLong();
     private final AtomicLong handoff = new AtomicLong();
+    private final LongAdder onTimeline = new LongAdder();
+    private final AtomicLong startDelay = new AtomicLong();
+    private final AtomicLong completionLag = new AtomicLong();
+    private volatile long epochHostNanos = Long.MIN_VALUE;
     private final BatchTimeline timeline = new BatchTimeline();
     private final LongAdder hostLetterboxed = new LongAdder();
     private final LongAdder deviceLetterboxed = new LongAdder();
@@ -51,10 +59,26 @@ final class StageListener implements PipelineListener {
     }
 
     @Override
-    public void onBatchReturned(int size, long engineNanos, long handoffNanos) {
+    public void onBatchReturned(int size, long launchedNanos, long completedNanos, long postprocessStartNanos,
+            OutputBatch.StageTimes times) {
         returned.increment();
-        engineHeld.addAndGet(engineNanos);
-        handoff.addAndGet(handoffNanos);
+        engineHeld.addAndGet(completedNanos - launchedNanos);
+        handoff.addAndGet(postprocessStartNanos - completedNanos);
+        long epoch = epochHostNanos;
+        if (epoch != Long.MIN_VALUE && times.startNanos() >= 0) {
+            long deviceStart = epoch + times.startNanos();
+            onTimeline.increment();
+            startDelay.addAndGet(deviceStart - (launchedNanos - times.launchNanos()));
+            completionLag.addAndGet(completedNanos - (deviceStart + times.totalNanos()));
+        }
+    }
+
+    /**
+     * Host time of the engine's timeline epoch ({@link io.flinkvision.engine.tensorrt.TrtInferenceEngine#epochHostNanos}),
+     * to place each batch's device start and end on the host clock.
+     */
+    void setEpochHostNanos(long nanos) {
+        this.epochHostNanos = nanos;
     }
 
     @Override
@@ -89,6 +113,9 @@ final class StageListener implements PipelineListener {
         returned.reset();
         engineHeld.set(0);
         handoff.set(0);
+        onTimeline.reset();
+        startDelay.set(0);
+        completionLag.set(0);
         timeline.reset();
         hostLetterboxed.reset();
         deviceLetterboxed.reset();
@@ -117,6 +144,11 @@ final class StageListener implements PipelineListener {
         long r = Math.max(1, returned.sum());
         m.put("hostLaunchToOutput", BatchTimeline.round3(engineHeld.get() / 1e6 / r));
         m.put("hostOutputToPostprocess", BatchTimeline.round3(handoff.get() / 1e6 / r));
+        long t = onTimeline.sum();
+        if (t > 0) {
+            m.put("deviceStartDelay", BatchTimeline.round3(startDelay.get() / 1e6 / t));
+            m.put("completionLag", BatchTimeline.round3(completionLag.get() / 1e6 / t));
+        }
         m.put("hostPostprocess", BatchTimeline.round3(postprocess.get() / 1e6 / Math.max(1, postprocessed.sum())));
         return m;
     }

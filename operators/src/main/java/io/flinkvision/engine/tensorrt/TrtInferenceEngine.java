@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +49,14 @@ public final class TrtInferenceEngine implements InferenceEngine {
     private final EngineInfo info;
     private final int device;
     private final CudaEvent epoch;
+    private final long epochHostNanos;
     private volatile boolean closed;
 
     private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info, CudaEvent epoch,
-            CompletionOrder order) {
+            long epochHostNanos, CompletionOrder order) {
         this.shared = shared;
         this.epoch = epoch;
+        this.epochHostNanos = epochHostNanos;
         this.slots = slots;
         this.info = info;
         this.device = shared.device();
@@ -78,12 +81,14 @@ public final class TrtInferenceEngine implements InferenceEngine {
         boolean letterbox = deviceLetterboxPossible(shared, device);
         List<ExecutionSlot> slots = new ArrayList<>();
         CudaEvent epoch = new CudaEvent(device, false);
+        long epochHost;
         try {
             for (int i = 0; i < spec.maxInFlight(); i++) {
                 slots.add(new ExecutionSlot(shared, i, maxBatch, letterbox, spec.cudaGraphs(), epoch));
             }
             epoch.record(slots.get(0).stream());
             epoch.synchronize();
+            epochHost = System.nanoTime();
         } catch (RuntimeException e) {
             for (ExecutionSlot s : slots) {
                 try {
@@ -112,7 +117,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
                 shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no",
                 spec.cudaGraphs() ? "yes" : "no", spec.completionOrder().id(), dev >> 20,
                 pinned >> 20, shared.contextsCreated());
-        return new TrtInferenceEngine(shared, slots, info, epoch, spec.completionOrder());
+        return new TrtInferenceEngine(shared, slots, info, epoch, epochHost, spec.completionOrder());
     }
 
     /** Device letterboxing needs the uint8 input (the kernel writes bytes) and NVRTC to compile the kernel. */
@@ -158,6 +163,15 @@ public final class TrtInferenceEngine implements InferenceEngine {
     /** The shared engine (cache key, geometry, whether it was a cache hit). */
     public SharedEngine shared() {
         return shared;
+    }
+
+    /**
+     * {@link System#nanoTime()} at which the timeline epoch event completed (recorded on an idle stream at open and
+     * synchronized), so that a batch's device start {@link OutputBatch.StageTimes#startNanos()} falls at host time
+     * {@code epochHostNanos() + startNanos} (to within the synchronize's return, microseconds).
+     */
+    public long epochHostNanos() {
+        return epochHostNanos;
     }
 
     /** CUDA graphs captured so far by this engine's slots (0 when {@link EngineSpec#cudaGraphs()} is off). */
@@ -212,10 +226,33 @@ public final class TrtInferenceEngine implements InferenceEngine {
      * @throws InterruptedException if interrupted while acquiring the slots
      */
     public double measureWithCopies(int batch, int iterations) throws InterruptedException {
+        return measureDeviceSide(iterations, in -> {
+            fillPattern(in, batch);
+            in.setSize(batch);
+        });
+    }
+
+    /**
+     * As {@link #measureWithCopies} for inputs that {@code fill} prepares once per slot, e.g. source images staged for
+     * the device letterbox ({@link InputBatch#sources()} and {@link InputBatch#setMixedSize}): each launch then copies
+     * and letterboxes them on the device as the operator's launches do.
+     *
+     * @param iterations timed calls (after {@code slots} warm-up rounds)
+     * @param fill fills a slot's input and sets its size ({@link InputBatch#setSize} or {@link InputBatch#setMixedSize})
+     * @return images per second ({@link InputBatch#size()} images per call)
+     * @throws InterruptedException if interrupted while acquiring the slots
+     * @throws IllegalArgumentException if {@code fill} left a slot's input without images
+     */
+    public double measureDeviceSide(int iterations, Consumer<InputBatch> fill) throws InterruptedException {
         List<InputBatch> held = acquireAll();
         try {
+            int batch = 0;
             for (ExecutionSlot s : slots) {
-                fillPattern(s.input(), batch);
+                fill.accept(s.input());
+                if (s.input().size() < 1) {
+                    throw new IllegalArgumentException("fill left slot " + s.input().slot() + " without images");
+                }
+                batch = s.input().size();
             }
             int k = slots.size();
             return timedRounds(2 * k, iterations, batch, i -> {
@@ -223,7 +260,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
                 if (i >= k) {
                     s.awaitCompletion(); // the slot's previous launch
                 }
-                s.launch(batch);
+                s.launch(s.input().size());
             });
         } finally {
             held.forEach(this::release);
@@ -246,6 +283,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
         try {
             ExecutionSlot s = slots.get(0);
             fillPattern(s.input(), batch);
+            s.input().setSize(batch); // all host images: launch copies them in
             for (int i = 0; i < 5; i++) {
                 s.launch(batch, useGraphs);
                 s.awaitCompletion();

@@ -3,7 +3,7 @@
 import json
 import sys
 
-KEYS = ["letterbox", "inFlight", "completionOrder", "engineOnlyFps", "engineWithCopiesFps",
+KEYS = ["letterbox", "inFlight", "engineOnlyFps", "engineWithCopiesFps",
         "engineWithDeviceLetterboxFps", "serializedFps", "serializedWithGraphsFps", "operatorFps", "operatorVsEngine",
         "operatorVsSerialized", "p50Ms", "p99Ms"]
 NESTED = ["operatorStageMs", "operatorDispatch", "operatorTimeline"]
@@ -14,8 +14,7 @@ for path in sys.argv[1:]:
     for n in NESTED:
         if n in r:
             print(f"    {n}: " + ", ".join(f"{k}={v}" for k, v in r[n].items()))
-    for other in ("otherCompletionOrder", "otherCudaGraphs"):
-        if other in r:
-            o = r[other]
-            print(f"    {other}: " + ", ".join(f"{k}={o[k]}" for k in ("completionOrder", "cudaGraphs", "engineOnlyFps",
-                                                                    "operatorFps", "operatorVsEngine") if k in o))
+    if "otherCudaGraphs" in r:
+        o = r["otherCudaGraphs"]
+        print("    otherCudaGraphs: " + ", ".join(f"{k}={o[k]}" for k in ("cudaGraphs", "engineOnlyFps", "operatorFps",
+                                                                         "operatorVsEngine") if k in o))

@@ -23,8 +23,6 @@
 #               (SWEEP_ARGS, default --compare-cuda-graphs); operatorTimeline says how busy the GPU was
 #               (sweep-<letterbox>-k<K>.json)
 #   summary     one table of every JSON in $OUTDIR
-# SWEEP_ARGS="--compare-completion-order" measures, in the same process, batches handed back in any order (default)
-# and in launch order (otherCompletionOrder).
 # BENCH_ARGS: extra benchmark arguments for every benchmark run (e.g. "--hybrid-backlog 128").
 # PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
@@ -108,15 +106,12 @@ if rows:
         o = r.get("otherCudaGraphs") or {}
         if o:
             r["graphsOff" if not o.get("cudaGraphs") else "graphsOn"] = {k: o.get(k) for k in ("engineOnlyFps", "operatorFps", "operatorVsEngine", "operatorTimeline")}
-        c = r.get("otherCompletionOrder") or {}
-        if c:
-            r["otherCompletionOrder"] = {k: c.get(k) for k in ("completionOrder", "engineOnlyFps", "operatorFps", "operatorVsEngine", "operatorStageMs", "operatorDispatch", "operatorTimeline")}
     keys = ["file", "precision", "outputLayout", "letterbox", "inFlight", "cudaGraphs", "preprocessThreads", "opencvThreads", "engineOnlyFps", "engineWithCopiesFps",
             "serializedFps", "h2dGBps", "operatorFps", "operatorCpuLetterboxFps", "operatorGpuLetterboxFps",
             "gpuVsCpuLetterbox", "operatorHybridLetterboxFps", "hybridVsCpuLetterbox", "operatorDeviceLetterboxedFraction", "hybridBacklog", "serializedWithGraphsFps", "hostCeilingFps",
             "operatorVsEngine", "operatorVsSerialized",
             "operatorJpegFps", "p50Ms", "p99Ms", "operatorMeanBatch", "operatorStageMs", "operatorDispatch", "operatorTimeline",
-            "graphsOff", "graphsOn", "completionOrder", "otherCompletionOrder"]
+            "graphsOff", "graphsOn"]
     print("device:", rows[0].get("device"))
     print("| " + " | ".join(keys) + " |")
     print("|" + " --- |" * len(keys))

@@ -8,7 +8,7 @@ import java.util.Objects;
  * engine is opened in {@code open()} on the TaskManager. Build with {@link #builder()}.
  */
 public final class EngineSpec implements Serializable {
-    private static final long serialVersionUID = 4L;
+    private static final long serialVersionUID = 3L;
 
     /**
      * Default of {@link #outputTopClasses()}: 3 classes per anchor, 10 floats per row instead of 85 for COCO. Three
@@ -34,7 +34,6 @@ public final class EngineSpec implements Serializable {
     private final String calibrationDir;
     private final int outputTopClasses;
     private final boolean cudaGraphs;
-    private final CompletionOrder completionOrder;
 
     private EngineSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -51,7 +50,6 @@ public final class EngineSpec implements Serializable {
         this.calibrationDir = b.calibrationDir;
         this.outputTopClasses = b.outputTopClasses;
         this.cudaGraphs = b.cudaGraphs;
-        this.completionOrder = b.completionOrder;
     }
 
     public static Builder builder() {
@@ -75,7 +73,6 @@ public final class EngineSpec implements Serializable {
         b.calibrationDir = calibrationDir;
         b.outputTopClasses = outputTopClasses;
         b.cudaGraphs = cudaGraphs;
-        b.completionOrder = completionOrder;
         return b;
     }
 
@@ -111,8 +108,6 @@ public final class EngineSpec implements Serializable {
      * call per batch instead of one per kernel). Ignored by ONNX Runtime.
      */
     public boolean cudaGraphs() { return cudaGraphs; }
-    /** TensorRT: the order in which finished batches are handed back ({@link CompletionOrder}). Ignored by ONNX Runtime. */
-    public CompletionOrder completionOrder() { return completionOrder; }
 
     /** Same spec on another backend. */
     public EngineSpec withBackend(Backend b) {
@@ -129,7 +124,7 @@ public final class EngineSpec implements Serializable {
         return "EngineSpec{model=" + modelPath + ", backend=" + backend.id() + ", precision=" + precision.id()
                 + ", maxBatch=" + maxBatchSize + ", optBatch=" + optBatchSize + ", inFlight=" + maxInFlight
                 + ", intraOpThreads=" + intraOpThreads + ", device=" + deviceIndex + ", cache=" + engineCacheDir
-                + ", outputTopClasses=" + outputTopClasses + ", cudaGraphs=" + cudaGraphs + ", completionOrder=" + completionOrder.id() + "}";
+                + ", outputTopClasses=" + outputTopClasses + ", cudaGraphs=" + cudaGraphs + "}";
     }
 
     /** Builder with the defaults of {@code InferenceOptions}. */
@@ -148,7 +143,6 @@ public final class EngineSpec implements Serializable {
         private String calibrationDir;
         private int outputTopClasses = DEFAULT_OUTPUT_TOP_CLASSES;
         private boolean cudaGraphs = true;
-        private CompletionOrder completionOrder = CompletionOrder.ANY;
 
         public Builder modelPath(String v) { this.modelPath = Objects.requireNonNull(v, "modelPath"); return this; }
         public Builder backend(Backend v) { this.backend = Objects.requireNonNull(v, "backend"); return this; }
@@ -164,10 +158,6 @@ public final class EngineSpec implements Serializable {
         public Builder calibrationDir(String v) { this.calibrationDir = v; return this; }
         public Builder outputTopClasses(int v) { this.outputTopClasses = v; return this; }
         public Builder cudaGraphs(boolean v) { this.cudaGraphs = v; return this; }
-        public Builder completionOrder(CompletionOrder v) {
-            this.completionOrder = Objects.requireNonNull(v, "completionOrder");
-            return this;
-        }
 
         /** Checks the values; throws IllegalArgumentException naming the offending setting. */
         public EngineSpec build() {

@@ -6,7 +6,6 @@ import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
@@ -244,7 +243,6 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                     .engineCacheDir(conf.get(InferenceOptions.ENGINE_CACHE_DIR))
                     .outputTopClasses(conf.get(InferenceOptions.OUTPUT_TOP_CLASSES))
                     .cudaGraphs(conf.get(InferenceOptions.CUDA_GRAPHS))
-                    .completionOrder(CompletionOrder.fromId(conf.get(InferenceOptions.COMPLETION_ORDER)))
                     .build();
             batchPolicy = new BatchPolicy(conf.get(InferenceOptions.MAX_BATCH_SIZE),
                     conf.get(InferenceOptions.MAX_QUEUE_DELAY_MS), conf.get(InferenceOptions.IN_FLIGHT));

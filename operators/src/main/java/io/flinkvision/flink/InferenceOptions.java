@@ -2,7 +2,6 @@ package io.flinkvision.flink;
 
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.Precision;
 import org.apache.flink.configuration.ConfigOption;
@@ -85,12 +84,6 @@ public final class InferenceOptions {
                     + " replay it (one driver call per batch instead of one per kernel: on an H200, 0.08 ms instead of"
                     + " 1.1 ms of host time per YOLOX-Nano batch, which the dispatch thread spends serially). If a"
                     + " capture fails the slot logs why and goes on without graphs.");
-    public static final ConfigOption<String> COMPLETION_ORDER = ConfigOptions.key("inference.tensorrt.completion-order")
-            .stringType().defaultValue(CompletionOrder.ANY.id())
-            .withDescription("TensorRT: any (default) hands each batch back as soon as its own CUDA event has fired"
-                    + " (the completion thread polls the in-flight slots); launch hands batches back strictly in launch"
-                    + " order, so one slow batch holds back later ones and their execution slots (on an H200 with 8"
-                    + " slots: 3.3 ms per batch). Frame order in the job does not depend on it.");
     public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("inference.max-frame-bytes")
             .intType().defaultValue(16 * 1024 * 1024)
             .withDescription("Largest encoded frame accepted, bytes; larger ones become dead letters.");

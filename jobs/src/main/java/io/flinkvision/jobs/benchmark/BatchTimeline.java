@@ -23,8 +23,8 @@ import java.util.Map;
  *       stage was open at once);</li>
  *   <li>{@code hostLaunchMs}: mean host time queueing a batch (copies, letterbox kernel, engine or CUDA graph);</li>
  *   <li>{@code launchOrderWaitMs}: mean time from a batch's end on the device to the end of the last batch started
- *       before it, when later (0 otherwise): how long handing batches back strictly in launch order
- *       ({@link io.flinkvision.engine.CompletionOrder#LAUNCH}) holds a finished batch and its execution slot.</li>
+ *       before it, when later (0 otherwise): how long handing batches back in launch order, as the engine's
+ *       completion thread does, holds a finished batch and its execution slot.</li>
  * </ul>
  */
 final class BatchTimeline {

@@ -8,7 +8,6 @@ import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
@@ -179,16 +178,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
             + " CUDA graphs flipped and measure engine-only and operator throughput there too (otherCudaGraphs)")
     boolean compareCudaGraphs;
 
-    @Option(names = "--completion-order", defaultValue = "any", description = "TensorRT: any (default, as"
-            + " inference.tensorrt.completion-order) hands each batch back when its own slot is done; launch in launch"
-            + " order")
-    String completionOrder;
-
-    @Option(names = "--compare-completion-order", description = "TensorRT: after the main run, open the engine again"
-            + " with the other completion order and measure engine-only and operator throughput there too"
-            + " (otherCompletionOrder)")
-    boolean compareCompletionOrder;
-
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
@@ -202,7 +191,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(Backend.parse(backend))
                 .precision(Precision.parse(precision)).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
                 .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses)
-                .cudaGraphs(cudaGraphs).completionOrder(CompletionOrder.fromId(completionOrder));
+                .cudaGraphs(cudaGraphs);
         if (engineCacheDir != null) {
             sb.engineCacheDir(engineCacheDir);
         }
@@ -233,7 +222,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("frameSize", src.width() + "x" + src.height());
             if (engine instanceof TrtInferenceEngine trt) {
                 r.put("cudaGraphs", cudaGraphs);
-                r.put("completionOrder", spec.completionOrder().id());
                 r.put("engineCacheHit", trt.shared().cacheHit());
                 r.put("engineCacheKey", trt.shared().key().fileName());
                 r.put("h2dGBps", round(trt.measureH2dGBps(50), 2));
@@ -315,11 +303,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
         if (compareCudaGraphs && spec.backend() == Backend.TENSORRT) {
             r.put("otherCudaGraphs", otherEngine(spec.toBuilder().cudaGraphs(!cudaGraphs).build(), src, threads));
         }
-        if (compareCompletionOrder && spec.backend() == Backend.TENSORRT) {
-            CompletionOrder other = spec.completionOrder() == CompletionOrder.ANY ? CompletionOrder.LAUNCH
-                    : CompletionOrder.ANY;
-            r.put("otherCompletionOrder", otherEngine(spec.toBuilder().completionOrder(other).build(), src, threads));
-        }
         print(r);
         if (report != null) {
             Path parent = report.toAbsolutePath().getParent();
@@ -379,15 +362,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     /**
-     * Engine-only and operator throughput of {@code spec} (the main spec with one setting flipped: CUDA graphs or the
-     * completion order), same letterbox, measured right after the main run in the same process.
+     * Engine-only and operator throughput of {@code spec} (the main spec with CUDA graphs flipped), same letterbox,
+     * measured right after the main run in the same process.
      */
     private Map<String, Object> otherEngine(EngineSpec spec, BenchmarkFrames src, int threads) throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         try (InferenceEngine engine = InferenceEngines.open(spec)) {
             EngineInfo info = engine.info();
             m.put("cudaGraphs", spec.cudaGraphs());
-            m.put("completionOrder", spec.completionOrder().id());
             double engineOnly = engineOnly(engine, info.maxBatchSize(), engineIterations);
             m.put("engineOnlyFps", round(engineOnly, 1));
             BatchPolicy policy = new BatchPolicy(info.maxBatchSize(), maxQueueDelayMs, info.maxInFlight());
@@ -398,8 +380,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 measureOperator(p, stages, src, engineOnly, m);
             }
         }
-        LOG.info("benchmark: with CUDA graphs {}, completion order {}: {}", spec.cudaGraphs() ? "on" : "off",
-                spec.completionOrder().id(), m);
+        LOG.info("benchmark: with CUDA graphs {}: {}", spec.cudaGraphs() ? "on" : "off", m);
         return m;
     }
 

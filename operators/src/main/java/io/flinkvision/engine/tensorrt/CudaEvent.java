@@ -1,12 +1,10 @@
 package io.flinkvision.engine.tensorrt;
 
-import static org.bytedeco.cuda.global.cudart.cudaErrorNotReady;
 import static org.bytedeco.cuda.global.cudart.cudaEventBlockingSync;
 import static org.bytedeco.cuda.global.cudart.cudaEventCreateWithFlags;
 import static org.bytedeco.cuda.global.cudart.cudaEventDefault;
 import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
-import static org.bytedeco.cuda.global.cudart.cudaEventQuery;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
 
@@ -41,20 +39,6 @@ public final class CudaEvent implements AutoCloseable {
     /** Blocks the calling thread until the event has completed. */
     public void synchronize() {
         Cuda.check(cudaEventSynchronize(event), "cudaEventSynchronize", device);
-    }
-
-    /**
-     * Whether the event has completed, without blocking ({@code cudaEventQuery}).
-     *
-     * @throws io.flinkvision.engine.InferenceException naming the CUDA error if the work before the event failed
-     */
-    public boolean query() {
-        int rc = cudaEventQuery(event);
-        if (rc == cudaErrorNotReady) {
-            return false;
-        }
-        Cuda.check(rc, "cudaEventQuery", device);
-        return true;
     }
 
     /** Device time in nanoseconds between two completed events ({@code cudaEventElapsedTime}, ~0.5 us resolution). */

@@ -21,7 +21,7 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
  * <p>{@link #launch} queues on the slot's stream: event start, H2D of the host-letterboxed images (and, for source
  * images, their H2D and the letterbox kernel writing after them), {@code setInputShape} +
  * {@code enqueueV3}, event, D2H of {@code size} images' outputs only, event done; slots on different streams overlap.
- * {@link #awaitCompletion} waits on the done event (blocking sync, no spinning); {@link #isComplete} queries it.
+ * {@link #awaitCompletion} waits on the done event (blocking sync, no spinning).
  */
 final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     private final SharedEngine shared;
@@ -206,11 +206,6 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     @Override
     public void awaitCompletion() {
         done.synchronize();
-    }
-
-    @Override
-    public boolean isComplete() {
-        return done.query();
     }
 
     @Override

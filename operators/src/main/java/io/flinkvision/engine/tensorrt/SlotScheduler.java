@@ -1,12 +1,10 @@
 package io.flinkvision.engine.tensorrt;
 
-import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -15,7 +13,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +29,11 @@ import org.slf4j.LoggerFactory;
  *  out.close() -> slot back to the free queue
  * </pre>
  *
- * <p>Futures complete on the completion thread: callbacks attached to them run there and delay later completions, so
- * keep them short or hand off. With {@link CompletionOrder#ANY} (the default) a batch completes as soon as its own slot
- * reports completion: while batches are in flight the completion thread polls their slots ({@link Slot#isComplete()},
- * a {@code cudaEventQuery} each) and parks {@link #POLL_NANOS} between rounds; with nothing in flight it sleeps on the
- * launch queue. With {@link CompletionOrder#LAUNCH} futures complete in submission order: the thread blocks on the
- * oldest in-flight slot ({@link Slot#awaitCompletion()}), and a batch that finished earlier waits behind it. Measured
- * on an H200 (YOLOX-Nano FP16, batch 32, 8 slots on 8 streams), that wait added 3.3 ms to the 5.4 ms a batch spent on
- * the device, and 14 ms with 16 slots: time its slot could not be reused.
+ * <p>Futures complete in submission order (the completion thread waits on the oldest in-flight slot first), on the
+ * completion thread: callbacks attached to them run there and delay later completions, so keep them short or hand off.
+ * In-order completion costs nothing measurable here: on an H200 (YOLOX-Nano FP16, batch 32, 8 and 16 slots) no batch
+ * finished on the device before one launched earlier (benchmark {@code launchOrderWaitMs} 0.0), and completing
+ * batches in any order (polling every slot's event) was tried and gave the same throughput.
  * A slot is busy from {@link #acquire()} until the {@link OutputBatch} is closed (or {@link #release} for a batch
  * never submitted): at most N batches are being filled, on the device, or being read at once, which is the operator's
  * back-pressure.
@@ -67,13 +61,6 @@ public final class SlotScheduler implements AutoCloseable {
          */
         void awaitCompletion();
 
-        /**
-         * Whether the work queued by the last {@link #launch} has finished, without blocking.
-         *
-         * @throws InferenceException if the device reports an error
-         */
-        boolean isComplete();
-
         /** Host output of the last completed launch, float32 {@code [size, rows, columns]}. */
         FloatBuffer output();
 
@@ -83,20 +70,11 @@ public final class SlotScheduler implements AutoCloseable {
 
     private enum State { FREE, ACQUIRED, IN_FLIGHT, OUTPUT_HELD }
 
-    /**
-     * Park between two polling rounds of the in-flight slots with {@link CompletionOrder#ANY}, ns. Linux adds its timer
-     * slack (50 us by default) to a park, so a completion is seen ~25-75 us after its event fires; a batch of 32
-     * YOLOX-Nano frames takes ~1.3 ms of an H200, so this costs under 5% of a batch's time and keeps the polling thread
-     * to a few percent of a core.
-     */
-    static final long POLL_NANOS = 20_000;
-
     private final String name;
     private final List<Slot> slots;
     private final int rows;
     private final int columns;
     private final String deviceLabel;
-    private final CompletionOrder order;
     private final BlockingQueue<Slot> free;
     private final AtomicIntegerArray state;
     private final BlockingQueue<Pending> inFlight = new LinkedBlockingQueue<>();
@@ -130,17 +108,6 @@ public final class SlotScheduler implements AutoCloseable {
      */
     public SlotScheduler(String name, List<? extends Slot> slots, int rows, int columns, String deviceLabel,
             Runnable threadInit) {
-        this(name, slots, rows, columns, deviceLabel, CompletionOrder.ANY, threadInit);
-    }
-
-    /**
-     * As {@link #SlotScheduler(String, List, int, int, String, Runnable)}, choosing the completion order.
-     *
-     * @param order {@link CompletionOrder#ANY}: each batch when its slot is done; {@link CompletionOrder#LAUNCH}: in
-     *     submission order
-     */
-    public SlotScheduler(String name, List<? extends Slot> slots, int rows, int columns, String deviceLabel,
-            CompletionOrder order, Runnable threadInit) {
         if (slots.isEmpty()) {
             throw new IllegalArgumentException("at least one execution slot is needed");
         }
@@ -149,7 +116,6 @@ public final class SlotScheduler implements AutoCloseable {
         this.rows = rows;
         this.columns = columns;
         this.deviceLabel = deviceLabel;
-        this.order = order;
         this.free = new ArrayBlockingQueue<>(slots.size());
         this.state = new AtomicIntegerArray(slots.size());
         for (int i = 0; i < slots.size(); i++) {
@@ -257,15 +223,6 @@ public final class SlotScheduler implements AutoCloseable {
     }
 
     private void completionLoop() {
-        if (order == CompletionOrder.LAUNCH) {
-            launchOrderLoop();
-        } else {
-            anyOrderLoop();
-        }
-    }
-
-    /** {@link CompletionOrder#LAUNCH}: blocks on the oldest in-flight batch, then the next. */
-    private void launchOrderLoop() {
         while (true) {
             Pending p;
             try {
@@ -279,87 +236,22 @@ public final class SlotScheduler implements AutoCloseable {
             if (p == STOP) {
                 return;
             }
-            awaitAndComplete(p);
+            complete(p);
         }
     }
 
-    /**
-     * {@link CompletionOrder#ANY}: polls every in-flight slot, completes those done (oldest first within a round),
-     * parks {@link #POLL_NANOS} when none was; sleeps on the launch queue when nothing is in flight. Stops after
-     * {@link #STOP} once every batch launched before it has completed.
-     */
-    private void anyOrderLoop() {
-        List<Pending> waiting = new ArrayList<>();
-        boolean stopping = false;
-        while (!stopping || !waiting.isEmpty()) {
-            if (waiting.isEmpty()) {
-                try {
-                    Pending p = inFlight.take();
-                    if (p == STOP) {
-                        return;
-                    }
-                    waiting.add(p);
-                } catch (InterruptedException e) {
-                    if (closed && inFlight.isEmpty()) {
-                        return;
-                    }
-                    continue;
-                }
-            }
-            Pending p;
-            while ((p = inFlight.poll()) != null) {
-                if (p == STOP) {
-                    stopping = true;
-                } else {
-                    waiting.add(p);
-                }
-            }
-            boolean any = false;
-            for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
-                Pending w = it.next();
-                boolean done;
-                try {
-                    done = w.slot.isComplete();
-                } catch (RuntimeException e) {
-                    it.remove();
-                    fail(w, e);
-                    any = true;
-                    continue;
-                }
-                if (done) {
-                    it.remove();
-                    complete(w);
-                    any = true;
-                }
-            }
-            if (!any) {
-                LockSupport.parkNanos(POLL_NANOS);
-            }
-        }
-    }
-
-    /** Blocks until {@code p}'s slot is done, then completes it (or fails it with the device's error). */
-    private void awaitAndComplete(Pending p) {
-        try {
-            p.slot.awaitCompletion();
-        } catch (RuntimeException e) {
-            fail(p, e);
-            return;
-        }
-        complete(p);
-    }
-
-    private void fail(Pending p, RuntimeException e) {
-        launched.decrementAndGet();
-        toFree(p.slot);
-        p.future.completeExceptionally(e instanceof InferenceException ? e
-                : new InferenceException("batch of " + p.size + " failed on " + deviceLabel + ": " + e, e));
-    }
-
-    /** Hands the output of {@code p}, whose slot is done, to its future. */
     private void complete(Pending p) {
         Slot s = p.slot;
         int i = s.input().slot();
+        try {
+            s.awaitCompletion();
+        } catch (RuntimeException e) {
+            launched.decrementAndGet();
+            toFree(s);
+            p.future.completeExceptionally(e instanceof InferenceException ? e
+                    : new InferenceException("batch of " + p.size + " failed on " + deviceLabel + ": " + e, e));
+            return;
+        }
         launched.decrementAndGet();
         state.set(i, State.OUTPUT_HELD.ordinal());
         OutputBatch out = new OutputBatch(s.output(), p.size, rows, columns, s.times(), () -> {

@@ -1,7 +1,6 @@
 package io.flinkvision.engine.tensorrt;
 
 import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.ElementType;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
@@ -53,7 +52,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
     private volatile boolean closed;
 
     private TrtInferenceEngine(SharedEngine shared, List<ExecutionSlot> slots, EngineInfo info, CudaEvent epoch,
-            long epochHostNanos, CompletionOrder order) {
+            long epochHostNanos) {
         this.shared = shared;
         this.epoch = epoch;
         this.epochHostNanos = epochHostNanos;
@@ -61,7 +60,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
         this.info = info;
         this.device = shared.device();
         this.scheduler = new SlotScheduler("cuda" + device + "-" + OPENED.incrementAndGet(), slots, info.outputRows(),
-                info.outputColumns(), info.device(), order, () -> Cuda.setDevice(device));
+                info.outputColumns(), info.device(), () -> Cuda.setDevice(device));
     }
 
     /**
@@ -110,14 +109,14 @@ public final class TrtInferenceEngine implements InferenceEngine {
             pinned += s.pinnedBytes();
         }
         LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] ({}) maxBatch={}"
-                        + " slots={} device letterbox={} CUDA graphs={} completion order={} device memory={} MB"
-                        + " pinned={} MB (contexts created so far: {})",
+                        + " slots={} device letterbox={} CUDA graphs={} device memory={} MB pinned={} MB"
+                        + " (contexts created so far: {})",
                 d.describe(), shared.key().modelName(), spec.precision().id(),
                 shared.inputType().name().toLowerCase(Locale.ROOT), shared.height(), shared.width(), shared.rows(),
                 shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no",
-                spec.cudaGraphs() ? "yes" : "no", spec.completionOrder().id(), dev >> 20,
+                spec.cudaGraphs() ? "yes" : "no", dev >> 20,
                 pinned >> 20, shared.contextsCreated());
-        return new TrtInferenceEngine(shared, slots, info, epoch, epochHost, spec.completionOrder());
+        return new TrtInferenceEngine(shared, slots, info, epoch, epochHost);
     }
 
     /** Device letterboxing needs the uint8 input (the kernel writes bytes) and NVRTC to compile the kernel. */
@@ -216,12 +215,12 @@ public final class TrtInferenceEngine implements InferenceEngine {
     }
 
     /**
-     * The device side of the operator without its host side: every slot in turn launches a full batch (H2D copy of the
-     * uint8 NCHW input, the engine, D2H of the output) as soon as its previous launch has completed; no fill, no
-     * post-processing. What the operator could reach if the host cost nothing.
+     * The engine with its copies, no host work: as {@link #measureEngineOnly}, launches queued back to back on every
+     * slot's stream in turn, but each launch is a full batch as the operator queues it (H2D copy of the uint8 NCHW
+     * input, the engine, D2H of the output). Compared with engine-only it gives what the copies cost the device.
      *
      * @param batch images per call (1..maxBatch)
-     * @param iterations timed calls (after {@code slots} warm-up rounds)
+     * @param iterations timed calls (after {@code 2 * slots} warm-up calls)
      * @return images per second
      * @throws InterruptedException if interrupted while acquiring the slots
      */
@@ -235,9 +234,10 @@ public final class TrtInferenceEngine implements InferenceEngine {
     /**
      * As {@link #measureWithCopies} for inputs that {@code fill} prepares once per slot, e.g. source images staged for
      * the device letterbox ({@link InputBatch#sources()} and {@link InputBatch#setMixedSize}): each launch then copies
-     * and letterboxes them on the device as the operator's launches do.
+     * and letterboxes them on the device as the operator's launches do. The launches of one slot follow each other on
+     * its stream (the host never rewrites the inputs, so they need not wait for each other).
      *
-     * @param iterations timed calls (after {@code slots} warm-up rounds)
+     * @param iterations timed calls (after {@code 2 * slots} warm-up calls)
      * @param fill fills a slot's input and sets its size ({@link InputBatch#setSize} or {@link InputBatch#setMixedSize})
      * @return images per second ({@link InputBatch#size()} images per call)
      * @throws InterruptedException if interrupted while acquiring the slots
@@ -257,9 +257,6 @@ public final class TrtInferenceEngine implements InferenceEngine {
             int k = slots.size();
             return timedRounds(2 * k, iterations, batch, i -> {
                 ExecutionSlot s = slots.get(i % k);
-                if (i >= k) {
-                    s.awaitCompletion(); // the slot's previous launch
-                }
                 s.launch(s.input().size());
             });
         } finally {

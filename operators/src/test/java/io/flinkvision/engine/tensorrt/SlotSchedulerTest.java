@@ -1,9 +1,7 @@
 package io.flinkvision.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flinkvision.engine.CompletionOrder;
 import io.flinkvision.engine.ElementType;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.InputBatch;
@@ -95,17 +93,6 @@ class SlotSchedulerTest {
         }
 
         @Override
-        public boolean isComplete() {
-            if (clock.now() < doneAt) {
-                return false;
-            }
-            if (failCompletion != null) {
-                throw failCompletion;
-            }
-            return true;
-        }
-
-        @Override
         public FloatBuffer output() {
             return out;
         }
@@ -123,17 +110,13 @@ class SlotSchedulerTest {
     private SlotScheduler scheduler;
 
     private SlotScheduler start(int n, long... durationsNanos) {
-        return start(CompletionOrder.ANY, n, durationsNanos);
-    }
-
-    private SlotScheduler start(CompletionOrder order, int n, long... durationsNanos) {
         for (long d : durationsNanos) {
             durations.add(d);
         }
         for (int i = 0; i < n; i++) {
             slots.add(new FakeSlot(i, clock, durations, launches));
         }
-        scheduler = new SlotScheduler("test", slots, 2, 8, "fake:0", order, () -> {});
+        scheduler = new SlotScheduler("test", slots, 2, 8, "fake:0", () -> {});
         return scheduler;
     }
 
@@ -152,49 +135,8 @@ class SlotSchedulerTest {
     }
 
     @Test
-    void anyOrderHandsABatchBackAsSoonAsItsOwnSlotIsDone() throws Exception {
+    void completesInSubmissionOrderEvenWhenALaterBatchFinishesFirst() throws Exception {
         start(3, 100, 20, 50);
-        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
-        List<CompletableFuture<OutputBatch>> fs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            CompletableFuture<OutputBatch> f = submit(i + 1);
-            f.thenAccept(out -> order.add((int) out.data().get(0)));
-            fs.add(f);
-        }
-        clock.advance(30); // batch 1 (20) is done, 0 (100) and 2 (50) are not
-        fs.get(1).get(5, TimeUnit.SECONDS);
-        assertThat(fs.get(0)).isNotDone();
-        assertThat(fs.get(2)).isNotDone();
-        fs.get(1).join().close();
-        assertThat(scheduler.freeSlots()).isEqualTo(1); // its slot is reusable while batch 0 is still running
-        clock.advance(30); // batch 2 done at 50
-        fs.get(2).get(5, TimeUnit.SECONDS);
-        assertThat(fs.get(0)).isNotDone();
-        clock.advance(40);
-        assertThat(fs.get(0).get(5, TimeUnit.SECONDS).times().totalNanos()).isEqualTo(100);
-        assertThat(order).containsExactly(1, 2, 0);
-        assertThat(scheduler.launchedNotCompleted()).isZero();
-    }
-
-    @Test
-    void anyOrderDeviceErrorFailsThatBatchWithoutHoldingAnother() throws Exception {
-        start(2, 100, 10);
-        slots.get(0).failCompletion = new InferenceException("cudaEventQuery failed on fake:0: an illegal memory"
-                + " access was encountered");
-        CompletableFuture<OutputBatch> bad = submit(1);
-        CompletableFuture<OutputBatch> good = submit(1);
-        clock.advance(10);
-        good.get(5, TimeUnit.SECONDS).close();
-        assertThat(bad).isNotDone();
-        clock.advance(90);
-        assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(InferenceException.class)
-                .hasMessageContaining("illegal memory");
-        assertThat(scheduler.freeSlots()).isEqualTo(2);
-    }
-
-    @Test
-    void launchOrderCompletesInSubmissionOrderEvenWhenALaterBatchFinishesFirst() throws Exception {
-        start(CompletionOrder.LAUNCH, 3, 100, 20, 50);
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         List<CompletableFuture<OutputBatch>> fs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -155,6 +155,35 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
     }
 
     /**
+     * Diagnostic (GPU checks): queues only the chosen parts of a {@link #launch} of {@code size} host images, to
+     * measure what each costs the device: the engine always, the H2D copy of the input, the four timing events, the
+     * D2H copy of the output. {@link #times()} is meaningful only with {@code timingEvents}.
+     */
+    void launchParts(int size, boolean copyIn, boolean timingEvents, boolean copyOut) {
+        Cuda.setDevice(device);
+        if (timingEvents) {
+            start.record(stream);
+        }
+        if (copyIn) {
+            uploadOnly(size);
+        }
+        if (timingEvents) {
+            afterH2d.record(stream);
+        }
+        enqueue(size, true);
+        if (timingEvents) {
+            afterCompute.record(stream);
+        }
+        if (copyOut) {
+            Cuda.check(cudaMemcpyAsync(hostOut.pointer(), devOut.pointer(), size * outBytesPerImage,
+                    cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H, slot " + index + ")", device);
+        }
+        if (timingEvents) {
+            done.record(stream);
+        }
+    }
+
+    /**
      * Queues the engine for {@code size} images on the slot's stream: the batch's CUDA graph when graphs are on, else
      * {@code setInputShape} (when the size changed) and {@code enqueueV3}.
      *

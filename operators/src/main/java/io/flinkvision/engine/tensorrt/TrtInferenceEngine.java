@@ -265,6 +265,29 @@ public final class TrtInferenceEngine implements InferenceEngine {
     }
 
     /**
+     * Diagnostic (GPU checks): as {@link #measureWithCopies} with only the chosen parts of each launch queued
+     * ({@link ExecutionSlot#launchParts}); all off is engine-only, all on is {@link #measureWithCopies}.
+     *
+     * @return images per second
+     */
+    double measureLaunchParts(int batch, int iterations, boolean copyIn, boolean timingEvents, boolean copyOut)
+            throws InterruptedException {
+        List<InputBatch> held = acquireAll();
+        try {
+            for (ExecutionSlot s : slots) {
+                fillPattern(s.input(), batch);
+                s.input().setSize(batch);
+                s.uploadOnly(batch);
+            }
+            int k = slots.size();
+            return timedRounds(2 * k, iterations, batch,
+                    i -> slots.get(i % k).launchParts(batch, copyIn, timingEvents, copyOut));
+        } finally {
+            held.forEach(this::release);
+        }
+    }
+
+    /**
      * Serialized throughput, what simple samples do: one slot, per batch H2D copy, {@code enqueueV3}, D2H copy, then
      * synchronize before the next batch (no overlap). With {@code useGraphs} the engine is queued as the slot's CUDA
      * graph when {@link EngineSpec#cudaGraphs()} is on; without, always with plain {@code enqueueV3}.

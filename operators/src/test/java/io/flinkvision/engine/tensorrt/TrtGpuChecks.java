@@ -400,6 +400,35 @@ public final class TrtGpuChecks {
     }
 
     /**
+     * What each part of an operator launch costs the device: engine-only throughput (images/s, launches back to back
+     * on every slot) with the parts added one at a time, in one engine.
+     *
+     * @param engineOnly the engine alone
+     * @param withEvents plus the four timing events of each launch
+     * @param withCopyIn plus the H2D copy of the uint8 input (no events)
+     * @param withCopies plus the H2D and D2H copies (no events)
+     * @param fullLaunch copies and events: what the operator queues
+     */
+    public record LaunchParts(double engineOnly, double withEvents, double withCopyIn, double withCopies,
+            double fullLaunch) {}
+
+    /** Measures {@link LaunchParts} at {@code batch}, {@code iterations} launches each, in an interleaved order twice. */
+    public static LaunchParts launchParts(EngineSpec spec, int batch, int iterations) throws Exception {
+        try (InferenceEngine e = InferenceEngines.open(spec)) {
+            TrtInferenceEngine trt = (TrtInferenceEngine) e;
+            double[] sum = new double[5];
+            boolean[][] parts = {{false, false, false}, {false, true, false}, {true, false, false},
+                {true, false, true}, {true, true, true}};
+            for (int round = 0; round < 2; round++) {
+                for (int v = 0; v < parts.length; v++) {
+                    sum[v] += trt.measureLaunchParts(batch, iterations, parts[v][0], parts[v][1], parts[v][2]) / 2;
+                }
+            }
+            return new LaunchParts(sum[0], sum[1], sum[2], sum[3], sum[4]);
+        }
+    }
+
+    /**
      * The hybrid letterbox on the GPU: the golden images repeated {@code copies} times go through one pipeline with the
      * CPU letterbox and one with {@code hybrid} (all submitted at once to one pre-processing thread, backlog 4: the
      * frames that find more than 4 others queued are letterboxed by the kernel, the last ones on the host, so the last
@@ -646,6 +675,8 @@ public final class TrtGpuChecks {
         report.put("engineOnlyFp16Alone", contention[0]);
         report.put("engineOnlyFp16WithH2dCopies", contention[1]);
         report.put("concurrentH2dGBps", contention[2]);
+        LaunchParts parts = launchParts(spec(Precision.FP16, cache, calibration, batch, 8), batch, 400);
+        report.put("launchPartsFp16", parts);
         System.out.println("contention " + java.util.Arrays.toString(contention));
         GraphCheck graphs = graphsVsPlain(spec(Precision.FP16, cache, calibration, batch, 3), batch);
         report.put("cudaGraphs", graphs);
@@ -703,6 +734,12 @@ public final class TrtGpuChecks {
         t.append(String.format(Locale.ROOT, "| engine-only while another stream copies 42 MB H2D back to back | fp16 |"
                 + " alone %.0f img/s, with copies %.0f img/s (%.2f), copies meanwhile %.1f GB/s |\n", contention[0],
                 contention[1], contention[1] / contention[0], contention[2]));
+        t.append(String.format(Locale.ROOT, "| device cost of a launch's parts, 8 slots back to back, batch %d | fp16 |"
+                        + " engine-only %.0f img/s; + timing events %.0f (%.3f); + H2D %.0f (%.3f); + H2D and D2H %.0f"
+                        + " (%.3f); full launch %.0f (%.3f) |\n", batch, parts.engineOnly(), parts.withEvents(),
+                parts.withEvents() / parts.engineOnly(), parts.withCopyIn(), parts.withCopyIn() / parts.engineOnly(),
+                parts.withCopies(), parts.withCopies() / parts.engineOnly(), parts.fullLaunch(),
+                parts.fullLaunch() / parts.engineOnly()));
         t.append(String.format(Locale.ROOT, "| CUDA graphs vs enqueueV3, batch %d, %d runs | fp16 | graphs captured %d,"
                         + " max |output diff| %.2e -> %s |\n", graphs.batch(), graphs.runs(), graphs.graphsCaptured(),
                 graphs.maxAbsDiff(), graphs.graphsCaptured() == 3 && graphs.maxAbsDiff() <= 1e-3 ? "PASS" : "FAIL"));

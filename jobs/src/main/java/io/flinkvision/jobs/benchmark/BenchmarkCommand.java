@@ -49,7 +49,9 @@ import picocli.CommandLine.Option;
  *       (TensorRT: {@code enqueueV3} only; ONNX Runtime: batches submitted back to back). The ceiling.</li>
  *   <li>{@code engineWithCopiesFps} (TensorRT): every slot launching full batches (H2D, engine, D2H) back to back with
  *       no host work: the device side's own ceiling; {@code engineWithDeviceLetterboxFps} the same with real decoded
- *       frames uploaded and letterboxed by the kernel (the GPU letterbox path's device side).</li>
+ *       frames uploaded and letterboxed by the kernel (the GPU letterbox path's device side);
+ *       {@code operatorVsDeviceSide} is {@code operatorFps} over the one of them that matches the letterbox (the share
+ *       of what the device can do with the copies the operator must make).</li>
  *   <li>{@code serializedFps}: one batch at a time: copy in, infer with plain {@code enqueueV3}, copy out, synchronize
  *       (what simple samples do); {@code serializedWithGraphsFps}: the same with the engine's CUDA graph.</li>
  *   <li>{@code operatorFps}: real frames through the operator's path ({@link DetectionPipeline}: letterbox where
@@ -254,6 +256,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
                 Throughput op = measureOperator(pipeline, stages, src, engineOnly, r);
                 r.put("operatorVsSerialized", round(op.fps / serialized, 3));
+                Object deviceSide = r.get(mode == LetterboxDevice.GPU ? "engineWithDeviceLetterboxFps"
+                        : mode == LetterboxDevice.CPU ? "engineWithCopiesFps" : null);
+                if (deviceSide instanceof Double d && d > 0) {
+                    r.put("operatorVsDeviceSide", round(op.fps / d, 3));
+                }
                 if (mode == LetterboxDevice.HYBRID) {
                     r.put("hybridBacklog", hybridBacklog);
                     r.put("operatorDeviceLetterboxedFraction", round(stages.deviceLetterboxedFraction(), 3));

@@ -115,12 +115,8 @@ final class DeviceLetterbox implements SourceBatch.Staging, AutoCloseable {
             meta.put(m, sources.offset(i));
             meta.put(m + 1, sources.width(i));
             meta.put(m + 2, sources.height(i));
-            int nw = Math.min(sources.resizedWidth(i), width);
-            int nh = Math.min(sources.resizedHeight(i), height);
-            meta.put(m + 3, nw);
-            meta.put(m + 4, nh);
-            meta.put(m + 5, Double.doubleToRawLongBits(LetterboxKernel.scale(sources.width(i), nw)));
-            meta.put(m + 6, Double.doubleToRawLongBits(LetterboxKernel.scale(sources.height(i), nh)));
+            meta.put(m + 3, Math.min(sources.resizedWidth(i), width));
+            meta.put(m + 4, Math.min(sources.resizedHeight(i), height));
         }
         Cuda.check(cudaMemcpyAsync(deviceStaging.pointer(), staging.pointer(), used, cudaMemcpyHostToDevice,
                 stream.handle()), "cudaMemcpyAsync(H2D " + DeviceBuffer.mb(used) + " source frames, slot " + slot + ")",

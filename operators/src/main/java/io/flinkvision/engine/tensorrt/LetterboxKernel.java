@@ -36,12 +36,10 @@ import org.slf4j.LoggerFactory;
  * compute capability (PTX, loaded with {@code cuModuleLoadData}) once per device and JVM, then launched on a slot's
  * stream with {@code cuLaunchKernel}.
  *
- * <p>Kernel {@code letterbox_bgr_to_nchw_u8(src, meta, dst, W, H, pad)}: grid {@code (ceil(W/64), H, N)}, 64
- * threads; thread {@code x} of block {@code (bx, y, n)} writes pixel {@code (bx*64 + x, y)} of image {@code n} in the
- * three planes of {@code dst} (uint8 NCHW {@code [N, 3, H, W]}, BGR), so no thread divides by the width. {@code meta}
- * holds 8 int64 per image: byte offset of the image in {@code src} (BGR HWC uint8, rows packed), source width, source
- * height, resized width, resized height, and the bits of the two double scales {@code sw / nw} and {@code sh / nh}
- * ({@link #scale}), computed once per image on the host instead of twice per pixel. Pixels right of
+ * <p>Kernel {@code letterbox_bgr_to_nchw_u8(src, meta, dst, W, H, pad)}: grid {@code (ceil(W*H/256), N)}, 256
+ * threads; thread {@code (p, n)} writes pixel {@code p = y*W + x} of image {@code n} in the three planes of
+ * {@code dst} (uint8 NCHW {@code [N, 3, H, W]}, BGR). {@code meta} holds 8 int64 per image: byte offset of the image in
+ * {@code src} (BGR HWC uint8, rows packed), source width, source height, resized width, resized height. Pixels right of
  * or below the resized image get {@code pad} (114). Inside, the value is OpenCV's {@code INTER_LINEAR} for 8-bit images
  * (modules/imgproc/src/resize.cpp, {@code resize()} with {@code HResizeLinear} and {@code VResizeLinear}): source
  * coordinate {@code f = (float)((d + 0.5) * scale - 0.5)} with {@code scale = 1 / (dstSize / srcSize)} in double,
@@ -54,8 +52,8 @@ import org.slf4j.LoggerFactory;
 final class LetterboxKernel {
     private static final Logger LOG = LoggerFactory.getLogger(LetterboxKernel.class);
 
-    /** Threads per block: 64 pixels of one output row. */
-    static final int BLOCK = 64;
+    /** Threads per block. */
+    static final int BLOCK = 256;
     /** int64 values per image in the meta table. */
     static final int META_LONGS = 8;
 
@@ -64,20 +62,21 @@ final class LetterboxKernel {
             extern "C" __global__ void letterbox_bgr_to_nchw_u8(const unsigned char* __restrict__ src,
                     const long long* __restrict__ meta, unsigned char* __restrict__ dst, int width, int height,
                     int pad) {
-                const int x = blockIdx.x * blockDim.x + threadIdx.x;
-                if (x >= width) return;
-                const int y = blockIdx.y;
-                const int n = blockIdx.z;
+                const int n = blockIdx.y;
                 const int plane = width * height;
+                const int p = blockIdx.x * blockDim.x + threadIdx.x;
+                if (p >= plane) return;
+                const int x = p % width;
+                const int y = p / width;
                 const long long* m = meta + 8 * n;
                 const int sw = (int) m[1], sh = (int) m[2], nw = (int) m[3], nh = (int) m[4];
-                unsigned char* d = dst + (long long) n * 3 * plane + y * width + x;
+                unsigned char* d = dst + (long long) n * 3 * plane + p;
                 if (x >= nw || y >= nh) {
                     d[0] = (unsigned char) pad; d[plane] = (unsigned char) pad; d[2 * plane] = (unsigned char) pad;
                     return;
                 }
-                const double scaleX = __longlong_as_double(m[5]);
-                const double scaleY = __longlong_as_double(m[6]);
+                const double scaleX = 1.0 / ((double) nw / sw);
+                const double scaleY = 1.0 / ((double) nh / sh);
                 float fx = (float) ((x + 0.5) * scaleX - 0.5);
                 int sx = (int) floorf(fx);
                 fx -= sx;
@@ -101,18 +100,6 @@ final class LetterboxKernel {
                 }
             }
             """;
-
-    /**
-     * The source-pixels-per-output-pixel scale of one axis as OpenCV's {@code resize()} computes it for
-     * {@code INTER_LINEAR}: {@code 1 / ((double) dst / src)}, in double (IEEE division, the same bits as on the
-     * device), for the meta table.
-     *
-     * @param src source size in pixels
-     * @param dst resized size in pixels (>= 1)
-     */
-    static double scale(int src, int dst) {
-        return 1.0 / ((double) dst / src);
-    }
 
     private static final Map<Integer, CUfunc_st> FUNCTIONS = new ConcurrentHashMap<>();
 
@@ -197,8 +184,8 @@ final class LetterboxKernel {
         a.width.put(0, width);
         a.height.put(0, height);
         a.pad.put(0, pad);
-        int blocks = (width + BLOCK - 1) / BLOCK;
-        driverCheck(cuLaunchKernel(function(device), blocks, height, images, BLOCK, 1, 1, 0, stream, a.array, null),
+        int blocks = (width * height + BLOCK - 1) / BLOCK;
+        driverCheck(cuLaunchKernel(function(device), blocks, images, 1, BLOCK, 1, 1, 0, stream, a.array, null),
                 "cuLaunchKernel(" + NAME + ", " + images + " images)", device);
     }
 

@@ -183,28 +183,6 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         }
     }
 
-    /** Diagnostic: graphs of a whole launch (copies and engine), created by the first {@link #launchAsOneGraph}. */
-    private EnqueueGraphs wholeLaunchGraphs;
-
-    /**
-     * Diagnostic (GPU checks): the H2D copy of {@code size} host images, the engine and the D2H copy captured together
-     * as one CUDA graph per batch size (the first call of a size runs them plainly, then captures), to see whether the
-     * engine waits less for its own copy inside one graph than across stream operations.
-     */
-    void launchAsOneGraph(int size) {
-        Cuda.setDevice(device);
-        if (wholeLaunchGraphs == null) {
-            wholeLaunchGraphs = new EnqueueGraphs(device, "slot " + index + " whole launch", input.capacity());
-        }
-        wholeLaunchGraphs.launch(size, stream, n -> {
-            uploadOnly(n);
-            boolean queued = enqueuePlain(n);
-            Cuda.check(cudaMemcpyAsync(hostOut.pointer(), devOut.pointer(), n * outBytesPerImage,
-                    cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H, slot " + index + ")", device);
-            return queued;
-        });
-    }
-
     /**
      * Queues the engine for {@code size} images on the slot's stream: the batch's CUDA graph when graphs are on, else
      * {@code setInputShape} (when the size changed) and {@code enqueueV3}.
@@ -299,7 +277,7 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
         } catch (RuntimeException e) {
             first = e;
         }
-        first = NativeResources.closeAll(first, wholeLaunchGraphs, graphs, letterbox, done, afterCompute, afterH2d, start, devOut, devIn,
+        first = NativeResources.closeAll(first, graphs, letterbox, done, afterCompute, afterH2d, start, devOut, devIn,
                 contextMemory, hostOut, hostIn, stream);
         shared.returnContext(context);
         if (first != null) {

@@ -272,23 +272,6 @@ public final class TrtInferenceEngine implements InferenceEngine {
      */
     double measureLaunchParts(int batch, int iterations, boolean copyIn, boolean timingEvents, boolean copyOut)
             throws InterruptedException {
-        return measureHostImageLaunches(batch, iterations,
-                s -> s.launchParts(batch, copyIn, timingEvents, copyOut));
-    }
-
-    /**
-     * Diagnostic (GPU checks): as {@link #measureLaunchParts} with copies and engine (no events) captured as one CUDA
-     * graph per slot ({@link ExecutionSlot#launchAsOneGraph}).
-     *
-     * @return images per second
-     */
-    double measureOneGraphLaunches(int batch, int iterations) throws InterruptedException {
-        return measureHostImageLaunches(batch, iterations, s -> s.launchAsOneGraph(batch));
-    }
-
-    /** Every slot filled with {@code batch} pattern images (also on the device), then {@code launch} back to back. */
-    private double measureHostImageLaunches(int batch, int iterations, Consumer<ExecutionSlot> launch)
-            throws InterruptedException {
         List<InputBatch> held = acquireAll();
         try {
             for (ExecutionSlot s : slots) {
@@ -297,7 +280,8 @@ public final class TrtInferenceEngine implements InferenceEngine {
                 s.uploadOnly(batch);
             }
             int k = slots.size();
-            return timedRounds(2 * k, iterations, batch, i -> launch.accept(slots.get(i % k)));
+            return timedRounds(2 * k, iterations, batch,
+                    i -> slots.get(i % k).launchParts(batch, copyIn, timingEvents, copyOut));
         } finally {
             held.forEach(this::release);
         }

@@ -408,25 +408,23 @@ public final class TrtGpuChecks {
      * @param withCopyIn plus the H2D copy of the uint8 input (no events)
      * @param withCopies plus the H2D and D2H copies (no events)
      * @param fullLaunch copies and events: what the operator queues
-     * @param copiesInOneGraph H2D, engine and D2H captured as one CUDA graph (no events)
      */
     public record LaunchParts(double engineOnly, double withEvents, double withCopyIn, double withCopies,
-            double fullLaunch, double copiesInOneGraph) {}
+            double fullLaunch) {}
 
     /** Measures {@link LaunchParts} at {@code batch}, {@code iterations} launches each, in an interleaved order twice. */
     public static LaunchParts launchParts(EngineSpec spec, int batch, int iterations) throws Exception {
         try (InferenceEngine e = InferenceEngines.open(spec)) {
             TrtInferenceEngine trt = (TrtInferenceEngine) e;
-            double[] sum = new double[6];
+            double[] sum = new double[5];
             boolean[][] parts = {{false, false, false}, {false, true, false}, {true, false, false},
                 {true, false, true}, {true, true, true}};
             for (int round = 0; round < 2; round++) {
                 for (int v = 0; v < parts.length; v++) {
                     sum[v] += trt.measureLaunchParts(batch, iterations, parts[v][0], parts[v][1], parts[v][2]) / 2;
                 }
-                sum[5] += trt.measureOneGraphLaunches(batch, iterations) / 2;
             }
-            return new LaunchParts(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);
+            return new LaunchParts(sum[0], sum[1], sum[2], sum[3], sum[4]);
         }
     }
 
@@ -738,12 +736,10 @@ public final class TrtGpuChecks {
                 contention[1], contention[1] / contention[0], contention[2]));
         t.append(String.format(Locale.ROOT, "| device cost of a launch's parts, 8 slots back to back, batch %d | fp16 |"
                         + " engine-only %.0f img/s; + timing events %.0f (%.3f); + H2D %.0f (%.3f); + H2D and D2H %.0f"
-                        + " (%.3f); full launch %.0f (%.3f); H2D, engine and D2H as one CUDA graph %.0f (%.3f) |\n",
-                batch, parts.engineOnly(), parts.withEvents(),
+                        + " (%.3f); full launch %.0f (%.3f) |\n", batch, parts.engineOnly(), parts.withEvents(),
                 parts.withEvents() / parts.engineOnly(), parts.withCopyIn(), parts.withCopyIn() / parts.engineOnly(),
                 parts.withCopies(), parts.withCopies() / parts.engineOnly(), parts.fullLaunch(),
-                parts.fullLaunch() / parts.engineOnly(), parts.copiesInOneGraph(),
-                parts.copiesInOneGraph() / parts.engineOnly()));
+                parts.fullLaunch() / parts.engineOnly()));
         t.append(String.format(Locale.ROOT, "| CUDA graphs vs enqueueV3, batch %d, %d runs | fp16 | graphs captured %d,"
                         + " max |output diff| %.2e -> %s |\n", graphs.batch(), graphs.runs(), graphs.graphsCaptured(),
                 graphs.maxAbsDiff(), graphs.graphsCaptured() == 3 && graphs.maxAbsDiff() <= 1e-3 ? "PASS" : "FAIL"));

@@ -2,6 +2,7 @@ package io.flinkvision.flink;
 
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
@@ -101,7 +102,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                 engineInfo.backend().id(), engineInfo.precision().id(), engineInfo.device(), engineInfo.modelName(),
                 engineInfo.modelSha256(), batchPolicy);
         metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(),
-                () -> pipeline == null ? 0 : pipeline.batchesInFlight(), engine::deviceMemoryUsedBytes);
+                () -> pipeline == null ? 0 : pipeline.batchesInFlight(), engine::deviceMemoryUsedBytes,
+                () -> pipeline == null ? DispatchStats.EMPTY : pipeline.dispatchStats());
         pending = Collections.synchronizedMap(new IdentityHashMap<>());
         if (opencvThreads >= 0) {
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);

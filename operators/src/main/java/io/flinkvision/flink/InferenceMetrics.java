@@ -1,9 +1,11 @@
 package io.flinkvision.flink;
 
+import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.OutputBatch;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -17,15 +19,20 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *
  * <ul>
  *   <li>histograms: {@code batchSize} (frames), {@code queueDelayMs}, {@code engineTimeMs}, {@code h2dMs},
- *       {@code computeMs}, {@code d2hMs} (per batch; copies are 0 on the CPU), {@code endToEndLatencyMs} (capture
- *       timestamp to emit, wall clock)</li>
+ *       {@code computeMs}, {@code d2hMs} (per batch; copies are 0 on the CPU), {@code launchToOutputMs} (per batch,
+ *       host time from its launch to the engine handing its output over: {@code engineTimeMs} plus the time it waited
+ *       on the device behind other batches and the completion; well above {@code engineTimeMs}, the device is
+ *       saturated), {@code endToEndLatencyMs} (capture timestamp to emit, wall clock)</li>
  *   <li>meters: {@code framesPerSecond}, {@code detectionsPerSecond}, {@code deadLettersPerSecond},
  *       {@code timeoutsPerSecond}; counters {@code framesIn}, {@code detectionRecords}, {@code deadLetters},
  *       {@code timeouts}, {@code failedBatches}, {@code lateResults} (results that came after their frame had timed
  *       out, dropped); {@code framesIn = detectionRecords + deadLetters} once the frames in flight are out;
  *       {@code framesLetterboxedOnHost}, {@code framesLetterboxedOnDevice} (where the frames of dispatched batches
  *       were letterboxed: the split of {@code inference.preprocess.letterbox=hybrid})</li>
- *   <li>gauges: {@code batchesInFlight}, {@code deviceMemoryUsedBytes} (-1 on the CPU)</li>
+ *   <li>gauges: {@code batchesInFlight}, {@code deviceMemoryUsedBytes} (-1 on the CPU), {@code dispatchBusyRatio}
+ *       (share of the micro-batcher's dispatch thread's time spent filling and launching batches, over the batches
+ *       dispatched since the gauge was last read, {@link DispatchStats#handlerShare()}; near 1 that one thread bounds
+ *       the subtask, and more subtasks (not more slots) add throughput)</li>
  * </ul>
  */
 public final class InferenceMetrics implements PipelineListener {
@@ -39,6 +46,7 @@ public final class InferenceMetrics implements PipelineListener {
     private final Histogram h2dMs;
     private final Histogram computeMs;
     private final Histogram d2hMs;
+    private final Histogram launchToOutputMs;
     private final Histogram endToEndLatencyMs;
     private final Counter framesIn;
     private final Counter detectionRecords;
@@ -56,8 +64,10 @@ public final class InferenceMetrics implements PipelineListener {
      * @param operatorGroup the operator's metric group ({@code getRuntimeContext().getMetricGroup()})
      * @param batchesInFlight supplier of the batches in flight now
      * @param deviceMemoryBytes supplier of device memory used, bytes (-1 on the CPU)
+     * @param dispatchStats supplier of the pipeline's cumulative {@link DispatchStats}
      */
-    public InferenceMetrics(MetricGroup operatorGroup, LongSupplier batchesInFlight, LongSupplier deviceMemoryBytes) {
+    public InferenceMetrics(MetricGroup operatorGroup, LongSupplier batchesInFlight, LongSupplier deviceMemoryBytes,
+            Supplier<DispatchStats> dispatchStats) {
         MetricGroup g = operatorGroup.addGroup(GROUP);
         batchSize = g.histogram("batchSize", new DescriptiveStatisticsHistogram(WINDOW));
         queueDelayMs = g.histogram("queueDelayMs", new DescriptiveStatisticsHistogram(WINDOW));
@@ -65,6 +75,7 @@ public final class InferenceMetrics implements PipelineListener {
         h2dMs = g.histogram("h2dMs", new DescriptiveStatisticsHistogram(WINDOW));
         computeMs = g.histogram("computeMs", new DescriptiveStatisticsHistogram(WINDOW));
         d2hMs = g.histogram("d2hMs", new DescriptiveStatisticsHistogram(WINDOW));
+        launchToOutputMs = g.histogram("launchToOutputMs", new DescriptiveStatisticsHistogram(WINDOW));
         endToEndLatencyMs = g.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(WINDOW));
         framesIn = g.counter("framesIn");
         detectionRecords = g.counter("detectionRecords");
@@ -81,6 +92,28 @@ public final class InferenceMetrics implements PipelineListener {
         g.meter("timeoutsPerSecond", new MeterView(timeouts, 60));
         g.gauge("batchesInFlight", (Gauge<Long>) batchesInFlight::getAsLong);
         g.gauge("deviceMemoryUsedBytes", (Gauge<Long>) deviceMemoryBytes::getAsLong);
+        g.gauge("dispatchBusyRatio", new DispatchBusyRatio(dispatchStats));
+    }
+
+    /**
+     * {@link DispatchStats#handlerShare()} of the batches dispatched between two reads (the reporter's interval), 0
+     * when none was.
+     */
+    static final class DispatchBusyRatio implements Gauge<Double> {
+        private final Supplier<DispatchStats> stats;
+        private DispatchStats last = DispatchStats.EMPTY;
+
+        DispatchBusyRatio(Supplier<DispatchStats> stats) {
+            this.stats = stats;
+        }
+
+        @Override
+        public synchronized Double getValue() {
+            DispatchStats now = stats.get();
+            DispatchStats interval = now.minus(last);
+            last = now;
+            return interval.handlerShare();
+        }
     }
 
     /** A frame entered the operator. */
@@ -124,7 +157,19 @@ public final class InferenceMetrics implements PipelineListener {
             public void onBatchLetterboxed(int hostImages, int deviceImages) {
                 m.onBatchLetterboxed(hostImages, deviceImages);
             }
+
+            @Override
+            public void onBatchReturned(int size, long launchedNanos, long completedNanos, long postprocessStartNanos,
+                    OutputBatch.StageTimes times) {
+                m.onBatchReturned(size, launchedNanos, completedNanos, postprocessStartNanos, times);
+            }
         };
+    }
+
+    @Override
+    public synchronized void onBatchReturned(int size, long launchedNanos, long completedNanos,
+            long postprocessStartNanos, OutputBatch.StageTimes times) {
+        launchToOutputMs.update(Math.max(0, Math.round((completedNanos - launchedNanos) / 1e6)));
     }
 
     @Override

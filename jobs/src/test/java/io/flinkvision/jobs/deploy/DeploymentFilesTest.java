@@ -52,7 +52,8 @@ class DeploymentFilesTest {
     /** The operator's metrics (metric group {@link InferenceMetrics#GROUP}). */
     static final Set<String> OPERATOR_METRICS = Set.of("batchSize", "queueDelayMs", "engineTimeMs", "h2dMs",
             "computeMs", "d2hMs", "endToEndLatencyMs", "framesPerSecond", "detectionsPerSecond",
-            "deadLettersPerSecond", "timeoutsPerSecond", "batchesInFlight", "deviceMemoryUsedBytes");
+            "deadLettersPerSecond", "timeoutsPerSecond", "batchesInFlight", "deviceMemoryUsedBytes",
+            "launchToOutputMs", "dispatchBusyRatio");
     private static final Pattern METRIC_REF = Pattern.compile("flink_taskmanager_job_task_operator_([A-Za-z0-9]+)_([A-Za-z0-9_]+)");
 
     private static Path root;

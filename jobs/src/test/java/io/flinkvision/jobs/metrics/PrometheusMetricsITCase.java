@@ -41,12 +41,13 @@ class PrometheusMetricsITCase {
     private static final int MAX_BATCH = 8;
     private static final String P = "flink_taskmanager_job_task_operator_flinkvision_";
     private static final List<String> HISTOGRAMS = List.of("batchSize", "queueDelayMs", "engineTimeMs", "h2dMs",
-            "computeMs", "d2hMs", "endToEndLatencyMs");
+            "computeMs", "d2hMs", "launchToOutputMs", "endToEndLatencyMs");
     private static final List<String> METERS = List.of("framesPerSecond", "detectionsPerSecond",
             "deadLettersPerSecond", "timeoutsPerSecond");
     private static final List<String> COUNTERS = List.of("framesIn", "detectionRecords", "detections", "deadLetters",
             "timeouts", "failedBatches", "lateResults", "framesLetterboxedOnHost", "framesLetterboxedOnDevice");
-    private static final List<String> GAUGES = List.of("batchesInFlight", "deviceMemoryUsedBytes");
+    private static final List<String> GAUGES = List.of("batchesInFlight", "deviceMemoryUsedBytes",
+            "dispatchBusyRatio");
     /** The quantiles Flink's reporter exports for a histogram (no min/max: there is no 0.0 or 1.0). */
     private static final List<String> QUANTILES = List.of("0.5", "0.75", "0.95", "0.98", "0.99", "0.999");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)$");
@@ -128,6 +129,8 @@ class PrometheusMetricsITCase {
         assertThat(value(samples, P + "queueDelayMs_count")).as("one queue delay per frame").isEqualTo(FRAMES);
         assertThat(value(samples, P + "endToEndLatencyMs_count")).as("one latency per record").isEqualTo(FRAMES);
         assertThat(value(samples, P + "engineTimeMs_count")).isEqualTo(batches);
+        assertThat(value(samples, P + "launchToOutputMs_count")).as("one per batch").isEqualTo(batches);
+        assertThat(value(samples, P + "dispatchBusyRatio")).isBetween(0.0, 1.0);
         assertThat(find(samples, P + "engineTimeMs", "quantile", "0.999").orElseThrow().value).isGreaterThan(0);
         assertThat(find(samples, P + "computeMs", "quantile", "0.999").orElseThrow().value).isGreaterThan(0);
         assertThat(find(samples, P + "h2dMs", "quantile", "0.999").orElseThrow().value).as("no copies on the CPU")

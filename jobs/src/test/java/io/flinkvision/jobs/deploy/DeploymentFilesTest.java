@@ -385,7 +385,7 @@ class DeploymentFilesTest {
         Set<String> used = assertOperatorMetricNames(json, 10);
         assertThat(used).containsAll(Set.of("batchSize", "queueDelayMs", "engineTimeMs", "h2dMs", "computeMs",
                 "d2hMs", "endToEndLatencyMs", "framesPerSecond", "detectionsPerSecond", "deadLettersPerSecond",
-                "batchesInFlight", "deviceMemoryUsedBytes"));
+                "batchesInFlight", "deviceMemoryUsedBytes", "launchToOutputMs", "dispatchBusyRatio"));
     }
 
     /** Every operator metric referenced in {@code text} is one the operator registers, in its metric group. */

@@ -111,6 +111,13 @@ public final class Letterbox implements AutoCloseable {
 
     /** Runs {@code body} for indices {@code 0..n-1}, sequentially or in parallel (the caller's choice). */
     public interface IndexLoop {
+        /** Indices in order on the calling thread. */
+        IndexLoop SEQUENTIAL = (n, body) -> {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+        };
+
         void run(int n, IntConsumer body);
     }
 

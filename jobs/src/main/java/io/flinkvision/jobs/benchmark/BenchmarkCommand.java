@@ -421,11 +421,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 for (int i = 0; i < batch; i++) {
                     frames.add(src.source(in.slot() * batch + i));
                 }
-                lb.stage(frames, in.sources(), (n, body) -> {
-                    for (int i = 0; i < n; i++) {
-                        body.accept(i);
-                    }
-                });
+                lb.stage(frames, in.sources(), Letterbox.IndexLoop.SEQUENTIAL);
                 in.setMixedSize(0, batch);
             });
         }

@@ -244,24 +244,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
      * @throws IllegalArgumentException if {@code fill} left a slot's input without images
      */
     public double measureDeviceSide(int iterations, Consumer<InputBatch> fill) throws InterruptedException {
-        List<InputBatch> held = acquireAll();
-        try {
-            int batch = 0;
-            for (ExecutionSlot s : slots) {
-                fill.accept(s.input());
-                if (s.input().size() < 1) {
-                    throw new IllegalArgumentException("fill left slot " + s.input().slot() + " without images");
-                }
-                batch = s.input().size();
-            }
-            int k = slots.size();
-            return timedRounds(2 * k, iterations, batch, i -> {
-                ExecutionSlot s = slots.get(i % k);
-                s.launch(s.input().size());
-            });
-        } finally {
-            held.forEach(this::release);
-        }
+        return relaunchTimed(iterations, s -> fill.accept(s.input()), s -> s.launch(s.input().size()));
     }
 
     /**
@@ -272,16 +255,34 @@ public final class TrtInferenceEngine implements InferenceEngine {
      */
     double measureLaunchParts(int batch, int iterations, boolean copyIn, boolean timingEvents, boolean copyOut)
             throws InterruptedException {
+        return relaunchTimed(iterations, s -> {
+            fillPattern(s.input(), batch);
+            s.input().setSize(batch);
+            s.uploadOnly(batch);
+        }, s -> s.launchParts(batch, copyIn, timingEvents, copyOut));
+    }
+
+    /**
+     * Holds every slot, {@code prepare}s each once, then times {@code launch} on every slot in turn, back to back
+     * ({@link #timedRounds}, {@code 2 * slots} warm-up calls).
+     *
+     * @return images per second, {@link InputBatch#size()} images per call
+     * @throws IllegalArgumentException if {@code prepare} left a slot's input without images
+     */
+    private double relaunchTimed(int iterations, Consumer<ExecutionSlot> prepare, Consumer<ExecutionSlot> launch)
+            throws InterruptedException {
         List<InputBatch> held = acquireAll();
         try {
+            int batch = 0;
             for (ExecutionSlot s : slots) {
-                fillPattern(s.input(), batch);
-                s.input().setSize(batch);
-                s.uploadOnly(batch);
+                prepare.accept(s);
+                if (s.input().size() < 1) {
+                    throw new IllegalArgumentException("fill left slot " + s.input().slot() + " without images");
+                }
+                batch = s.input().size();
             }
             int k = slots.size();
-            return timedRounds(2 * k, iterations, batch,
-                    i -> slots.get(i % k).launchParts(batch, copyIn, timingEvents, copyOut));
+            return timedRounds(2 * k, iterations, batch, i -> launch.accept(slots.get(i % k)));
         } finally {
             held.forEach(this::release);
         }

@@ -59,12 +59,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public final class TrtGpuChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final Letterbox.IndexLoop SEQUENTIAL = (n, body) -> {
-        for (int i = 0; i < n; i++) {
-            body.accept(i);
-        }
-    };
-
     private TrtGpuChecks() {}
 
     /** Why the GPU checks cannot run here, or empty. */
@@ -256,7 +250,7 @@ public final class TrtGpuChecks {
                 sources.add(decoder.decodeSource("jpeg", jpeg, 0, 0));
             }
             SourceBatch batch = new SourceBatch(gpu, n);
-            host.stage(sources, batch, SEQUENTIAL);
+            host.stage(sources, batch, Letterbox.IndexLoop.SEQUENTIAL);
             gpu.enqueue(batch, n, input.pointer().address());
             Cuda.check(org.bytedeco.cuda.global.cudart.cudaMemcpyAsync(back.pointer(), input.pointer(), 3 * plane * n,
                     org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost, stream.handle()), "cudaMemcpyAsync(D2H)",
@@ -330,7 +324,7 @@ public final class TrtGpuChecks {
                 CudaEvent start = new CudaEvent(device, false);
                 CudaEvent end = new CudaEvent(device, true)) {
             SourceBatch sources = new SourceBatch(gpu, batch);
-            host.stage(java.util.Collections.nCopies(batch, s), sources, SEQUENTIAL);
+            host.stage(java.util.Collections.nCopies(batch, s), sources, Letterbox.IndexLoop.SEQUENTIAL);
             for (int i = 0; i < 5; i++) {
                 gpu.enqueue(sources, batch, input.pointer().address());
             }

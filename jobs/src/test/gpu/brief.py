@@ -5,7 +5,8 @@ import sys
 
 KEYS = ["letterbox", "inFlight", "engineOnlyFps", "engineWithCopiesFps",
         "engineWithDeviceLetterboxFps", "serializedFps", "serializedWithGraphsFps", "operatorFps", "operatorVsEngine",
-        "operatorVsSerialized", "p50Ms", "p99Ms"]
+        "operatorVsSerialized", "p50Ms", "p99Ms", "jpegDecode", "engineWithDeviceJpegFps", "operatorJpegFps",
+        "operatorJpegCpuDecodeFps", "gpuVsCpuJpegDecode", "jpegCpuFallbacks", "operatorJpegDeadLetters"]
 NESTED = ["operatorStageMs", "operatorDispatch", "operatorTimeline"]
 
 for path in sys.argv[1:]:

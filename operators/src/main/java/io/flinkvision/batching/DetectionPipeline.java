@@ -7,6 +7,7 @@ import io.flinkvision.detection.LatencyBreakdown;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InputBatch;
+import io.flinkvision.engine.JpegDecodeException;
 import io.flinkvision.engine.OutputBatch;
 import io.flinkvision.engine.SourceBatch;
 import io.flinkvision.frame.DeadLetterReason;
@@ -80,6 +81,9 @@ public final class DetectionPipeline implements AutoCloseable {
     private final boolean ownsEngine;
     private final AtomicLong saturationWarnAt = new AtomicLong(1);
     private final LetterboxDevice letterboxMode;
+    private final JpegDecodeDevice jpegMode;
+    private final AtomicLong jpegFallbacks = new AtomicLong();
+    private final AtomicLong jpegFallbackWarnAt = new AtomicLong(1);
 
     /**
      * Builds a pipeline around an opened engine.
@@ -122,6 +126,20 @@ public final class DetectionPipeline implements AutoCloseable {
     public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
             PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
             int hybridBacklog, PipelineListener listener) {
+        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, letterboxDevice, hybridBacklog,
+                JpegDecodeDevice.AUTO, listener);
+    }
+
+    /**
+     * As above, choosing where JPEG frames letterboxed on the GPU are decoded.
+     *
+     * @param jpegDecode CPU, GPU (the engine must {@link InferenceEngine#decodesJpegOnDevice()} and the letterbox
+     *     run on the GPU) or AUTO
+     * @throws IllegalArgumentException also for GPU JPEG decode where it cannot run
+     */
+    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
+            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
+            int hybridBacklog, JpegDecodeDevice jpegDecode, PipelineListener listener) {
         if (hybridBacklog < 0) {
             throw new IllegalArgumentException("hybrid letterbox backlog must be >= 0 frames, got " + hybridBacklog);
         }
@@ -131,6 +149,8 @@ public final class DetectionPipeline implements AutoCloseable {
             LOG.info("letterbox {} asked, {} cannot letterbox on its device: letterboxing on the CPU", letterboxDevice,
                     engine.info().backend().id());
         }
+        this.jpegMode = jpegDecode.resolve(engine.decodesJpegOnDevice(), letterboxMode,
+                engine.info().backend().id());
         if (preprocessThreads < 1) {
             throw new IllegalArgumentException("pre-processing threads must be >= 1, got " + preprocessThreads);
         }
@@ -178,6 +198,19 @@ public final class DetectionPipeline implements AutoCloseable {
         return letterboxMode;
     }
 
+    /** Where JPEG frames letterboxed on the GPU are decoded: {@link JpegDecodeDevice#CPU} or {@link JpegDecodeDevice#GPU}. */
+    public JpegDecodeDevice jpegDecodeMode() {
+        return jpegMode;
+    }
+
+    /**
+     * Frames that were in a batch the device's JPEG decoder refused ({@link JpegDecodeException}) and went through
+     * the CPU decoder and letterbox again (see {@link #submit}).
+     */
+    public long jpegFallbacks() {
+        return jpegFallbacks.get();
+    }
+
     /** Where the micro-batcher's dispatch thread spent its time so far (see {@link DispatchStats}). */
     public DispatchStats dispatchStats() {
         return batcher.stats();
@@ -220,20 +253,65 @@ public final class DetectionPipeline implements AutoCloseable {
                     "pre-processing failed: " + e)));
             return;
         }
+        queue(prepared, result);
+    }
+
+    /**
+     * Hands a prepared frame to the micro-batcher and completes {@code result} with its outcome. When the batch failed
+     * because the device's JPEG decoder refused one of its files ({@link JpegDecodeException}: nvJPEG fails the whole
+     * batch for one file), each of its frames is decoded and letterboxed again on the CPU and batched again, once, so
+     * that the other frames of that batch are not lost; the file the device could not decode then gets OpenCV's
+     * verdict (detections, or a {@code decode-failed} dead letter).
+     */
+    private void queue(Prepared prepared, CompletableFuture<InferenceOutcome> result) {
+        Frame frame = prepared.frame;
         try {
             batcher.submit(prepared).whenComplete((outcome, err) -> {
                 prepared.release(); // normally released once copied into the batch; this covers batches failed before
-                if (err != null) {
-                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                    result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(),
-                            String.valueOf(cause.getMessage()))));
-                } else {
+                if (err == null) {
                     result.complete(notify(outcome));
+                    return;
                 }
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                if (cause instanceof JpegDecodeException && !prepared.retried && retryOnCpu(prepared, cause, result)) {
+                    return;
+                }
+                result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(),
+                        String.valueOf(cause.getMessage()))));
             });
         } catch (IllegalStateException e) {
             prepared.release();
             result.complete(notify(deadLetter(frame, DeadLetterReason.INFERENCE_FAILED.code(), e.getMessage())));
+        }
+    }
+
+    /** Queues the CPU decode and letterbox of a frame whose batch the JPEG decoder refused; false if closed. */
+    private boolean retryOnCpu(Prepared failed, Throwable cause, CompletableFuture<InferenceOutcome> result) {
+        long n = jpegFallbacks.incrementAndGet();
+        long next = jpegFallbackWarnAt.get();
+        if (n >= next && jpegFallbackWarnAt.compareAndSet(next, next * 10)) {
+            LOG.warn("{} frame(s) so far were in a batch the device's JPEG decoder refused ({}); decoding them again"
+                    + " on the CPU", n, cause.toString());
+        }
+        try {
+            preprocessPool.execute(() -> {
+                Prepared again;
+                try {
+                    again = prepareLetterboxed(failed.frame, failed.enteredNanos);
+                    again.retried = true;
+                } catch (InvalidFrameException e) {
+                    result.complete(notify(deadLetter(failed.frame, e.reason().code(), e.getMessage())));
+                    return;
+                } catch (RuntimeException e) {
+                    result.complete(notify(deadLetter(failed.frame, DeadLetterReason.DECODE_FAILED.code(),
+                            "pre-processing failed: " + e)));
+                    return;
+                }
+                queue(again, result);
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 
@@ -256,7 +334,7 @@ public final class DetectionPipeline implements AutoCloseable {
 
     private Prepared prepareSource(Frame frame, long enteredNanos) throws InvalidFrameException {
         SourceImage source = decoder.decodeSource(frame.getEncoding(), frame.getPayload(), frame.getWidth(),
-                frame.getHeight());
+                frame.getHeight(), jpegMode == JpegDecodeDevice.GPU);
         return new Prepared(frame, enteredNanos, null, source, letterbox.scaleFor(source.width(), source.height()),
                 source.width(), source.height());
     }
@@ -486,6 +564,8 @@ public final class DetectionPipeline implements AutoCloseable {
         final double scale;
         final int sourceWidth;
         final int sourceHeight;
+        /** Whether this is the CPU retry of a frame whose batch the device's JPEG decoder refused. */
+        volatile boolean retried;
 
         Prepared(Frame frame, long enteredNanos, LetterboxedImage image, SourceImage source, double scale,
                 int sourceWidth, int sourceHeight) {

@@ -53,6 +53,15 @@ public interface InferenceEngine extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether this engine, which {@link #letterboxesOnDevice()}, also decodes baseline JPEG files on its device
+     * ({@link SourceBatch#setJpeg}): the host then only checks a JPEG frame's header and stages the file, a tenth of
+     * its pixels' bytes. False by default.
+     */
+    default boolean decodesJpegOnDevice() {
+        return false;
+    }
+
     /** Gives back a slot acquired but not submitted (e.g. when filling it failed). */
     void release(InputBatch batch);
 

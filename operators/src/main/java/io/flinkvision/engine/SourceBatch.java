@@ -14,6 +14,11 @@ import java.nio.ByteOrder;
  * resizes it bilinearly to {@code resizedWidth x resizedHeight} pixels at the top-left of the model input and pads the
  * rest with 114, as {@link io.flinkvision.imaging.Letterbox} does on the host (YOLOX {@code preproc()}).
  *
+ * <p>An engine that also decodes JPEG on its device ({@link InferenceEngine#decodesJpegOnDevice()}) takes, in
+ * place of an image's pixels, its baseline JPEG file ({@link #setJpeg}): the pixel images are then staged first, in
+ * {@code [0, pixelBytes())}, the only range copied as it is, and the JPEG files after them; the engine decodes those
+ * (nvJPEG) into its own device memory before letterboxing.
+ *
  * <p>Used by the one thread that holds the batch; the staging buffer may be replaced by {@link #reserve(long)}, so
  * take {@link #staging()} after reserving.
  */
@@ -36,8 +41,10 @@ public final class SourceBatch {
     private final int capacity;
     private final long[] offsets;
     private final int[] geometry;
+    private final int[] jpegLengths;
     private ByteBuffer staging;
     private long usedBytes;
+    private long pixelBytes;
 
     /**
      * @param storage the pinned memory provider (an execution slot)
@@ -48,6 +55,7 @@ public final class SourceBatch {
         this.capacity = capacity;
         this.offsets = new long[capacity];
         this.geometry = new int[capacity * 4];
+        this.jpegLengths = new int[capacity];
     }
 
     /** Bytes image {@code i} needs at its offset: {@code width * height * 3}. */
@@ -69,12 +77,31 @@ public final class SourceBatch {
      * @throws InferenceException if pinned memory cannot be allocated
      */
     public void reserve(long totalBytes) {
+        reserve(totalBytes, totalBytes);
+    }
+
+    /**
+     * As {@link #reserve(long)}, for a batch with JPEG files: the pixel images take {@code [0, pixelBytes)}, the
+     * JPEG files the rest.
+     *
+     * @param totalBytes sum of the aligned sizes of the pixel images and JPEG files
+     * @param pixelBytes sum of the aligned sizes of the pixel images (0..totalBytes): what is copied to the device as
+     *     it is
+     * @throws IllegalArgumentException if {@code totalBytes} is not in 1..{@code Integer.MAX_VALUE} or
+     *     {@code pixelBytes} not in 0..totalBytes
+     * @throws InferenceException if pinned memory cannot be allocated
+     */
+    public void reserve(long totalBytes, long pixelBytes) {
         if (totalBytes < 1 || totalBytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a batch of source images must take 1.." + Integer.MAX_VALUE
                     + " bytes, got " + totalBytes);
         }
+        if (pixelBytes < 0 || pixelBytes > totalBytes) {
+            throw new IllegalArgumentException("pixel bytes " + pixelBytes + " outside 0.." + totalBytes);
+        }
         staging = storage.ensureCapacity(totalBytes).order(ByteOrder.nativeOrder());
         usedBytes = totalBytes;
+        this.pixelBytes = pixelBytes;
     }
 
     /**
@@ -94,6 +121,11 @@ public final class SourceBatch {
         return usedBytes;
     }
 
+    /** Bytes at the start of {@link #staging()} holding pixel images: copied to the device as they are. */
+    public long pixelBytes() {
+        return pixelBytes;
+    }
+
     /**
      * Records image {@code i}.
      *
@@ -105,6 +137,35 @@ public final class SourceBatch {
      * @throws IllegalArgumentException if the image does not fit in the reserved bytes or a size is not positive
      */
     public void set(int i, long offset, int width, int height, int resizedWidth, int resizedHeight) {
+        record(i, offset, imageBytes(width, height), pixelBytes, width, height, resizedWidth, resizedHeight);
+        jpegLengths[i] = 0;
+    }
+
+    /**
+     * Records image {@code i} as a JPEG file for the engine to decode on its device into {@code width x height} BGR
+     * pixels.
+     *
+     * @param offset byte offset of the file in {@link #staging()}, a multiple of {@link #ALIGNMENT}, at or after
+     *     {@link #pixelBytes()}
+     * @param length the file's length in bytes
+     * @param width width from the file's frame header, pixels
+     * @param height height from the file's frame header, pixels
+     * @param resizedWidth letterboxed width in pixels
+     * @param resizedHeight letterboxed height in pixels
+     * @throws IllegalArgumentException if the file is not inside the JPEG range of the reserved bytes or a size is
+     *     not positive
+     */
+    public void setJpeg(int i, long offset, int length, int width, int height, int resizedWidth, int resizedHeight) {
+        if (length < 1 || offset < pixelBytes) {
+            throw new IllegalArgumentException("JPEG image " + i + " of " + length + " bytes at offset " + offset
+                    + " must follow the " + pixelBytes + " bytes of pixel images");
+        }
+        record(i, offset, length, usedBytes, width, height, resizedWidth, resizedHeight);
+        jpegLengths[i] = length;
+    }
+
+    private void record(int i, long offset, long bytes, long end, int width, int height, int resizedWidth,
+            int resizedHeight) {
         if (i < 0 || i >= capacity) {
             throw new IllegalArgumentException("image " + i + " outside 0.." + (capacity - 1));
         }
@@ -112,9 +173,9 @@ public final class SourceBatch {
             throw new IllegalArgumentException("image sizes must be positive: source " + width + "x" + height
                     + ", resized " + resizedWidth + "x" + resizedHeight);
         }
-        if (offset < 0 || offset % ALIGNMENT != 0 || offset + imageBytes(width, height) > usedBytes) {
-            throw new IllegalArgumentException("image " + i + " at offset " + offset + " (" + imageBytes(width, height)
-                    + " bytes) is unaligned or outside the " + usedBytes + " reserved bytes");
+        if (offset < 0 || offset % ALIGNMENT != 0 || offset + bytes > end) {
+            throw new IllegalArgumentException("image " + i + " at offset " + offset + " (" + bytes
+                    + " bytes) is unaligned or outside the first " + end + " of " + usedBytes + " reserved bytes");
         }
         offsets[i] = offset;
         geometry[i * 4] = width;
@@ -134,4 +195,8 @@ public final class SourceBatch {
     public int resizedWidth(int i) { return geometry[i * 4 + 2]; }
     /** Letterboxed height of image {@code i}, pixels. */
     public int resizedHeight(int i) { return geometry[i * 4 + 3]; }
+    /** Whether image {@code i} is a JPEG file for the device to decode ({@link #setJpeg}). */
+    public boolean isJpeg(int i) { return jpegLengths[i] > 0; }
+    /** Length of image {@code i}'s JPEG file in bytes, 0 for pixels. */
+    public int jpegLength(int i) { return jpegLengths[i]; }
 }

@@ -3,6 +3,7 @@ package io.flinkvision.flink;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.batching.DispatchStats;
+import io.flinkvision.batching.JpegDecodeDevice;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
@@ -51,6 +52,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     private final int preprocessThreads;
     private final int opencvThreads;
     private final LetterboxDevice letterboxDevice;
+    private final JpegDecodeDevice jpegDecode;
     private final int hybridBacklog;
     private final TimeoutOutput timeoutOutput;
     private final EngineOpener engineOpener;
@@ -77,6 +79,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         this.preprocessThreads = b.preprocessThreads;
         this.opencvThreads = b.opencvThreads;
         this.letterboxDevice = b.letterboxDevice;
+        this.jpegDecode = b.jpegDecode;
         this.hybridBacklog = b.hybridBacklog;
         this.timeoutOutput = b.timeoutOutput;
         this.engineOpener = b.engineOpener;
@@ -109,7 +112,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
         pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
-                letterboxDevice, hybridBacklog, metrics.batchListener());
+                letterboxDevice, hybridBacklog, jpegDecode, metrics.batchListener());
     }
 
     private int resolveDeviceIndex(int configured) {
@@ -202,6 +205,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private int preprocessThreads = 2;
         private int opencvThreads = InferenceOptions.OPENCV_THREADS.defaultValue();
         private LetterboxDevice letterboxDevice = InferenceOptions.LETTERBOX.defaultValue();
+        private JpegDecodeDevice jpegDecode = InferenceOptions.JPEG_DECODE.defaultValue();
         private int hybridBacklog = InferenceOptions.HYBRID_BACKLOG.defaultValue();
         private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
         private EngineOpener engineOpener = EngineOpener.DEFAULT;
@@ -216,6 +220,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder opencvThreads(int v) { this.opencvThreads = v; return this; }
         /** Where frames are letterboxed ({@link InferenceOptions#LETTERBOX}). */
         public Builder letterboxDevice(LetterboxDevice v) { this.letterboxDevice = Objects.requireNonNull(v); return this; }
+        /** Where JPEG frames letterboxed on the GPU are decoded ({@link InferenceOptions#JPEG_DECODE}). */
+        public Builder jpegDecode(JpegDecodeDevice v) { this.jpegDecode = Objects.requireNonNull(v); return this; }
         /** {@link InferenceOptions#HYBRID_BACKLOG}: frames waiting for pre-processing above which HYBRID uses the GPU. */
         public Builder hybridBacklog(int v) { this.hybridBacklog = v; return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
@@ -255,6 +261,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             preprocessThreads = conf.get(InferenceOptions.PREPROCESS_THREADS);
             opencvThreads = conf.get(InferenceOptions.OPENCV_THREADS);
             letterboxDevice = conf.get(InferenceOptions.LETTERBOX);
+            jpegDecode = conf.get(InferenceOptions.JPEG_DECODE);
             hybridBacklog = conf.get(InferenceOptions.HYBRID_BACKLOG);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
             return this;

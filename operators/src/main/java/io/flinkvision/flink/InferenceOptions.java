@@ -1,5 +1,6 @@
 package io.flinkvision.flink;
 
+import io.flinkvision.batching.JpegDecodeDevice;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
@@ -55,6 +56,15 @@ public final class InferenceOptions {
                     + " H200 hosts with 16 cores, 768x576 raw frames, FP16, 8 slots, the GPU letterbox gave 22.4k-22.8k"
                     + " frames/s in every run while the CPU one gave 16.6k-23.5k depending on the host, with twice the"
                     + " p99 latency (26 vs 12.7 ms) and the cores saturated (host-side ceiling 25k vs 56k frames/s).");
+    public static final ConfigOption<JpegDecodeDevice> JPEG_DECODE = ConfigOptions
+            .key("inference.preprocess.jpeg-decode").enumType(JpegDecodeDevice.class)
+            .defaultValue(JpegDecodeDevice.AUTO)
+            .withDescription("Where JPEG frames letterboxed on the GPU are decoded: CPU (OpenCV on the pre-processing"
+                    + " threads, the reference), GPU (the GPU's hardware JPEG decoder through nvJPEG, one batched call"
+                    + " per micro-batch; the host only checks the header and stages the file; A100/A30/H100/H200-class"
+                    + " GPUs; progressive, gray and CMYK files still go to the CPU) or AUTO (GPU when the letterbox runs"
+                    + " on the GPU and the GPU has the decoder, else CPU; the default). A batch the hardware decoder"
+                    + " refuses is decoded again on the CPU, frame by frame.");
     public static final ConfigOption<Integer> HYBRID_BACKLOG = ConfigOptions
             .key("inference.preprocess.hybrid-backlog").intType()
             .defaultValue(io.flinkvision.batching.DetectionPipeline.DEFAULT_HYBRID_BACKLOG)

@@ -41,10 +41,30 @@ public final class ImageDecoder {
      */
     public SourceImage decodeSource(String encodingName, byte[] payload, int declaredWidth, int declaredHeight)
             throws InvalidFrameException {
+        return decodeSource(encodingName, payload, declaredWidth, declaredHeight, false);
+    }
+
+    /**
+     * As {@link #decodeSource(String, byte[], int, int)}; with {@code jpegOnDevice}, a JPEG whose frame header says
+     * it is 8-bit baseline YCbCr ({@link ImageHeaderProbe.JpegFrame#baselineYCbCr()}) is only checked (complete file,
+     * size limits) and wrapped undecoded ({@link SourceImage#ofJpeg}) for the engine to decode on its device; other
+     * JPEGs (progressive, gray, CMYK, 12-bit) are decoded here.
+     *
+     * @param jpegOnDevice whether the engine decodes baseline JPEG on its device
+     */
+    public SourceImage decodeSource(String encodingName, byte[] payload, int declaredWidth, int declaredHeight,
+            boolean jpegOnDevice) throws InvalidFrameException {
         FrameEncoding encoding = checkPayload(encodingName, payload);
         if (encoding == FrameEncoding.RAW_BGR) {
             checkRaw(payload, declaredWidth, declaredHeight);
             return SourceImage.ofBgr(payload, declaredWidth, declaredHeight);
+        }
+        if (jpegOnDevice && encoding == FrameEncoding.JPEG) {
+            ImageHeaderProbe.JpegFrame frame = ImageHeaderProbe.probeJpegFrame(payload);
+            if (frame.baselineYCbCr()) {
+                checkSize(frame.width(), frame.height(), "declared by the jpeg header");
+                return SourceImage.ofJpeg(payload, frame.width(), frame.height());
+            }
         }
         return SourceImage.ofMat(decodeCompressed(encoding, payload));
     }

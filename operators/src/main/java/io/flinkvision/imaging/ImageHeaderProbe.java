@@ -28,6 +28,46 @@ public final class ImageHeaderProbe {
     }
 
     /**
+     * A JPEG's frame header (ITU T.81 B.2.2, the SOFn segment): what a decoder needs to know before the entropy-coded
+     * data.
+     *
+     * @param width samples per line, pixels
+     * @param height lines, pixels
+     * @param sofMarker the SOFn marker's second byte: {@code 0xC0} baseline DCT, {@code 0xC1} extended sequential,
+     *     {@code 0xC2} progressive, ... ({@code 0xC9..0xCF}: arithmetic coding)
+     * @param precision sample precision P, bits (8 or 12)
+     * @param horizontalSampling per component, its horizontal sampling factor H (1..4), in frame order
+     * @param verticalSampling per component, its vertical sampling factor V (1..4)
+     */
+    public record JpegFrame(int width, int height, int sofMarker, int precision, int[] horizontalSampling,
+            int[] verticalSampling) {
+        /** Number of components Nf: 1 (gray), 3 (YCbCr), 4 (CMYK/YCCK). */
+        public int components() {
+            return horizontalSampling.length;
+        }
+
+        /**
+         * Whether this is an 8-bit baseline (SOF0, Huffman) colour JPEG with one of the chroma subsamplings of a
+         * YCbCr image that the nvJPEG hardware decoder takes (nvJPEG guide, "Hardware Acceleration": baseline
+         * Huffman, 4:4:4, 4:2:2, 4:2:0, 4:4:0; chroma components sampled 1x1). What a camera or OpenCV's
+         * {@code imencode(".jpg")} writes is; progressive, 12-bit, gray and CMYK files are not.
+         */
+        public boolean baselineYCbCr() {
+            if (sofMarker != 0xC0 || precision != 8 || components() != 3) {
+                return false;
+            }
+            for (int c = 1; c < 3; c++) {
+                if (horizontalSampling[c] != 1 || verticalSampling[c] != 1) {
+                    return false;
+                }
+            }
+            int h = horizontalSampling[0];
+            int v = verticalSampling[0];
+            return (h == 1 || h == 2) && (v == 1 || v == 2);
+        }
+    }
+
+    /**
      * Reads the declared dimensions of a JPEG or PNG.
      *
      * @throws InvalidFrameException {@code decode-failed} when the bytes are not a complete image of that encoding
@@ -45,6 +85,17 @@ public final class ImageHeaderProbe {
     }
 
     static Dimensions probeJpeg(byte[] d) throws InvalidFrameException {
+        JpegFrame f = probeJpegFrame(d);
+        return new Dimensions(f.width(), f.height());
+    }
+
+    /**
+     * Reads a JPEG's frame header (SOFn) after the same completeness checks as {@link #probe}.
+     *
+     * @throws InvalidFrameException {@code decode-failed} when the bytes are not a complete JPEG or the frame header
+     *     is cut short
+     */
+    public static JpegFrame probeJpegFrame(byte[] d) throws InvalidFrameException {
         if (d.length < 4 || (d[0] & 0xFF) != 0xFF || (d[1] & 0xFF) != 0xD8) {
             throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a JPEG: no SOI marker (FF D8)");
         }
@@ -77,12 +128,24 @@ public final class ImageHeaderProbe {
             }
             boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (sof) {
-                if (i + 9 > d.length) {
+                if (i + 10 > d.length) {
                     break;
                 }
                 int h = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
                 int w = ((d[i + 7] & 0xFF) << 8) | (d[i + 8] & 0xFF);
-                return new Dimensions(w, h);
+                int nf = d[i + 9] & 0xFF;
+                if (i + 10 + 3L * nf > d.length || len < 8 + 3 * nf) {
+                    throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                            "corrupt JPEG: frame header of " + nf + " components cut short at byte " + i);
+                }
+                int[] hs = new int[nf];
+                int[] vs = new int[nf];
+                for (int c = 0; c < nf; c++) {
+                    int hv = d[i + 11 + 3 * c] & 0xFF;
+                    hs[c] = hv >> 4;
+                    vs[c] = hv & 0x0F;
+                }
+                return new JpegFrame(w, h, marker, d[i + 4] & 0xFF, hs, vs);
             }
             i += 2 + len;
         }

@@ -122,31 +122,46 @@ public final class Letterbox implements AutoCloseable {
     }
 
     /**
-     * Stages decoded frames for letterboxing on a device: packs their pixels into the batch's staging at
-     * {@link SourceBatch#ALIGNMENT}-aligned offsets (the copies run through {@code loop}; they touch disjoint ranges)
-     * and records each one's source size and letterboxed size ({@link #resizedSize}, at most the model input).
+     * Stages frames for letterboxing on a device: packs their pixels into the batch's staging at
+     * {@link SourceBatch#ALIGNMENT}-aligned offsets, and after them the JPEG files of {@link SourceImage#isJpeg()}
+     * frames (for an engine that decodes them on its device); the copies run through {@code loop} (they touch disjoint
+     * ranges). Records each one's source size and letterboxed size ({@link #resizedSize}, at most the model input).
+     * Image {@code i} of the batch is {@code images.get(i)} whatever its place in the staging.
      *
      * @param images the batch's frames, in order
      * @param batch the execution slot's source batch
-     * @param loop how to run the copies ({@code (n, body) -> IntStream.range(0, n).forEach(body)} for one thread)
+     * @param loop how to run the copies ({@link IndexLoop#SEQUENTIAL} for one thread)
      * @throws IllegalArgumentException if the frames do not fit in one staging buffer
      */
     public void stage(List<SourceImage> images, SourceBatch batch, IndexLoop loop) {
         int n = images.size();
         long[] offsets = new long[n];
         long total = 0;
-        for (int i = 0; i < n; i++) {
-            offsets[i] = total;
-            total += SourceBatch.align(images.get(i).bytes());
+        long pixelBytes = 0;
+        for (int pass = 0; pass < 2; pass++) { // pixels first, then JPEG files
+            for (int i = 0; i < n; i++) {
+                if (images.get(i).isJpeg() == (pass == 1)) {
+                    offsets[i] = total;
+                    total += SourceBatch.align(images.get(i).stagedBytes());
+                }
+            }
+            if (pass == 0) {
+                pixelBytes = total;
+            }
         }
-        batch.reserve(total);
+        batch.reserve(total, pixelBytes);
         ByteBuffer staging = batch.staging();
         loop.run(n, i -> images.get(i).copyTo(staging, (int) offsets[i]));
         for (int i = 0; i < n; i++) {
             SourceImage src = images.get(i);
             int[] resized = resizedSize(src.width(), src.height());
-            batch.set(i, offsets[i], src.width(), src.height(), Math.min(resized[0], width),
-                    Math.min(resized[1], height));
+            int rw = Math.min(resized[0], width);
+            int rh = Math.min(resized[1], height);
+            if (src.isJpeg()) {
+                batch.setJpeg(i, offsets[i], Math.toIntExact(src.stagedBytes()), src.width(), src.height(), rw, rh);
+            } else {
+                batch.set(i, offsets[i], src.width(), src.height(), rw, rh);
+            }
         }
     }
 

@@ -193,6 +193,89 @@ class DeviceLetterboxPipelineTest {
         assertThat(device.mixedBatches.get()).as("batches with both kinds (engine)").isGreaterThan(0);
     }
 
+    private static List<InferenceOutcome> runJpeg(InferenceEngine engine, LetterboxDevice where,
+            JpegDecodeDevice jpeg, List<Frame> frames, long[] fallbacks) throws Exception {
+        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, 1, jpeg, PipelineListener.NONE)) {
+            List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
+            for (Frame f : frames) {
+                fs.add(p.submit(f));
+            }
+            List<InferenceOutcome> out = new ArrayList<>();
+            for (CompletableFuture<InferenceOutcome> f : fs) {
+                out.add(f.get(120, TimeUnit.SECONDS));
+            }
+            fallbacks[0] = p.jpegFallbacks();
+            return out;
+        }
+    }
+
+    @Test
+    void jpegDecodedOnTheDeviceGivesTheHostPathsDetections() throws Exception {
+        // JPEG files staged undecoded next to raw frames; the stand-in engine decodes them as nvJPEG would (OpenCV
+        // here), so the detections must equal the all-host path's: a wrong file offset, length or size shows.
+        List<Frame> frames = frames();
+        List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
+        HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort, true);
+        long[] fallbacks = new long[1];
+        List<InferenceOutcome> staged;
+        try {
+            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.AUTO, frames, fallbacks);
+        } finally {
+            device.close();
+        }
+        assertSameOutcomes(host, staged);
+        assertThat(device.jpegFiles.get()).as("JPEG files the engine decoded").isEqualTo(JPEGS.size());
+        assertThat(fallbacks[0]).isZero();
+        assertThat(staged.stream().filter(o -> !o.isDeadLetter()).count()).isEqualTo(frames.size() - 2);
+    }
+
+    @Test
+    void batchTheDeviceDecoderRefusesIsDecodedAgainOnTheCpuFrameByFrame() throws Exception {
+        // Every batch holding a JPEG file fails on the device (as nvjpegDecodeBatched does for one bad file): all its
+        // frames are decoded and letterboxed on the CPU and batched again; none is lost, none fails twice.
+        List<Frame> frames = frames();
+        List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
+        HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort, true);
+        device.refuseJpegBatches = true;
+        long[] fallbacks = new long[1];
+        List<InferenceOutcome> staged;
+        try {
+            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.GPU, frames, fallbacks);
+        } finally {
+            device.close();
+        }
+        assertThat(device.refusedBatches.get()).isGreaterThan(0);
+        assertThat(device.jpegFiles.get()).isZero();
+        // every frame of a refused batch (JPEG or raw) goes through the CPU once more and gets the host path's outcome
+        assertSameOutcomes(host, staged);
+        long refusedFrames = frames.size() - 2; // the two bad frames never reach a batch
+        assertThat(fallbacks[0]).as("frames decoded again on the CPU").isPositive().isLessThanOrEqualTo(refusedFrames);
+        assertThat(fallbacks[0]).as("at least the JPEG frames").isGreaterThanOrEqualTo(JPEGS.size());
+    }
+
+    @Test
+    void jpegDecodeResolvesToWhereItCanRun() {
+        assertThat(JpegDecodeDevice.AUTO.resolve(true, LetterboxDevice.GPU, "x")).isEqualTo(JpegDecodeDevice.GPU);
+        assertThat(JpegDecodeDevice.AUTO.resolve(true, LetterboxDevice.HYBRID, "x")).isEqualTo(JpegDecodeDevice.GPU);
+        assertThat(JpegDecodeDevice.AUTO.resolve(true, LetterboxDevice.CPU, "x")).isEqualTo(JpegDecodeDevice.CPU);
+        assertThat(JpegDecodeDevice.AUTO.resolve(false, LetterboxDevice.GPU, "x")).isEqualTo(JpegDecodeDevice.CPU);
+        assertThat(JpegDecodeDevice.CPU.resolve(true, LetterboxDevice.GPU, "x")).isEqualTo(JpegDecodeDevice.CPU);
+        assertThatThrownBy(() -> JpegDecodeDevice.GPU.resolve(false, LetterboxDevice.GPU, "onnxruntime"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("onnxruntime cannot");
+        assertThatThrownBy(() -> JpegDecodeDevice.GPU.resolve(true, LetterboxDevice.CPU, "tensorrt"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("letterboxes on the CPU");
+        // an engine without the decoder: AUTO decodes on the CPU, GPU is refused at start
+        try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, LetterboxDevice.AUTO, 1, JpegDecodeDevice.AUTO,
+                PipelineListener.NONE)) {
+            assertThat(p.jpegDecodeMode()).isEqualTo(JpegDecodeDevice.CPU);
+        }
+        assertThatThrownBy(() -> new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2), PostprocessConfig.DEFAULT,
+                DecodeLimits.DEFAULT, 1, LetterboxDevice.AUTO, 1, JpegDecodeDevice.GPU, PipelineListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void hybridOnAnEngineThatCannotLetterboxesOnTheHost() {
         try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),

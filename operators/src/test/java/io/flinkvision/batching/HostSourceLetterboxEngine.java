@@ -1,9 +1,12 @@
 package io.flinkvision.batching;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.JpegDecodeException;
 import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
 import io.flinkvision.engine.SourceBatch;
@@ -24,7 +27,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * buffer, and at {@link #submit} does on the host what {@code DeviceLetterbox} does on the GPU: for each recorded
  * image (placed after the batch's host-letterboxed images, as in a mixed batch), read the BGR HWC bytes at its offset, resize to the recorded size (OpenCV, the host {@link Letterbox}), pad
  * with 114, then run the wrapped engine. It checks the recorded resized size against the letterbox's own, so a pipeline
- * that staged wrong geometry fails here. The CUDA kernel itself is exercised by {@code TrtGpuChecks} on the GPU
+ * that staged wrong geometry fails here. Made with {@code decodesJpeg}, it also stands in for the GPU's hardware JPEG
+ * decoder: a staged JPEG file is decoded with OpenCV (checked against the recorded size) before the letterbox, and
+ * {@link #refuseJpegBatches} makes it fail every batch holding a JPEG file, as {@code nvjpegDecodeBatched} does for
+ * a file it cannot decode. The CUDA kernel and nvJPEG themselves are exercised by {@code TrtGpuChecks} on the GPU
  * machine.
  */
 final class HostSourceLetterboxEngine implements InferenceEngine {
@@ -35,10 +41,25 @@ final class HostSourceLetterboxEngine implements InferenceEngine {
     final AtomicInteger sourceBatches = new AtomicInteger();
     final AtomicInteger mixedBatches = new AtomicInteger();
     final AtomicInteger stagingGrowths = new AtomicInteger();
+    final AtomicInteger jpegFiles = new AtomicInteger();
+    final AtomicInteger refusedBatches = new AtomicInteger();
+    volatile boolean refuseJpegBatches;
+    private final boolean decodesJpeg;
 
     HostSourceLetterboxEngine(InferenceEngine inner) {
+        this(inner, false);
+    }
+
+    /** @param decodesJpeg whether it takes JPEG files among the source images ({@link #decodesJpegOnDevice()}) */
+    HostSourceLetterboxEngine(InferenceEngine inner, boolean decodesJpeg) {
         this.inner = inner;
+        this.decodesJpeg = decodesJpeg;
         this.letterbox = new Letterbox(inner.info().inputWidth(), inner.info().inputHeight());
+    }
+
+    @Override
+    public boolean decodesJpegOnDevice() {
+        return decodesJpeg;
     }
 
     @Override
@@ -79,6 +100,28 @@ final class HostSourceLetterboxEngine implements InferenceEngine {
                 return CompletableFuture.failedFuture(new IllegalStateException("image " + i + " staged with resized"
                         + " size " + s.resizedWidth(i) + "x" + s.resizedHeight(i) + ", letterbox says " + expected[0]
                         + "x" + expected[1]));
+            }
+            if (s.isJpeg(i)) {
+                if (!decodesJpeg || refuseJpegBatches) {
+                    inner.release(in);
+                    refusedBatches.incrementAndGet();
+                    return CompletableFuture.failedFuture(new JpegDecodeException("nvjpegDecodeBatched(" + i
+                            + ", test device) failed: NVJPEG_STATUS_JPEG_NOT_SUPPORTED (emulated)"));
+                }
+                jpegFiles.incrementAndGet();
+                byte[] file = new byte[s.jpegLength(i)];
+                s.staging().get((int) s.offset(i), file);
+                try (Mat buf = new Mat(new BytePointer(file)); Mat bgr = imdecode(buf, IMREAD_COLOR)) {
+                    if (bgr.cols() != s.width(i) || bgr.rows() != s.height(i)) {
+                        inner.release(in);
+                        return CompletableFuture.failedFuture(new IllegalStateException("JPEG " + i + " staged as "
+                                + s.width(i) + "x" + s.height(i) + ", decodes to " + bgr.cols() + "x" + bgr.rows()));
+                    }
+                    try (LetterboxedImage image = letterbox.apply(bgr)) {
+                        TensorLayout.writeNchw(image, in, host + i);
+                    }
+                }
+                continue;
             }
             BytePointer pixels = new BytePointer(s.staging()).position(s.offset(i));
             try (Mat bgr = new Mat(s.height(i), s.width(i), CV_8UC3, pixels);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.batching.DispatchStats;
+import io.flinkvision.batching.JpegDecodeDevice;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.engine.Backend;
@@ -60,7 +61,11 @@ import picocli.CommandLine.Option;
  *       {@code operatorHybridLetterboxFps}, and {@code gpuVsCpuLetterbox} / {@code hybridVsCpuLetterbox}) ->
  *       MicroBatcher -> execution slots -> YOLOX decode + NMS), offered as fast as the pipeline takes them. Frames are
  *       decoded beforehand ({@code raw-bgr}, as when decoding is done upstream); {@code operatorJpegFps} is the same
- *       with JPEG frames (decode included, bound by the CPU cores).</li>
+ *       with JPEG frames (quality 95, decode included), decoded where {@code --jpeg-decode} says ({@code jpegDecode}:
+ *       with the GPU letterbox on a GPU with a hardware JPEG decoder, nvJPEG, else OpenCV on the pre-processing
+ *       threads); when that is the GPU, {@code operatorJpegCpuDecodeFps} and {@code gpuVsCpuJpegDecode} give the
+ *       OpenCV decode beside it, and {@code engineWithDeviceJpegFps} the JPEG path's device side (every slot
+ *       relaunching a batch of staged JPEG files: hardware decode, letterbox kernel, engine, D2H; no host work).</li>
  *   <li>{@code hostCeilingFps}: the operator path with the accelerator taken out ({@link RecordedOutputEngine}:
  *       every batch answered at once with a recorded real output): what the CPU side can feed. {@code operatorFps}
  *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
@@ -183,6 +188,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
+    @Option(names = "--jpeg-decode", defaultValue = "auto",
+            description = "where JPEG frames are decoded for operatorJpegFps: auto (the GPU's hardware decoder when the"
+                    + " letterbox runs on the GPU and the GPU has one, else cpu; the default, as in the operator),"
+                    + " cpu (OpenCV) or gpu (nvJPEG)")
+    String jpegDecode;
+
     /** Runs the benchmark; returns 0, or 1 on failure (the message is printed). */
     @Override
     public Integer call() throws Exception {
@@ -235,7 +246,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
             if (engine instanceof TrtInferenceEngine trt) {
                 r.put("engineWithCopiesFps", round(trt.measureWithCopies(b, engineIterations), 1));
                 if (trt.letterboxesOnDevice()) {
-                    r.put("engineWithDeviceLetterboxFps", round(withDeviceLetterbox(trt, src, b), 1));
+                    r.put("engineWithDeviceLetterboxFps", round(withDeviceLetterbox(trt, src, b, false), 1));
+                }
+                if (trt.decodesJpegOnDevice() && !skipJpeg) {
+                    r.put("engineWithDeviceJpegFps", round(withDeviceLetterbox(trt, src, b, true), 1));
                 }
             }
             double serialized = serialized(engine, b, Math.max(20, engineIterations / 2), false);
@@ -249,9 +263,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
             BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
             StageListener stages = stageListener(engine);
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
+            JpegDecodeDevice jpegWhere = JpegDecodeDevice.valueOf(jpegDecode.toUpperCase(Locale.ROOT));
             LetterboxDevice mode;
             try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
+                    DecodeLimits.DEFAULT, threads, where, hybridBacklog, jpegWhere, stages)) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
                 Throughput op = measureOperator(pipeline, stages, src, engineOnly, r);
@@ -271,8 +286,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LOG.info("benchmark: operatorFps {} ({} of engine-only)", round(op.fps, 1),
                         round(op.fps / engineOnly, 3));
                 if (!skipJpeg) {
-                    Throughput jp = closedLoop(pipeline, src, Math.min(frames, 4000), false);
-                    r.put("operatorJpegFps", round(jp.fps, 1));
+                    jpegRuns(pipeline, engine, policy, threads, mode, src, r);
                 }
                 double offered = 0.7 * op.fps;
                 Latency lat = openLoop(pipeline, src, offered, latencySeconds);
@@ -409,17 +423,47 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     /**
-     * The device side of the GPU letterbox path (images/s): every slot relaunching a batch of {@code batch} real
-     * decoded frames staged once in its pinned memory (H2D of the {@code W*H*3} source bytes, letterbox kernel,
-     * engine, D2H), no host work.
+     * The JPEG runs: {@code operatorJpegFps} through {@code pipeline} (JPEG decoded where it says), and when that is
+     * the GPU, {@code operatorJpegCpuDecodeFps} through a pipeline with the same letterbox that decodes on the CPU.
+     * Each run is warmed up with a tenth of its frames first (nvJPEG allocates its buffers on the first batches).
      */
-    private double withDeviceLetterbox(TrtInferenceEngine trt, BenchmarkFrames src, int batch) throws Exception {
+    private void jpegRuns(DetectionPipeline pipeline, InferenceEngine engine, BatchPolicy policy, int threads,
+            LetterboxDevice mode, BenchmarkFrames src, Map<String, Object> r) throws Exception {
+        int n = Math.min(frames, 12000);
+        JpegDecodeDevice decodeMode = pipeline.jpegDecodeMode();
+        r.put("jpegDecode", decodeMode.name().toLowerCase(Locale.ROOT));
+        closedLoop(pipeline, src, Math.max(n / 10, 4 * policy.maxBatchSize()), false);
+        Throughput jp = closedLoop(pipeline, src, n, false);
+        r.put("operatorJpegFps", round(jp.fps, 1));
+        r.put("operatorJpegDeadLetters", jp.deadLetters);
+        if (decodeMode == JpegDecodeDevice.GPU) {
+            r.put("jpegCpuFallbacks", pipeline.jpegFallbacks());
+            try (DetectionPipeline cpu = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
+                    DecodeLimits.DEFAULT, threads, mode, hybridBacklog, JpegDecodeDevice.CPU,
+                    PipelineListener.NONE)) {
+                closedLoop(cpu, src, Math.max(n / 10, 4 * policy.maxBatchSize()), false);
+                Throughput c = closedLoop(cpu, src, n, false);
+                r.put("operatorJpegCpuDecodeFps", round(c.fps, 1));
+                r.put("gpuVsCpuJpegDecode", round(jp.fps / c.fps, 3));
+            }
+        }
+        LOG.info("benchmark: operatorJpegFps {} (JPEG decoded on the {})", round(jp.fps, 1), decodeMode);
+    }
+
+    /**
+     * The device side of the GPU letterbox path (images/s): every slot relaunching a batch of {@code batch} real
+     * frames staged once in its pinned memory (decoded: H2D of the {@code W*H*3} source bytes; or {@code jpeg}: the
+     * JPEG files, decoded by the hardware decoder), letterbox kernel, engine, D2H; no host work.
+     */
+    private double withDeviceLetterbox(TrtInferenceEngine trt, BenchmarkFrames src, int batch, boolean jpeg)
+            throws Exception {
         EngineInfo info = trt.info();
         try (Letterbox lb = new Letterbox(info.inputWidth(), info.inputHeight())) {
             return trt.measureDeviceSide(engineIterations, in -> {
                 List<SourceImage> frames = new ArrayList<>(batch);
                 for (int i = 0; i < batch; i++) {
-                    frames.add(src.source(in.slot() * batch + i));
+                    int k = in.slot() * batch + i;
+                    frames.add(jpeg ? src.jpegSource(k) : src.source(k));
                 }
                 lb.stage(frames, in.sources(), Letterbox.IndexLoop.SEQUENTIAL);
                 in.setMixedSize(0, batch);

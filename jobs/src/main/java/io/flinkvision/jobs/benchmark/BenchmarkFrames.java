@@ -61,6 +61,12 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
         return SourceImage.ofBgr(raw.get(i), sizes.get(i)[0], sizes.get(i)[1]);
     }
 
+    /** JPEG frame {@code k % n}, undecoded, as the device JPEG decoder receives it (its size from the frame list). */
+    SourceImage jpegSource(int k) {
+        int i = k % jpeg.size();
+        return SourceImage.ofJpeg(jpeg.get(i), sizes.get(i)[0], sizes.get(i)[1]);
+    }
+
     int count() {
         return jpeg.size();
     }

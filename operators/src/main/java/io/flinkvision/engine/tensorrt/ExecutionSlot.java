@@ -57,13 +57,15 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
      * @param index slot index (0..N-1)
      * @param maxBatch batch capacity of the buffers
      * @param deviceLetterbox whether the slot also takes source frames and letterboxes them on the GPU (uint8 input)
+     * @param deviceJpeg with {@code deviceLetterbox}: whether source frames may also be JPEG files, decoded by the
+     *     GPU's hardware JPEG decoder ({@link DeviceJpegDecoder})
      * @param cudaGraphs whether {@code enqueueV3} is captured once per batch size and replayed as a CUDA graph
      *     ({@link EnqueueGraphs})
      * @param epoch the engine's timeline origin, recorded once (start times in {@link #times()} are measured from it)
      * @throws InferenceException if an allocation or a TensorRT call fails
      */
-    ExecutionSlot(SharedEngine shared, int index, int maxBatch, boolean deviceLetterbox, boolean cudaGraphs,
-            CudaEvent epoch) {
+    ExecutionSlot(SharedEngine shared, int index, int maxBatch, boolean deviceLetterbox, boolean deviceJpeg,
+            boolean cudaGraphs, CudaEvent epoch) {
         this.shared = shared;
         this.device = shared.device();
         this.index = index;
@@ -86,8 +88,20 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             made[7] = afterH2d = new CudaEvent(device, false);
             made[8] = afterCompute = new CudaEvent(device, false);
             made[9] = done = new CudaEvent(device, true);
-            made[10] = letterbox = deviceLetterbox
-                    ? new DeviceLetterbox(device, index, stream, shared.width(), shared.height(), maxBatch) : null;
+            if (deviceLetterbox) {
+                DeviceJpegDecoder jpeg = deviceJpeg ? new DeviceJpegDecoder(device, index, maxBatch) : null;
+                try {
+                    made[10] = letterbox = new DeviceLetterbox(device, index, stream, shared.width(), shared.height(),
+                            maxBatch, jpeg);
+                } catch (RuntimeException e) {
+                    if (jpeg != null) {
+                        jpeg.close();
+                    }
+                    throw e;
+                }
+            } else {
+                letterbox = null;
+            }
             made[11] = graphs = cudaGraphs ? new EnqueueGraphs(device, s, maxBatch) : null;
             ctx = shared.borrowContext();
             ctx.setDeviceMemoryV2(contextMemory.pointer(), contextMemory.bytes());
@@ -214,6 +228,11 @@ final class ExecutionSlot implements SlotScheduler.Slot, AutoCloseable {
             lastShapeBatch = size;
         }
         return context.enqueueV3(stream.handle());
+    }
+
+    /** Whether this slot takes JPEG files among its source images and decodes them on the device. */
+    boolean decodesJpeg() {
+        return letterbox != null && letterbox.decodesJpeg();
     }
 
     /** CUDA graphs captured by this slot (0 when graphs are off). */

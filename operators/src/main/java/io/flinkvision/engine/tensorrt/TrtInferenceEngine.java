@@ -78,12 +78,13 @@ public final class TrtInferenceEngine implements InferenceEngine {
         SharedEngine shared = TrtRuntimeRegistry.engine(spec);
         int maxBatch = Math.min(spec.maxBatchSize(), shared.maxBatch());
         boolean letterbox = deviceLetterboxPossible(shared, device);
+        boolean jpeg = letterbox && NvJpeg.unavailableReason(device).isEmpty();
         List<ExecutionSlot> slots = new ArrayList<>();
         CudaEvent epoch = new CudaEvent(device, false);
         long epochHost;
         try {
             for (int i = 0; i < spec.maxInFlight(); i++) {
-                slots.add(new ExecutionSlot(shared, i, maxBatch, letterbox, spec.cudaGraphs(), epoch));
+                slots.add(new ExecutionSlot(shared, i, maxBatch, letterbox, jpeg, spec.cudaGraphs(), epoch));
             }
             epoch.record(slots.get(0).stream());
             epoch.synchronize();
@@ -109,12 +110,13 @@ public final class TrtInferenceEngine implements InferenceEngine {
             pinned += s.pinnedBytes();
         }
         LOG.info("TensorRT engine open on {}: {} precision={} input={} [N,3,{},{}] output=[N,{},{}] ({}) maxBatch={}"
-                        + " slots={} device letterbox={} CUDA graphs={} device memory={} MB pinned={} MB"
+                        + " slots={} device letterbox={} device JPEG decode={} CUDA graphs={} device memory={} MB"
+                        + " pinned={} MB"
                         + " (contexts created so far: {})",
                 d.describe(), shared.key().modelName(), spec.precision().id(),
                 shared.inputType().name().toLowerCase(Locale.ROOT), shared.height(), shared.width(), shared.rows(),
                 shared.columns(), shared.layout().id(), maxBatch, slots.size(), letterbox ? "yes" : "no",
-                spec.cudaGraphs() ? "yes" : "no", dev >> 20,
+                jpeg ? "yes (nvJPEG hardware)" : "no", spec.cudaGraphs() ? "yes" : "no", dev >> 20,
                 pinned >> 20, shared.contextsCreated());
         return new TrtInferenceEngine(shared, slots, info, epoch, epochHost);
     }
@@ -137,6 +139,15 @@ public final class TrtInferenceEngine implements InferenceEngine {
     @Override
     public boolean letterboxesOnDevice() {
         return slots.get(0).input().hasSources();
+    }
+
+    /**
+     * True when batches that take source frames also take baseline JPEG files, decoded by the GPU's hardware JPEG
+     * decoder (nvJPEG, {@code NVJPEG_BACKEND_HARDWARE}: A100/A30/H100/H200-class GPUs).
+     */
+    @Override
+    public boolean decodesJpegOnDevice() {
+        return slots.get(0).decodesJpeg();
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.batching.LetterboxCounts;
+import io.flinkvision.batching.JpegDecodeDevice;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.detection.BoundingBox;
@@ -133,6 +134,15 @@ public final class TrtGpuChecks {
      * @param letterbox CPU (OpenCV, the reference pre-processing) or GPU (the letterbox kernel)
      */
     public static GoldenResult golden(EngineSpec spec, LetterboxDevice letterbox) throws Exception {
+        return golden(spec, letterbox, JpegDecodeDevice.CPU);
+    }
+
+    /**
+     * As {@link #golden(EngineSpec, LetterboxDevice)}, choosing where the JPEG files are decoded (GPU: the hardware
+     * decoder, with the GPU letterbox).
+     */
+    public static GoldenResult golden(EngineSpec spec, LetterboxDevice letterbox, JpegDecodeDevice jpegDecode)
+            throws Exception {
         JsonNode golden = goldenJson();
         Map<String, byte[]> images = goldenImages(golden);
         long t0 = System.nanoTime();
@@ -141,7 +151,8 @@ public final class TrtGpuChecks {
             boolean hit = engine instanceof TrtInferenceEngine t && t.shared().cacheHit();
             Map<String, List<Detection>> ours = new LinkedHashMap<>();
             try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
-                    PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, letterbox, PipelineListener.NONE)) {
+                    PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, letterbox,
+                    DetectionPipeline.DEFAULT_HYBRID_BACKLOG, jpegDecode, PipelineListener.NONE)) {
                 List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
                 long i = 0;
                 for (byte[] jpeg : images.values()) {
@@ -156,7 +167,8 @@ public final class TrtGpuChecks {
                     ours.put(name, o.getDetections().getDetections());
                 }
             }
-            String label = spec.precision().id() + (letterbox == LetterboxDevice.GPU ? "+gpu-letterbox" : "");
+            String label = spec.precision().id() + (letterbox == LetterboxDevice.GPU ? "+gpu-letterbox" : "")
+                    + (jpegDecode == JpegDecodeDevice.GPU ? "+nvjpeg" : "");
             return compare(label, golden, ours, openSeconds, hit);
         }
     }
@@ -236,6 +248,16 @@ public final class TrtGpuChecks {
      * and compares the model inputs byte by byte.
      */
     public static List<LetterboxDiff> letterboxDiff(int device, int width, int height) throws Exception {
+        return letterboxDiff(device, width, height, false);
+    }
+
+    /**
+     * As {@link #letterboxDiff(int, int, int)}; with {@code deviceJpeg} the JPEG files go to the device undecoded and
+     * the GPU's hardware decoder (nvJPEG) decodes them before the kernel, against OpenCV's decode and letterbox on the
+     * host: the whole GPU pre-processing of a JPEG frame against the reference.
+     */
+    public static List<LetterboxDiff> letterboxDiff(int device, int width, int height, boolean deviceJpeg)
+            throws Exception {
         Map<String, byte[]> images = goldenImages(goldenJson());
         ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
         List<SourceImage> sources = new ArrayList<>();
@@ -243,11 +265,12 @@ public final class TrtGpuChecks {
         int n = images.size();
         long plane = (long) width * height;
         try (Letterbox host = new Letterbox(width, height); CudaStream stream = new CudaStream(device);
-                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height, n);
+                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height, n,
+                        deviceJpeg ? new DeviceJpegDecoder(device, 0, n) : null);
                 DeviceBuffer input = new DeviceBuffer(device, 3 * plane * n, "letterbox check input");
                 PinnedBuffer back = new PinnedBuffer(device, 3 * plane * n, "letterbox check readback")) {
             for (byte[] jpeg : images.values()) {
-                sources.add(decoder.decodeSource("jpeg", jpeg, 0, 0));
+                sources.add(decoder.decodeSource("jpeg", jpeg, 0, 0, deviceJpeg));
             }
             SourceBatch batch = new SourceBatch(gpu, n);
             host.stage(sources, batch, Letterbox.IndexLoop.SEQUENTIAL);
@@ -283,7 +306,8 @@ public final class TrtGpuChecks {
                             pad++;
                         }
                     }
-                    diffs.add(new LetterboxDiff(name, s.width(), s.height(), max, sum / (3.0 * plane),
+                    diffs.add(new LetterboxDiff(name + (s.isJpeg() ? " (nvJPEG)" : ""), s.width(), s.height(), max,
+                            sum / (3.0 * plane),
                             over2 / (3.0 * plane), pad));
                 }
                 i++;
@@ -319,7 +343,7 @@ public final class TrtGpuChecks {
         try (Letterbox host = new Letterbox(width, height);
                 SourceImage s = new ImageDecoder(DecodeLimits.DEFAULT).decodeSource("jpeg", jpeg, 0, 0);
                 CudaStream stream = new CudaStream(device);
-                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height, batch);
+                DeviceLetterbox gpu = new DeviceLetterbox(device, 0, stream, width, height, batch, null);
                 DeviceBuffer input = new DeviceBuffer(device, 3 * plane * batch, "letterbox timing input");
                 CudaEvent start = new CudaEvent(device, false);
                 CudaEvent end = new CudaEvent(device, true)) {
@@ -477,10 +501,11 @@ public final class TrtGpuChecks {
         }
     }
 
+    /** Runs {@code frames} through a pipeline letterboxing {@code where}; JPEG always decoded on the CPU (OpenCV). */
     private static List<InferenceOutcome> runAll(InferenceEngine engine, LetterboxDevice where,
             PipelineListener listener, List<Frame> frames) throws Exception {
         try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(16, 50, 3),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, where, 4, listener)) {
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, where, 4, JpegDecodeDevice.CPU, listener)) {
             List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
             for (Frame f : frames) {
                 fs.add(p.submit(f));
@@ -656,7 +681,11 @@ public final class TrtGpuChecks {
         report.put("cuda", Cuda.versions());
         List<GoldenResult> results = new ArrayList<>();
         boolean ok = true;
-        List<LetterboxDiff> diffs = letterboxDiff(0, 416, 416);
+        List<LetterboxDiff> diffs = new ArrayList<>(letterboxDiff(0, 416, 416));
+        List<LetterboxDiff> jpegDiffs = NvJpeg.unavailableReason(0).isEmpty() ? letterboxDiff(0, 416, 416, true)
+                : List.of();
+        NvJpeg.unavailableReason(0).ifPresent(w -> System.out.println("nvJPEG check skipped: " + w));
+        diffs.addAll(jpegDiffs);
         report.put("letterboxDiff", diffs);
         for (LetterboxDiff ld : diffs) {
             System.out.println("letterbox " + ld);
@@ -682,8 +711,14 @@ public final class TrtGpuChecks {
         ok &= hybrid.pass();
         for (String ps : a.getOrDefault("precisions", "fp32,fp16").split(",")) {
             Precision p = Precision.parse(ps);
-            for (LetterboxDevice where : List.of(LetterboxDevice.CPU, LetterboxDevice.GPU)) {
-                GoldenResult g = golden(spec(p, cache, calibration, batch, 3), where);
+            List<Object[]> paths = new ArrayList<>(List.of(new Object[] {LetterboxDevice.CPU, JpegDecodeDevice.CPU},
+                    new Object[] {LetterboxDevice.GPU, JpegDecodeDevice.CPU}));
+            if (NvJpeg.unavailableReason(0).isEmpty()) {
+                paths.add(new Object[] {LetterboxDevice.GPU, JpegDecodeDevice.GPU});
+            }
+            for (Object[] path : paths) {
+                LetterboxDevice where = (LetterboxDevice) path[0];
+                GoldenResult g = golden(spec(p, cache, calibration, batch, 3), where, (JpegDecodeDevice) path[1]);
                 results.add(g);
                 System.out.println("golden " + g);
                 if (p == Precision.FP32 && where == LetterboxDevice.CPU) {

@@ -53,7 +53,10 @@ import org.slf4j.LoggerFactory;
  * {@code raw-bgr} payload is checked and kept as it is), and the batch fill copies each frame's pixels into the slot's
  * pinned {@link SourceBatch} with the letterbox geometry; the engine resizes and pads on the GPU. With
  * {@link LetterboxDevice#HYBRID} each frame takes one path or the other by load (the pre-processing queue's length),
- * and a batch is sent mixed: host-letterboxed images first, device ones after; outcomes keep the frames' order.
+ * and a batch is sent mixed: host-letterboxed images first, device ones after; outcomes keep the frames' order. With
+ * the letterbox on the device and {@link JpegDecodeDevice#GPU} (the default where the engine can), a baseline JPEG is
+ * not decoded on the host either: its header is checked and the file staged for the engine's JPEG decoder; a batch
+ * that decoder refuses is prepared again on the CPU, frame by frame, once.
  *
  * <p>{@link #submit} never throws and its future never fails: a bad frame becomes a dead letter with a
  * {@link DeadLetterReason}, an engine failure a dead letter {@code inference-failed} for each frame of that batch.

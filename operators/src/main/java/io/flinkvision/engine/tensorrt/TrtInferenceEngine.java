@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Input: {@link io.flinkvision.engine.ElementType#UINT8} NCHW {@code [N, 3, H, W]} BGR 0..255 in pinned memory,
  * converted to float32 by a cast layer on the GPU (4x fewer bytes over PCIe than float32); or, when
  * {@link #letterboxesOnDevice()}, decoded source frames of any size in the slot's pinned {@link
- * io.flinkvision.engine.SourceBatch}, letterboxed on the slot's stream by the {@link DeviceLetterbox} kernel. Output: float32
+ * io.flinkvision.engine.SourceBatch}, letterboxed on the slot's stream by the {@link DeviceLetterbox} kernel; and, when
+ * {@link #decodesJpegOnDevice()} (the GPU has a hardware JPEG decoder), baseline JPEG files among them, decoded on the
+ * same stream by the slot's {@link DeviceJpegDecoder} first. Output: float32
  * {@code [N, rows, columns]} in pinned memory, in the {@link io.flinkvision.engine.OutputLayout} the plan was built
  * with (by default the top-3 classes per anchor, reduced on the GPU); only the {@code N} filled images are copied
  * back. The

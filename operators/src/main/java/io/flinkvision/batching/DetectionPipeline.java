@@ -291,6 +291,7 @@ public final class DetectionPipeline implements AutoCloseable {
     /** Queues the CPU decode and letterbox of a frame whose batch the JPEG decoder refused; false if closed. */
     private boolean retryOnCpu(Prepared failed, Throwable cause, CompletableFuture<InferenceOutcome> result) {
         long n = jpegFallbacks.incrementAndGet();
+        listener.onRetriedOnCpu(cause);
         long next = jpegFallbackWarnAt.get();
         if (n >= next && jpegFallbackWarnAt.compareAndSet(next, next * 10)) {
             LOG.warn("{} frame(s) so far were in a batch the device's JPEG decoder refused ({}); decoding them again"
@@ -366,6 +367,13 @@ public final class DetectionPipeline implements AutoCloseable {
         }
         listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
         listener.onBatchLetterboxed(input.hostImages(), input.sourceImages());
+        if (jpegMode == JpegDecodeDevice.GPU) {
+            int files = 0;
+            for (Prepared p : batch) {
+                files += p.source != null && p.source.isJpeg() ? 1 : 0;
+            }
+            listener.onBatchDeviceJpeg(files);
+        }
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         // Post-processing runs on the common pool, not on the engine's completion thread: that thread completes the
         // slots in submission order, and 0.4-0.5 ms of decode + NMS per batch of 32 there delayed every later slot.

@@ -67,6 +67,18 @@ public interface PipelineListener {
      */
     default void onBatchCompleted(int size, double[] queueDelaysMs, OutputBatch.StageTimes times) {}
 
+    /**
+     * A micro-batch was filled with {@code files} JPEG files for the engine's device decoder (0 when none; only called
+     * when the pipeline decodes JPEG on the device).
+     */
+    default void onBatchDeviceJpeg(int files) {}
+
+    /**
+     * A frame whose batch the device's JPEG decoder refused ({@code cause}) is being decoded and letterboxed again on
+     * the CPU.
+     */
+    default void onRetriedOnCpu(Throwable cause) {}
+
     /** A micro-batch failed in the engine. */
     default void onBatchFailed(int size, Throwable error) {}
 

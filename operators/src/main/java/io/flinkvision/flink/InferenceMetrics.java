@@ -57,6 +57,8 @@ public final class InferenceMetrics implements PipelineListener {
     private final Counter lateResults;
     private final Counter letterboxedOnHost;
     private final Counter letterboxedOnDevice;
+    private final Counter jpegDecodedOnDevice;
+    private final Counter retriedOnCpu;
 
     /**
      * Registers the metrics.
@@ -86,6 +88,8 @@ public final class InferenceMetrics implements PipelineListener {
         lateResults = g.counter("lateResults");
         letterboxedOnHost = g.counter("framesLetterboxedOnHost");
         letterboxedOnDevice = g.counter("framesLetterboxedOnDevice");
+        jpegDecodedOnDevice = g.counter("framesJpegDecodedOnDevice");
+        retriedOnCpu = g.counter("framesRetriedOnCpu");
         g.meter("framesPerSecond", new MeterView(framesIn, 60));
         g.meter("detectionsPerSecond", new MeterView(detections, 60));
         g.meter("deadLettersPerSecond", new MeterView(deadLetters, 60));
@@ -159,6 +163,16 @@ public final class InferenceMetrics implements PipelineListener {
             }
 
             @Override
+            public void onBatchDeviceJpeg(int files) {
+                m.onBatchDeviceJpeg(files);
+            }
+
+            @Override
+            public void onRetriedOnCpu(Throwable cause) {
+                m.onRetriedOnCpu(cause);
+            }
+
+            @Override
             public void onBatchReturned(int size, long launchedNanos, long completedNanos, long postprocessStartNanos,
                     OutputBatch.StageTimes times) {
                 m.onBatchReturned(size, launchedNanos, completedNanos, postprocessStartNanos, times);
@@ -188,6 +202,16 @@ public final class InferenceMetrics implements PipelineListener {
         h2dMs.update(Math.round(t.h2dNanos() / 1e6));
         computeMs.update(Math.round(t.computeNanos() / 1e6));
         d2hMs.update(Math.round(t.d2hNanos() / 1e6));
+    }
+
+    @Override
+    public void onBatchDeviceJpeg(int files) {
+        jpegDecodedOnDevice.inc(files);
+    }
+
+    @Override
+    public void onRetriedOnCpu(Throwable cause) {
+        retriedOnCpu.inc();
     }
 
     @Override

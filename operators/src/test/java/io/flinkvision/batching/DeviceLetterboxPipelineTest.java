@@ -193,10 +193,27 @@ class DeviceLetterboxPipelineTest {
         assertThat(device.mixedBatches.get()).as("batches with both kinds (engine)").isGreaterThan(0);
     }
 
+    /** Counts the pipeline's JPEG callbacks. */
+    private static final class JpegCounts implements PipelineListener {
+        final java.util.concurrent.atomic.AtomicLong deviceFiles = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong retried = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void onBatchDeviceJpeg(int files) {
+            deviceFiles.addAndGet(files);
+        }
+
+        @Override
+        public void onRetriedOnCpu(Throwable cause) {
+            assertThat(cause).isInstanceOf(io.flinkvision.engine.JpegDecodeException.class);
+            retried.incrementAndGet();
+        }
+    }
+
     private static List<InferenceOutcome> runJpeg(InferenceEngine engine, LetterboxDevice where,
-            JpegDecodeDevice jpeg, List<Frame> frames, long[] fallbacks) throws Exception {
+            JpegDecodeDevice jpeg, List<Frame> frames, long[] fallbacks, JpegCounts counts) throws Exception {
         try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, 1, jpeg, PipelineListener.NONE)) {
+                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, 1, jpeg, counts)) {
             List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
             for (Frame f : frames) {
                 fs.add(p.submit(f));
@@ -218,14 +235,17 @@ class DeviceLetterboxPipelineTest {
         List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
         HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort, true);
         long[] fallbacks = new long[1];
+        JpegCounts counts = new JpegCounts();
         List<InferenceOutcome> staged;
         try {
-            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.AUTO, frames, fallbacks);
+            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.AUTO, frames, fallbacks, counts);
         } finally {
             device.close();
         }
         assertSameOutcomes(host, staged);
         assertThat(device.jpegFiles.get()).as("JPEG files the engine decoded").isEqualTo(JPEGS.size());
+        assertThat(counts.deviceFiles.get()).as("listener: files sent to the device decoder").isEqualTo(JPEGS.size());
+        assertThat(counts.retried.get()).isZero();
         assertThat(fallbacks[0]).isZero();
         assertThat(staged.stream().filter(o -> !o.isDeadLetter()).count()).isEqualTo(frames.size() - 2);
     }
@@ -239,9 +259,10 @@ class DeviceLetterboxPipelineTest {
         HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort, true);
         device.refuseJpegBatches = true;
         long[] fallbacks = new long[1];
+        JpegCounts counts = new JpegCounts();
         List<InferenceOutcome> staged;
         try {
-            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.GPU, frames, fallbacks);
+            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.GPU, frames, fallbacks, counts);
         } finally {
             device.close();
         }
@@ -252,6 +273,7 @@ class DeviceLetterboxPipelineTest {
         long refusedFrames = frames.size() - 2; // the two bad frames never reach a batch
         assertThat(fallbacks[0]).as("frames decoded again on the CPU").isPositive().isLessThanOrEqualTo(refusedFrames);
         assertThat(fallbacks[0]).as("at least the JPEG frames").isGreaterThanOrEqualTo(JPEGS.size());
+        assertThat(counts.retried.get()).as("listener: frames retried on the CPU").isEqualTo(fallbacks[0]);
     }
 
     @Test

@@ -45,7 +45,8 @@ class PrometheusMetricsITCase {
     private static final List<String> METERS = List.of("framesPerSecond", "detectionsPerSecond",
             "deadLettersPerSecond", "timeoutsPerSecond");
     private static final List<String> COUNTERS = List.of("framesIn", "detectionRecords", "detections", "deadLetters",
-            "timeouts", "failedBatches", "lateResults", "framesLetterboxedOnHost", "framesLetterboxedOnDevice");
+            "timeouts", "failedBatches", "lateResults", "framesLetterboxedOnHost", "framesLetterboxedOnDevice",
+            "framesJpegDecodedOnDevice", "framesRetriedOnCpu");
     private static final List<String> GAUGES = List.of("batchesInFlight", "deviceMemoryUsedBytes",
             "dispatchBusyRatio");
     /** The quantiles Flink's reporter exports for a histogram (no min/max: there is no 0.0 or 1.0). */
@@ -110,6 +111,8 @@ class PrometheusMetricsITCase {
         assertThat(value(samples, P + "lateResults")).isZero();
         // ONNX Runtime letterboxes on the host: every frame of a dispatched batch is counted there
         assertThat(value(samples, P + "framesLetterboxedOnDevice")).isZero();
+        assertThat(value(samples, P + "framesJpegDecodedOnDevice")).isZero();
+        assertThat(value(samples, P + "framesRetriedOnCpu")).isZero();
         assertThat(value(samples, P + "framesLetterboxedOnHost")).isEqualTo(value(samples, P + "detectionRecords"));
         // meters: rate over 60 s, refreshed every 5 s; the scrape loop waited for a non-zero value
         assertThat(value(samples, P + "framesPerSecond")).isGreaterThan(0).isLessThanOrEqualTo(FRAMES / 5.0);

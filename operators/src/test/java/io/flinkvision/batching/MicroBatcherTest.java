@@ -214,7 +214,8 @@ class MicroBatcherTest {
             while (b.stats().batches() < 1 && System.currentTimeMillis() < end) {
                 Thread.sleep(5);
             }
-            assertThat(b.stats().formWaitNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+            // the dispatch thread starts its wait a little after submit(0) returns, so allow a margin under the 100 ms
+            assertThat(b.stats().formWaitNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(80));
             assertThat(b.stats().permitWaitNanos()).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
             h.completeBatch(0);
         }

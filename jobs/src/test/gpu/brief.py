@@ -7,7 +7,8 @@ KEYS = ["letterbox", "inFlight", "engineOnlyFps", "engineWithCopiesFps",
         "engineWithDeviceLetterboxFps", "serializedFps", "serializedWithGraphsFps", "operatorFps", "operatorVsEngine",
         "operatorVsSerialized", "p50Ms", "p99Ms", "jpegDecode", "engineWithDeviceJpegFps", "operatorJpegFps",
         "operatorJpegCpuDecodeFps", "gpuVsCpuJpegDecode", "jpegCpuFallbacks", "operatorJpegDeadLetters"]
-NESTED = ["operatorStageMs", "operatorDispatch", "operatorTimeline"]
+NESTED = ["operatorStageMs", "operatorDispatch", "operatorTimeline", "operatorJpegStageMs", "operatorJpegDispatch",
+          "operatorJpegTimeline"]
 
 for path in sys.argv[1:]:
     r = json.load(open(path))

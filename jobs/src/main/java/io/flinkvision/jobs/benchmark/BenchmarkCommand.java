@@ -65,7 +65,9 @@ import picocli.CommandLine.Option;
  *       with the GPU letterbox on a GPU with a hardware JPEG decoder, nvJPEG, else OpenCV on the pre-processing
  *       threads); when that is the GPU, {@code operatorJpegCpuDecodeFps} and {@code gpuVsCpuJpegDecode} give the
  *       OpenCV decode beside it, and {@code engineWithDeviceJpegFps} the JPEG path's device side (every slot
- *       relaunching a batch of staged JPEG files: hardware decode, letterbox kernel, engine, D2H; no host work).</li>
+ *       relaunching a batch of staged JPEG files: hardware decode, letterbox kernel, engine, D2H; no host work);
+ *       {@code operatorJpegStageMs}, {@code operatorJpegDispatch} and {@code operatorJpegTimeline} are the JPEG run's
+ *       figures, as below.</li>
  *   <li>{@code hostCeilingFps}: the operator path with the accelerator taken out ({@link RecordedOutputEngine}:
  *       every batch answered at once with a recorded real output): what the CPU side can feed. {@code operatorFps}
  *       cannot exceed the lower of it and {@code engineOnlyFps}.</li>
@@ -286,8 +288,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LOG.info("benchmark: operatorFps {} ({} of engine-only)", round(op.fps, 1),
                         round(op.fps / engineOnly, 3));
                 if (!skipJpeg) {
-                    jpegRuns(pipeline, engine, policy, threads, mode, src, r);
+                    jpegRuns(pipeline, stages, engine, policy, threads, mode, src, r);
                 }
+                stages.reset(); // latencyMeanBatch below: the latency run's batches only
                 double offered = 0.7 * op.fps;
                 Latency lat = openLoop(pipeline, src, offered, latencySeconds);
                 r.put("latencyOfferedFps", round(offered, 1));
@@ -427,15 +430,26 @@ public final class BenchmarkCommand implements Callable<Integer> {
      * the GPU, {@code operatorJpegCpuDecodeFps} through a pipeline with the same letterbox that decodes on the CPU.
      * Each run is warmed up with a tenth of its frames first (nvJPEG allocates its buffers on the first batches).
      */
-    private void jpegRuns(DetectionPipeline pipeline, InferenceEngine engine, BatchPolicy policy, int threads,
-            LetterboxDevice mode, BenchmarkFrames src, Map<String, Object> r) throws Exception {
+    private void jpegRuns(DetectionPipeline pipeline, StageListener stages, InferenceEngine engine,
+            BatchPolicy policy, int threads, LetterboxDevice mode, BenchmarkFrames src, Map<String, Object> r)
+            throws Exception {
         int n = Math.min(frames, 12000);
         JpegDecodeDevice decodeMode = pipeline.jpegDecodeMode();
         r.put("jpegDecode", decodeMode.name().toLowerCase(Locale.ROOT));
         closedLoop(pipeline, src, Math.max(n / 10, 4 * policy.maxBatchSize()), false);
+        stages.reset();
+        DispatchStats warmed = pipeline.dispatchStats();
         Throughput jp = closedLoop(pipeline, src, n, false);
         r.put("operatorJpegFps", round(jp.fps, 1));
         r.put("operatorJpegDeadLetters", jp.deadLetters);
+        // where the JPEG batches spent their time: on TensorRT with GPU decode, h2d is the copy-in, the hardware decode
+        // and the letterbox kernel; operatorJpegTimeline.hostLaunchMs includes queueing the decode (nvJPEG's host side)
+        r.put("operatorJpegStageMs", stages.meanStagesMs());
+        r.put("operatorJpegDispatch", dispatchReport(pipeline.dispatchStats().minus(warmed)));
+        Map<String, Double> timeline = stages.timeline();
+        if (!timeline.isEmpty()) {
+            r.put("operatorJpegTimeline", timeline);
+        }
         if (decodeMode == JpegDecodeDevice.GPU) {
             r.put("jpegCpuFallbacks", pipeline.jpegFallbacks());
             try (DetectionPipeline cpu = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,

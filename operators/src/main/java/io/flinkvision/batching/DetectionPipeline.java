@@ -85,8 +85,6 @@ public final class DetectionPipeline implements AutoCloseable {
     private final AtomicLong saturationWarnAt = new AtomicLong(1);
     private final LetterboxDevice letterboxMode;
     private final JpegDecodeDevice jpegMode;
-    /** Launches batches holding JPEG files for the device decoder, off the dispatch thread (null when not needed). */
-    private final ThreadPoolExecutor launchPool;
     private final AtomicLong jpegFallbacks = new AtomicLong();
     private final AtomicLong jpegFallbackWarnAt = new AtomicLong(1);
 
@@ -181,23 +179,6 @@ public final class DetectionPipeline implements AutoCloseable {
                     return t;
                 });
         this.batcher = new MicroBatcher<>(info.backend().id(), effective, this::runBatch);
-        this.launchPool = jpegMode == JpegDecodeDevice.GPU ? launchPool(effective.maxInFlightBatches()) : null;
-    }
-
-    /**
-     * One thread per in-flight batch for the launches of batches holding JPEG files. nvJPEG's batched hardware decode
-     * spends ~2.5 ms of host time per batch of 32 768x576 files when it is queued ({@code nvjpegDecodeBatched} parses
-     * the bitstreams on the calling thread); on the one dispatch thread that capped the JPEG path at 11.5k frames/s
-     * with the GPU half idle (H200, run 7). The slots' decoder states are independent, so their launches run in
-     * parallel here while the dispatch thread forms the next batch.
-     */
-    private static ThreadPoolExecutor launchPool(int threads) {
-        AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "launch-" + n.getAndIncrement());
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** The engine's model, backend and geometry. */
@@ -386,8 +367,8 @@ public final class DetectionPipeline implements AutoCloseable {
         }
         listener.onBatchDispatched(batch.size(), dispatchNanos - waitStart, System.nanoTime() - dispatchNanos);
         listener.onBatchLetterboxed(input.hostImages(), input.sourceImages());
-        int files = 0;
         if (jpegMode == JpegDecodeDevice.GPU) {
+            int files = 0;
             for (Prepared p : batch) {
                 files += p.source != null && p.source.isJpeg() ? 1 : 0;
             }
@@ -396,7 +377,7 @@ public final class DetectionPipeline implements AutoCloseable {
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         // Post-processing runs on the common pool, not on the engine's completion thread: that thread completes the
         // slots in submission order, and 0.4-0.5 ms of decode + NMS per batch of 32 there delayed every later slot.
-        CompletableFuture<OutputBatch> launched = files > 0 ? launchAsync(input) : engine.submit(input);
+        CompletableFuture<OutputBatch> launched = engine.submit(input);
         long launchedNanos = System.nanoTime();
         return launched.handleAsync((out, err) -> {
             if (err != null) {
@@ -412,28 +393,6 @@ public final class DetectionPipeline implements AutoCloseable {
                 listener.onBatchPostprocessed(batch.size(), System.nanoTime() - t0);
             }
         }, ForkJoinPool.commonPool());
-    }
-
-    /**
-     * Submits a filled batch on the {@link #launchPool} (see there why).
-     *
-     * @throws IllegalStateException if the pool is shut down (the slot is released first)
-     */
-    private CompletableFuture<OutputBatch> launchAsync(InputBatch input) {
-        CompletableFuture<OutputBatch> launched = new CompletableFuture<>();
-        try {
-            launchPool.execute(() -> engine.submit(input).whenComplete((out, err) -> {
-                if (err != null) {
-                    launched.completeExceptionally(err);
-                } else {
-                    launched.complete(out);
-                }
-            }));
-        } catch (RejectedExecutionException e) {
-            engine.release(input);
-            throw new IllegalStateException("pipeline is closed", e);
-        }
-        return launched;
     }
 
     /**
@@ -601,9 +560,6 @@ public final class DetectionPipeline implements AutoCloseable {
             preprocessPool.shutdownNow();
         }
         batcher.close();
-        if (launchPool != null) {
-            launchPool.shutdown();
-        }
         letterbox.close();
         if (ownsEngine) {
             engine.close();

@@ -504,7 +504,9 @@ public final class TrtGpuChecks {
     /** Runs {@code frames} through a pipeline letterboxing {@code where}; JPEG always decoded on the CPU (OpenCV). */
     private static List<InferenceOutcome> runAll(InferenceEngine engine, LetterboxDevice where,
             PipelineListener listener, List<Frame> frames) throws Exception {
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(16, 50, 3),
+        // 1 s queue delay: batches close by size (16) or at the end, so the last one holds both the backlog's device
+        // frames and the host frames of the drained queue (with 50 ms a slow host closed it early: 0 mixed batches)
+        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(16, 1000, 3),
                 PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, where, 4, JpegDecodeDevice.CPU, listener)) {
             List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
             for (Frame f : frames) {

@@ -100,16 +100,21 @@ class DeviceLetterboxPipelineTest {
                 DecodeLimits.DEFAULT, threads, where, 1, listener)) {
             assertThat(p.letterboxesOnDevice()).isEqualTo(where != LetterboxDevice.CPU);
             assertThat(p.letterboxMode()).isEqualTo(where);
-            List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
-            for (Frame f : frames) {
-                fs.add(p.submit(f));
-            }
-            List<InferenceOutcome> out = new ArrayList<>();
-            for (CompletableFuture<InferenceOutcome> f : fs) {
-                out.add(f.get(120, TimeUnit.SECONDS));
-            }
-            return out;
+            return submitAll(p, frames);
         }
+    }
+
+    /** Submits every frame at once and waits for each outcome, in the frames' order. */
+    private static List<InferenceOutcome> submitAll(DetectionPipeline p, List<Frame> frames) throws Exception {
+        List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
+        for (Frame f : frames) {
+            fs.add(p.submit(f));
+        }
+        List<InferenceOutcome> out = new ArrayList<>();
+        for (CompletableFuture<InferenceOutcome> f : fs) {
+            out.add(f.get(120, TimeUnit.SECONDS));
+        }
+        return out;
     }
 
     @Test
@@ -214,14 +219,7 @@ class DeviceLetterboxPipelineTest {
             JpegDecodeDevice jpeg, List<Frame> frames, long[] fallbacks, JpegCounts counts) throws Exception {
         try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
                 PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, 1, jpeg, counts)) {
-            List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
-            for (Frame f : frames) {
-                fs.add(p.submit(f));
-            }
-            List<InferenceOutcome> out = new ArrayList<>();
-            for (CompletableFuture<InferenceOutcome> f : fs) {
-                out.add(f.get(120, TimeUnit.SECONDS));
-            }
+            List<InferenceOutcome> out = submitAll(p, frames);
             fallbacks[0] = p.jpegFallbacks();
             return out;
         }

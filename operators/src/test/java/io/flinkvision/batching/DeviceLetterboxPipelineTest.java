@@ -198,10 +198,11 @@ class DeviceLetterboxPipelineTest {
         assertThat(device.mixedBatches.get()).as("batches with both kinds (engine)").isGreaterThan(0);
     }
 
-    /** Counts the pipeline's JPEG callbacks. */
+    /** Counts the pipeline's JPEG callbacks; {@code pipelineFallbacks} is its own count at close. */
     private static final class JpegCounts implements PipelineListener {
         final java.util.concurrent.atomic.AtomicLong deviceFiles = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong retried = new java.util.concurrent.atomic.AtomicLong();
+        long pipelineFallbacks;
 
         @Override
         public void onBatchDeviceJpeg(int files) {
@@ -216,11 +217,11 @@ class DeviceLetterboxPipelineTest {
     }
 
     private static List<InferenceOutcome> runJpeg(InferenceEngine engine, LetterboxDevice where,
-            JpegDecodeDevice jpeg, List<Frame> frames, long[] fallbacks, JpegCounts counts) throws Exception {
+            JpegDecodeDevice jpeg, List<Frame> frames, JpegCounts counts) throws Exception {
         try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
                 PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, 1, jpeg, counts)) {
             List<InferenceOutcome> out = submitAll(p, frames);
-            fallbacks[0] = p.jpegFallbacks();
+            counts.pipelineFallbacks = p.jpegFallbacks();
             return out;
         }
     }
@@ -232,11 +233,10 @@ class DeviceLetterboxPipelineTest {
         List<Frame> frames = frames();
         List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
         HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort, true);
-        long[] fallbacks = new long[1];
         JpegCounts counts = new JpegCounts();
         List<InferenceOutcome> staged;
         try {
-            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.AUTO, frames, fallbacks, counts);
+            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.AUTO, frames, counts);
         } finally {
             device.close();
         }
@@ -244,7 +244,7 @@ class DeviceLetterboxPipelineTest {
         assertThat(device.jpegFiles.get()).as("JPEG files the engine decoded").isEqualTo(JPEGS.size());
         assertThat(counts.deviceFiles.get()).as("listener: files sent to the device decoder").isEqualTo(JPEGS.size());
         assertThat(counts.retried.get()).isZero();
-        assertThat(fallbacks[0]).isZero();
+        assertThat(counts.pipelineFallbacks).isZero();
         assertThat(staged.stream().filter(o -> !o.isDeadLetter()).count()).isEqualTo(frames.size() - 2);
     }
 
@@ -256,11 +256,10 @@ class DeviceLetterboxPipelineTest {
         List<InferenceOutcome> host = run(ort, LetterboxDevice.CPU, frames);
         HostSourceLetterboxEngine device = new HostSourceLetterboxEngine(ort, true);
         device.refuseJpegBatches = true;
-        long[] fallbacks = new long[1];
         JpegCounts counts = new JpegCounts();
         List<InferenceOutcome> staged;
         try {
-            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.GPU, frames, fallbacks, counts);
+            staged = runJpeg(device, LetterboxDevice.GPU, JpegDecodeDevice.GPU, frames, counts);
         } finally {
             device.close();
         }
@@ -269,9 +268,10 @@ class DeviceLetterboxPipelineTest {
         // every frame of a refused batch (JPEG or raw) goes through the CPU once more and gets the host path's outcome
         assertSameOutcomes(host, staged);
         long refusedFrames = frames.size() - 2; // the two bad frames never reach a batch
-        assertThat(fallbacks[0]).as("frames decoded again on the CPU").isPositive().isLessThanOrEqualTo(refusedFrames);
-        assertThat(fallbacks[0]).as("at least the JPEG frames").isGreaterThanOrEqualTo(JPEGS.size());
-        assertThat(counts.retried.get()).as("listener: frames retried on the CPU").isEqualTo(fallbacks[0]);
+        assertThat(counts.pipelineFallbacks).as("frames decoded again on the CPU").isPositive()
+                .isLessThanOrEqualTo(refusedFrames);
+        assertThat(counts.pipelineFallbacks).as("at least the JPEG frames").isGreaterThanOrEqualTo(JPEGS.size());
+        assertThat(counts.retried.get()).as("listener: frames retried on the CPU").isEqualTo(counts.pipelineFallbacks);
     }
 
     @Test

@@ -112,6 +112,12 @@ final class HostSourceLetterboxEngine implements InferenceEngine {
                 byte[] file = new byte[s.jpegLength(i)];
                 s.staging().get((int) s.offset(i), file);
                 try (Mat buf = new Mat(new BytePointer(file)); Mat bgr = imdecode(buf, IMREAD_COLOR)) {
+                    if (bgr.empty()) { // as nvJPEG fails a batch holding a file it cannot decode
+                        inner.release(in);
+                        refusedBatches.incrementAndGet();
+                        return CompletableFuture.failedFuture(new JpegDecodeException("nvjpegDecodeBatched(" + i
+                                + ", test device) failed: NVJPEG_STATUS_BAD_JPEG (emulated: OpenCV cannot decode it)"));
+                    }
                     if (bgr.cols() != s.width(i) || bgr.rows() != s.height(i)) {
                         inner.release(in);
                         return CompletableFuture.failedFuture(new IllegalStateException("JPEG " + i + " staged as "

@@ -21,6 +21,7 @@ import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.postprocess.PostprocessConfig;
+import io.flinkvision.jobs.producer.VideoToKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,6 +188,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             + " CUDA graphs flipped and measure engine-only and operator throughput there too (otherCudaGraphs)")
     boolean compareCudaGraphs;
 
+    @Option(names = "--jpeg-quality", paramLabel = "Q", description = "encode every frame at this JPEG quality (1-100)"
+            + " for the JPEG run (default: --images files as they are, --video frames at the producer's default, "
+            + VideoToKafka.DEFAULT_JPEG_QUALITY + ")")
+    Integer jpegQuality;
+
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
@@ -211,7 +217,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
             sb.engineCacheDir(engineCacheDir);
         }
         EngineSpec spec = sb.build();
-        BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames);
+        BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames,
+                jpegQuality);
         LOG.info("benchmark: {} distinct frames of {}x{} from {}", src.count(), src.width(), src.height(),
                 src.source());
         Map<String, Object> r = new LinkedHashMap<>();
@@ -234,6 +241,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("cpus", Runtime.getRuntime().availableProcessors());
             r.put("maxQueueDelayMs", maxQueueDelayMs);
             r.put("sourceFrames", src.count());
+            r.put("jpegQuality", src.jpegQuality() == BenchmarkFrames.AS_READ ? "as read" : src.jpegQuality());
+            r.put("jpegMeanBytes", src.meanJpegBytes());
             r.put("frameSize", src.width() + "x" + src.height());
             if (engine instanceof TrtInferenceEngine trt) {
                 r.put("cudaGraphs", cudaGraphs);

@@ -8,6 +8,7 @@ import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.frame.InvalidFrameException;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
+import io.flinkvision.jobs.producer.VideoToKafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * The benchmark's input: real frames, held in memory twice, as the operator receives them from Kafka: JPEG-encoded and
  * already decoded ({@code raw-bgr}, {@code W*H*3} bytes). Read from a folder of JPEG/PNG images or from a video file
- * (decoded with javacv's FFmpegFrameGrabber, re-encoded to JPEG quality 95 like the project's producer).
+ * (decoded with javacv's FFmpegFrameGrabber, encoded to JPEG at the producer's default quality,
+ * {@link VideoToKafka#DEFAULT_JPEG_QUALITY}), or, with a JPEG quality given, re-encoded at that quality from the
+ * decoded pixels (OpenCV, libjpeg-turbo: baseline, 4:2:0, standard Huffman tables).
  *
  * @param jpeg JPEG-encoded frames
  * @param raw decoded BGR frames, {@code W*H*3} bytes each
@@ -31,7 +34,20 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * @param height height of the first frame in pixels
  * @param source where they came from
  */
-record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, int width, int height, String source) {
+record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, int width, int height, String source,
+        int jpegQuality) {
+    /** {@link #jpegQuality} of JPEG files used as read from a folder. */
+    static final int AS_READ = -1;
+
+    /** Mean size of the JPEG frames, bytes. */
+    long meanJpegBytes() {
+        long total = 0;
+        for (byte[] b : jpeg) {
+            total += b.length;
+        }
+        return total / jpeg.size();
+    }
+
 
     /** Frame {@code i % n} as a Kafka-like {@link Frame} with the given encoding. */
     Frame frame(long i, boolean decoded) {
@@ -76,9 +92,17 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
      *
      * @param images folder of .jpg/.jpeg/.png, or null
      * @param video video file, used when {@code images} is null
+     * @param jpegQuality JPEG quality 1-100 to encode every frame at, or null: JPEG files as read, video frames at
+     *     {@link VideoToKafka#DEFAULT_JPEG_QUALITY}
      * @throws IOException if nothing can be read
+     * @throws IllegalArgumentException for a quality outside 1-100
      */
-    static BenchmarkFrames load(Path images, Path video, int max) throws IOException {
+    static BenchmarkFrames load(Path images, Path video, int max, Integer jpegQuality) throws IOException {
+        if (jpegQuality != null && (jpegQuality < 1 || jpegQuality > 100)) {
+            throw new IllegalArgumentException("JPEG quality must be 1-100, got " + jpegQuality);
+        }
+        int quality = jpegQuality != null ? jpegQuality : VideoToKafka.DEFAULT_JPEG_QUALITY;
+        boolean keepFiles = jpegQuality == null;
         List<byte[]> jpeg = new ArrayList<>();
         List<byte[]> raw = new ArrayList<>();
         List<int[]> sizes = new ArrayList<>();
@@ -95,24 +119,26 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
                 byte[] bytes = Files.readAllBytes(p);
                 String enc = p.toString().toLowerCase(Locale.ROOT).endsWith(".png") ? "png" : "jpeg";
                 try (Mat m = decoder.decode(enc, bytes, 0, 0)) {
-                    add(m, jpeg, raw, sizes, enc.equals("jpeg") ? bytes : null);
+                    add(m, jpeg, raw, sizes, keepFiles && enc.equals("jpeg") ? bytes : null, quality);
                 } catch (InvalidFrameException e) {
                     throw new IOException("cannot decode " + p + ": " + e.getMessage(), e);
                 }
             }
         } else if (video != null) {
             source = video.toString();
-            VideoFrames.read(video, max, (m) -> add(m, jpeg, raw, sizes, null), () -> jpeg.size());
+            VideoFrames.read(video, max, (m) -> add(m, jpeg, raw, sizes, null, quality), () -> jpeg.size());
         } else {
             throw new IOException("no frames: pass --images DIR or --video FILE");
         }
         if (jpeg.isEmpty()) {
             throw new IOException("no frames could be read from " + source);
         }
-        return new BenchmarkFrames(jpeg, raw, sizes, sizes.get(0)[0], sizes.get(0)[1], source);
+        boolean asRead = keepFiles && images != null;
+        return new BenchmarkFrames(jpeg, raw, sizes, sizes.get(0)[0], sizes.get(0)[1], source,
+                asRead ? AS_READ : quality);
     }
 
-    static void add(Mat bgr, List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, byte[] original) {
+    static void add(Mat bgr, List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, byte[] original, int quality) {
         int w = bgr.cols();
         int h = bgr.rows();
         byte[] pixels = new byte[w * h * 3];
@@ -126,7 +152,7 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
         byte[] enc = original;
         if (enc == null) {
             try (BytePointer buf = new BytePointer()) {
-                imencode(".jpg", bgr, buf, new org.bytedeco.javacpp.IntPointer(IMWRITE_JPEG_QUALITY, 95));
+                imencode(".jpg", bgr, buf, new org.bytedeco.javacpp.IntPointer(IMWRITE_JPEG_QUALITY, quality));
                 enc = new byte[(int) buf.limit()];
                 buf.get(enc);
             }

@@ -24,6 +24,7 @@ import io.flinkvision.postprocess.YoloxPostprocessor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ForkJoinPool;
@@ -89,60 +90,138 @@ public final class DetectionPipeline implements AutoCloseable {
     private final AtomicLong jpegFallbackWarnAt = new AtomicLong(1);
 
     /**
-     * Builds a pipeline around an opened engine.
+     * Starts a pipeline around an opened engine. Only the {@link Builder#batchPolicy batch policy} and the
+     * {@link Builder#preprocessThreads pre-processing threads} must be set; the rest default as documented on each
+     * setter.
      *
-     * @param engine the engine (closed by {@link #close()} when {@code ownsEngine})
-     * @param ownsEngine whether {@link #close()} closes the engine
-     * @param policy micro-batch policy; its max batch size is lowered to the engine's if larger
-     * @param postprocess thresholds
-     * @param limits pre-decode checks
-     * @param preprocessThreads threads decoding and letterboxing frames (>= 1)
-     * @param listener metrics observer, or {@link PipelineListener#NONE}
+     * @param engine the engine (closed by {@link #close()} when {@link Builder#ownsEngine ownsEngine})
      */
-    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
-            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, PipelineListener listener) {
-        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, LetterboxDevice.CPU, listener);
+    public static Builder builder(InferenceEngine engine) {
+        return new Builder(engine);
     }
 
     /**
-     * As {@link #DetectionPipeline(InferenceEngine, boolean, BatchPolicy, PostprocessConfig, DecodeLimits, int,
-     * PipelineListener)} (which letterboxes on the CPU), choosing where frames are letterboxed.
-     *
-     * @param letterboxDevice CPU, GPU (the engine must {@link InferenceEngine#letterboxesOnDevice()}), AUTO or HYBRID
-     *     (with the {@link #DEFAULT_HYBRID_BACKLOG})
-     * @throws IllegalArgumentException for GPU on an engine that cannot, or {@code preprocessThreads < 1}
+     * Settings of a {@link DetectionPipeline}; {@link #build()} checks them and starts the pipeline. Not thread-safe.
      */
-    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
-            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
-            PipelineListener listener) {
-        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, letterboxDevice, DEFAULT_HYBRID_BACKLOG,
-                listener);
+    public static final class Builder {
+        private final InferenceEngine engine;
+        private boolean ownsEngine;
+        private BatchPolicy batchPolicy;
+        private PostprocessConfig postprocess = PostprocessConfig.DEFAULT;
+        private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
+        private Integer preprocessThreads;
+        private LetterboxDevice letterbox = LetterboxDevice.CPU;
+        private int hybridBacklog = DEFAULT_HYBRID_BACKLOG;
+        private JpegDecodeDevice jpegDecode = JpegDecodeDevice.AUTO;
+        private PipelineListener listener = PipelineListener.NONE;
+
+        private Builder(InferenceEngine engine) {
+            this.engine = Objects.requireNonNull(engine, "engine");
+        }
+
+        /** Whether {@link DetectionPipeline#close()} closes the engine; default false (the caller closes it). */
+        public Builder ownsEngine(boolean v) {
+            this.ownsEngine = v;
+            return this;
+        }
+
+        /**
+         * Micro-batch policy; required (no default). Its max batch size and in-flight batches are lowered to the
+         * engine's if larger.
+         */
+        public Builder batchPolicy(BatchPolicy v) {
+            this.batchPolicy = Objects.requireNonNull(v, "batchPolicy");
+            return this;
+        }
+
+        /** Score and NMS thresholds; default {@link PostprocessConfig#DEFAULT}. */
+        public Builder postprocess(PostprocessConfig v) {
+            this.postprocess = Objects.requireNonNull(v, "postprocess");
+            return this;
+        }
+
+        /** Checks made before a frame is decoded (bytes, pixels); default {@link DecodeLimits#DEFAULT}. */
+        public Builder decodeLimits(DecodeLimits v) {
+            this.decodeLimits = Objects.requireNonNull(v, "decodeLimits");
+            return this;
+        }
+
+        /**
+         * Threads decoding and letterboxing frames, {@code >= 1} ({@link #build()} throws
+         * {@link IllegalArgumentException} otherwise); required (no default).
+         */
+        public Builder preprocessThreads(int v) {
+            this.preprocessThreads = v;
+            return this;
+        }
+
+        /**
+         * Where frames are letterboxed: CPU (the default), GPU (the engine must
+         * {@link InferenceEngine#letterboxesOnDevice()}, else {@link #build()} throws
+         * {@link IllegalArgumentException}), AUTO or HYBRID (see {@link #hybridBacklog}).
+         */
+        public Builder letterbox(LetterboxDevice v) {
+            this.letterbox = Objects.requireNonNull(v, "letterbox");
+            return this;
+        }
+
+        /**
+         * {@link LetterboxDevice#HYBRID} backlog, in frames: a frame is only decoded (letterboxed on the GPU) when more
+         * than this many frames wait for pre-processing; 0 sends every frame that finds any backlog to the GPU.
+         * Default {@link DetectionPipeline#DEFAULT_HYBRID_BACKLOG}; {@link #build()} throws
+         * {@link IllegalArgumentException} if {@code < 0}.
+         */
+        public Builder hybridBacklog(int v) {
+            this.hybridBacklog = v;
+            return this;
+        }
+
+        /**
+         * Where JPEG frames letterboxed on the GPU are decoded: CPU, GPU (the engine must
+         * {@link InferenceEngine#decodesJpegOnDevice()} and the letterbox run on the GPU, else {@link #build()} throws
+         * {@link IllegalArgumentException}) or AUTO (the default: GPU where it can run).
+         */
+        public Builder jpegDecode(JpegDecodeDevice v) {
+            this.jpegDecode = Objects.requireNonNull(v, "jpegDecode");
+            return this;
+        }
+
+        /** Metrics observer; default {@link PipelineListener#NONE}. */
+        public Builder listener(PipelineListener v) {
+            this.listener = Objects.requireNonNull(v, "listener");
+            return this;
+        }
+
+        /**
+         * Starts the pipeline (its pre-processing threads and micro-batcher).
+         *
+         * @throws IllegalStateException naming the setting, when the batch policy or the pre-processing threads were
+         *     not set
+         * @throws IllegalArgumentException for {@code hybridBacklog < 0}, GPU letterbox or GPU JPEG decode where it
+         *     cannot run, or {@code preprocessThreads < 1}
+         */
+        public DetectionPipeline build() {
+            if (batchPolicy == null) {
+                throw new IllegalStateException("batchPolicy is required");
+            }
+            if (preprocessThreads == null) {
+                throw new IllegalStateException("preprocessThreads is required");
+            }
+            return new DetectionPipeline(this);
+        }
     }
 
-    /**
-     * As above, with the {@link LetterboxDevice#HYBRID} backlog.
-     *
-     * @param hybridBacklog HYBRID: a frame is only decoded (letterboxed on the GPU) when more than this many frames
-     *     wait for pre-processing; 0 sends every frame that finds any backlog to the GPU
-     * @throws IllegalArgumentException also for {@code hybridBacklog < 0}
-     */
-    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
-            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
-            int hybridBacklog, PipelineListener listener) {
-        this(engine, ownsEngine, policy, postprocess, limits, preprocessThreads, letterboxDevice, hybridBacklog,
-                JpegDecodeDevice.AUTO, listener);
-    }
-
-    /**
-     * As above, choosing where JPEG frames letterboxed on the GPU are decoded.
-     *
-     * @param jpegDecode CPU, GPU (the engine must {@link InferenceEngine#decodesJpegOnDevice()} and the letterbox
-     *     run on the GPU) or AUTO
-     * @throws IllegalArgumentException also for GPU JPEG decode where it cannot run
-     */
-    public DetectionPipeline(InferenceEngine engine, boolean ownsEngine, BatchPolicy policy,
-            PostprocessConfig postprocess, DecodeLimits limits, int preprocessThreads, LetterboxDevice letterboxDevice,
-            int hybridBacklog, JpegDecodeDevice jpegDecode, PipelineListener listener) {
+    private DetectionPipeline(Builder b) {
+        InferenceEngine engine = b.engine;
+        boolean ownsEngine = b.ownsEngine;
+        BatchPolicy policy = b.batchPolicy;
+        PostprocessConfig postprocess = b.postprocess;
+        DecodeLimits limits = b.decodeLimits;
+        int preprocessThreads = b.preprocessThreads;
+        LetterboxDevice letterboxDevice = b.letterbox;
+        int hybridBacklog = b.hybridBacklog;
+        JpegDecodeDevice jpegDecode = b.jpegDecode;
+        PipelineListener listener = b.listener;
         if (hybridBacklog < 0) {
             throw new IllegalArgumentException("hybrid letterbox backlog must be >= 0 frames, got " + hybridBacklog);
         }

@@ -111,8 +111,17 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         if (opencvThreads >= 0) {
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
-        pipeline = new DetectionPipeline(engine, true, batchPolicy, postprocess, decodeLimits, preprocessThreads,
-                letterboxDevice, hybridBacklog, jpegDecode, metrics.batchListener());
+        pipeline = DetectionPipeline.builder(engine)
+                .ownsEngine(true)
+                .batchPolicy(batchPolicy)
+                .postprocess(postprocess)
+                .decodeLimits(decodeLimits)
+                .preprocessThreads(preprocessThreads)
+                .letterbox(letterboxDevice)
+                .hybridBacklog(hybridBacklog)
+                .jpegDecode(jpegDecode)
+                .listener(metrics.batchListener())
+                .build();
     }
 
     private int resolveDeviceIndex(int configured) {

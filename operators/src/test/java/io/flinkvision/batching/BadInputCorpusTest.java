@@ -12,7 +12,6 @@ import io.flinkvision.frame.FrameSerde;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
 import io.flinkvision.imaging.TestImages;
-import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -58,10 +57,10 @@ class BadInputCorpusTest {
                 (o.isDeadLetter() ? deadLetters : detectionRecords).incrementAndGet();
             }
         };
-        pipeline = new DetectionPipeline(engine, false, new BatchPolicy(4, 5, 2), PostprocessConfig.DEFAULT,
-                DecodeLimits.DEFAULT, 2, counting);
-        tightPipeline = new DetectionPipeline(engine, false, new BatchPolicy(4, 5, 2), PostprocessConfig.DEFAULT,
-                new DecodeLimits(50_000, 400_000), 1, counting);
+        pipeline = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(4, 5, 2)).preprocessThreads(2)
+                .listener(counting).build();
+        tightPipeline = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(4, 5, 2))
+                .decodeLimits(new DecodeLimits(50_000, 400_000)).preprocessThreads(1).listener(counting).build();
         try (InputStream in = BadInputCorpusTest.class.getResourceAsStream("/golden/vtest_000.jpg")) {
             jpeg = in.readAllBytes();
         }

@@ -10,7 +10,6 @@ import io.flinkvision.imaging.CorruptJpegCorpus;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
 import io.flinkvision.imaging.ImageHeaderProbe;
-import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
@@ -113,8 +112,9 @@ class CorruptJpegCorpusTest {
             throws Exception {
         CorruptJpegRun.Counts counts = new CorruptJpegRun.Counts();
         // a 2 s queue delay: every batch closes by size, so each holds one damaged file and 7 clean frames
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(BATCH, 2000, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, letterbox, 1, jpeg, counts)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(BATCH, 2000, 2))
+                .preprocessThreads(2).letterbox(letterbox).hybridBacklog(1).jpegDecode(jpeg).listener(counts)
+                .build()) {
             assertThat(p.jpegDecodeMode()).isEqualTo(jpeg);
             return CorruptJpegRun.run(p, counts, BATCH, clean, corpus, 0.999, 1e-4);
         }

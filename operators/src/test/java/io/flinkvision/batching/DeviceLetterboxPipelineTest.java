@@ -18,7 +18,6 @@ import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
 import io.flinkvision.imaging.SourceImage;
-import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -96,8 +95,8 @@ class DeviceLetterboxPipelineTest {
 
     private static List<InferenceOutcome> run(InferenceEngine engine, LetterboxDevice where, List<Frame> frames,
             BatchPolicy policy, int threads, PipelineListener listener) throws Exception {
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                DecodeLimits.DEFAULT, threads, where, 1, listener)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(policy).preprocessThreads(threads)
+                .letterbox(where).hybridBacklog(1).listener(listener).build()) {
             assertThat(p.letterboxesOnDevice()).isEqualTo(where != LetterboxDevice.CPU);
             assertThat(p.letterboxMode()).isEqualTo(where);
             return submitAll(p, frames);
@@ -218,8 +217,8 @@ class DeviceLetterboxPipelineTest {
 
     private static List<InferenceOutcome> runJpeg(InferenceEngine engine, LetterboxDevice where,
             JpegDecodeDevice jpeg, List<Frame> frames, JpegCounts counts) throws Exception {
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, where, 1, jpeg, counts)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(8, 2000, 2))
+                .preprocessThreads(2).letterbox(where).hybridBacklog(1).jpegDecode(jpeg).listener(counts).build()) {
             List<InferenceOutcome> out = submitAll(p, frames);
             counts.pipelineFallbacks = p.jpegFallbacks();
             return out;
@@ -286,20 +285,21 @@ class DeviceLetterboxPipelineTest {
         assertThatThrownBy(() -> JpegDecodeDevice.GPU.resolve(true, LetterboxDevice.CPU, "tensorrt"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("letterboxes on the CPU");
         // an engine without the decoder: AUTO decodes on the CPU, GPU is refused at start
-        try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, LetterboxDevice.AUTO, 1, JpegDecodeDevice.AUTO,
-                PipelineListener.NONE)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(ort).batchPolicy(new BatchPolicy(8, 10, 2))
+                .preprocessThreads(1).letterbox(LetterboxDevice.AUTO).hybridBacklog(1)
+                .jpegDecode(JpegDecodeDevice.AUTO).build()) {
             assertThat(p.jpegDecodeMode()).isEqualTo(JpegDecodeDevice.CPU);
         }
-        assertThatThrownBy(() -> new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2), PostprocessConfig.DEFAULT,
-                DecodeLimits.DEFAULT, 1, LetterboxDevice.AUTO, 1, JpegDecodeDevice.GPU, PipelineListener.NONE))
+        assertThatThrownBy(() -> DetectionPipeline.builder(ort).batchPolicy(new BatchPolicy(8, 10, 2))
+                .preprocessThreads(1).letterbox(LetterboxDevice.AUTO).hybridBacklog(1)
+                .jpegDecode(JpegDecodeDevice.GPU).build())
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void hybridOnAnEngineThatCannotLetterboxesOnTheHost() {
-        try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, LetterboxDevice.HYBRID, PipelineListener.NONE)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(ort).batchPolicy(new BatchPolicy(8, 10, 2))
+                .preprocessThreads(1).letterbox(LetterboxDevice.HYBRID).build()) {
             assertThat(p.letterboxesOnDevice()).isFalse();
             assertThat(p.letterboxMode()).isEqualTo(LetterboxDevice.CPU);
         }
@@ -329,11 +329,11 @@ class DeviceLetterboxPipelineTest {
 
     @Test
     void gpuLetterboxOnAnEngineThatCannotIsRefusedAndAutoFallsBackToTheHost() {
-        assertThatThrownBy(() -> new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2), PostprocessConfig.DEFAULT,
-                DecodeLimits.DEFAULT, 1, LetterboxDevice.GPU, PipelineListener.NONE))
+        assertThatThrownBy(() -> DetectionPipeline.builder(ort).batchPolicy(new BatchPolicy(8, 10, 2))
+                .preprocessThreads(1).letterbox(LetterboxDevice.GPU).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("onnxruntime cannot");
-        try (DetectionPipeline p = new DetectionPipeline(ort, false, new BatchPolicy(8, 10, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, LetterboxDevice.AUTO, PipelineListener.NONE)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(ort).batchPolicy(new BatchPolicy(8, 10, 2))
+                .preprocessThreads(1).letterbox(LetterboxDevice.AUTO).build()) {
             assertThat(p.letterboxesOnDevice()).isFalse();
         }
     }

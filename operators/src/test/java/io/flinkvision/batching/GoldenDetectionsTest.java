@@ -13,8 +13,6 @@ import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;
-import io.flinkvision.imaging.DecodeLimits;
-import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -63,8 +61,8 @@ class GoldenDetectionsTest {
     private static Map<String, FrameDetections> runAll(BatchPolicy policy) throws Exception {
         Map<String, FrameDetections> results = new LinkedHashMap<>();
         List<CompletableFuture<InferenceOutcome>> futures = new ArrayList<>();
-        try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                DecodeLimits.DEFAULT, 2, PipelineListener.NONE)) {
+        try (DetectionPipeline pipeline = DetectionPipeline.builder(engine).batchPolicy(policy).preprocessThreads(2)
+                .build()) {
             long i = 0;
             for (byte[] jpeg : images.values()) {
                 futures.add(pipeline.submit(new Frame("golden", i++, 0L, FrameEncoding.JPEG, jpeg)));

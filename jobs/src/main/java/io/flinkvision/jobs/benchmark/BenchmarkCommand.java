@@ -7,7 +7,6 @@ import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.JpegDecodeDevice;
 import io.flinkvision.batching.LetterboxDevice;
-import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
@@ -17,11 +16,9 @@ import io.flinkvision.engine.InputBatch;
 import io.flinkvision.engine.OutputBatch;
 import io.flinkvision.engine.Precision;
 import io.flinkvision.engine.tensorrt.TrtInferenceEngine;
-import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.Letterbox;
-import io.flinkvision.imaging.SourceImage;
-import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.jobs.producer.VideoToKafka;
+import io.flinkvision.imaging.SourceImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -276,8 +273,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             JpegDecodeDevice jpegWhere = JpegDecodeDevice.valueOf(jpegDecode.toUpperCase(Locale.ROOT));
             LetterboxDevice mode;
-            try (DetectionPipeline pipeline = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, where, hybridBacklog, jpegWhere, stages)) {
+            try (DetectionPipeline pipeline = DetectionPipeline.builder(engine).batchPolicy(policy)
+                    .preprocessThreads(threads).letterbox(where).hybridBacklog(hybridBacklog).jpegDecode(jpegWhere)
+                    .listener(stages).build()) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
                 Throughput op = measureOperator(pipeline, stages, src, engineOnly, r);
@@ -311,8 +309,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
             }
             if (engine.letterboxesOnDevice() && !skipOtherLetterbox) {
                 LetterboxDevice other = mode == LetterboxDevice.CPU ? LetterboxDevice.GPU : LetterboxDevice.CPU;
-                try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                        DecodeLimits.DEFAULT, threads, other, PipelineListener.NONE)) {
+                try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(policy)
+                        .preprocessThreads(threads).letterbox(other).build()) {
                     double otherFps = warmedRun(p, src, warmFrames(b), frames, () -> { }).fps;
                     double mainFps = ((Number) r.get("operatorFps")).doubleValue();
                     double cpu = mode == LetterboxDevice.CPU ? mainFps : otherFps;
@@ -408,8 +406,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
             BatchPolicy policy = new BatchPolicy(info.maxBatchSize(), maxQueueDelayMs, info.maxInFlight());
             StageListener stages = stageListener(engine);
             LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
-            try (DetectionPipeline p = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, where, hybridBacklog, stages)) {
+            try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(policy)
+                    .preprocessThreads(threads).letterbox(where).hybridBacklog(hybridBacklog).listener(stages)
+                    .build()) {
                 measureOperator(p, stages, src, engineOnly, m);
             }
         }
@@ -428,8 +427,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         try (Mat first = src.mat(0);
                 RecordedOutputEngine recorded = RecordedOutputEngine.record(engine, first,
                         letterbox != LetterboxDevice.CPU);
-                DetectionPipeline p = new DetectionPipeline(recorded, false, policy, PostprocessConfig.DEFAULT,
-                        DecodeLimits.DEFAULT, threads, letterbox, PipelineListener.NONE)) {
+                DetectionPipeline p = DetectionPipeline.builder(recorded).batchPolicy(policy)
+                        .preprocessThreads(threads).letterbox(letterbox).build()) {
             return warmedRun(p, src, warm, frames, () -> { }).fps;
         }
     }
@@ -461,9 +460,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
         if (decodeMode == JpegDecodeDevice.GPU) {
             r.put("jpegCpuFallbacks", pipeline.jpegFallbacks());
-            try (DetectionPipeline cpu = new DetectionPipeline(engine, false, policy, PostprocessConfig.DEFAULT,
-                    DecodeLimits.DEFAULT, threads, mode, hybridBacklog, JpegDecodeDevice.CPU,
-                    PipelineListener.NONE)) {
+            try (DetectionPipeline cpu = DetectionPipeline.builder(engine).batchPolicy(policy)
+                    .preprocessThreads(threads).letterbox(mode).hybridBacklog(hybridBacklog)
+                    .jpegDecode(JpegDecodeDevice.CPU).build()) {
                 closedLoop(cpu, src, Math.max(n / 10, 4 * policy.maxBatchSize()), false);
                 Throughput c = closedLoop(cpu, src, n, false);
                 r.put("operatorJpegCpuDecodeFps", round(c.fps, 1));

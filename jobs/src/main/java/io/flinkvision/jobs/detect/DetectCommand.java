@@ -3,7 +3,6 @@ package io.flinkvision.jobs.detect;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.batching.DetectionPipeline;
-import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
@@ -70,9 +69,13 @@ public class DetectCommand implements Callable<Integer> {
         int failures = 0;
         DecodeLimits limits = limits();
         InferenceEngine engine = InferenceEngines.open(spec.build());
-        try (DetectionPipeline pipeline = new DetectionPipeline(engine, true, new BatchPolicy(batchSize, 5, 2),
-                new PostprocessConfig(scoreThreshold, nmsIou, PostprocessConfig.DEFAULT.maxDetections()),
-                limits, 2, PipelineListener.NONE)) {
+        try (DetectionPipeline pipeline = DetectionPipeline.builder(engine)
+                .ownsEngine(true)
+                .batchPolicy(new BatchPolicy(batchSize, 5, 2))
+                .postprocess(new PostprocessConfig(scoreThreshold, nmsIou, PostprocessConfig.DEFAULT.maxDetections()))
+                .decodeLimits(limits)
+                .preprocessThreads(2)
+                .build()) {
             List<CompletableFuture<InferenceOutcome>> futures = new ArrayList<>();
             List<String> readErrors = new ArrayList<>();
             long index = 0;

@@ -12,8 +12,6 @@ import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.engine.Precision;
 import io.flinkvision.imaging.CorruptJpegCorpus;
-import io.flinkvision.imaging.DecodeLimits;
-import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -105,8 +103,9 @@ public final class CorruptJpegGpuCheck {
     private static CorruptJpegRun.Result run(InferenceEngine engine, JpegDecodeDevice jpeg, byte[] clean,
             Map<String, byte[]> corpus) throws InterruptedException {
         CorruptJpegRun.Counts counts = new CorruptJpegRun.Counts();
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(BATCH, 2000, 2),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, LetterboxDevice.GPU, 1, jpeg, counts)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(BATCH, 2000, 2))
+                .preprocessThreads(2).letterbox(LetterboxDevice.GPU).hybridBacklog(1).jpegDecode(jpeg).listener(counts)
+                .build()) {
             if (p.jpegDecodeMode() != jpeg) {
                 throw new IllegalStateException("JPEG decode " + jpeg + " asked, pipeline runs " + p.jpegDecodeMode());
             }

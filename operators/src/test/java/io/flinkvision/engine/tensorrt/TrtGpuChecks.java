@@ -27,7 +27,6 @@ import io.flinkvision.imaging.ImageDecoder;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.LetterboxedImage;
 import io.flinkvision.imaging.SourceImage;
-import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -150,9 +149,8 @@ public final class TrtGpuChecks {
             double openSeconds = (System.nanoTime() - t0) / 1e9;
             boolean hit = engine instanceof TrtInferenceEngine t && t.shared().cacheHit();
             Map<String, List<Detection>> ours = new LinkedHashMap<>();
-            try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(8, 2000, 2),
-                    PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 2, letterbox,
-                    DetectionPipeline.DEFAULT_HYBRID_BACKLOG, jpegDecode, PipelineListener.NONE)) {
+            try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(8, 2000, 2))
+                    .preprocessThreads(2).letterbox(letterbox).jpegDecode(jpegDecode).build()) {
                 List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
                 long i = 0;
                 for (byte[] jpeg : images.values()) {
@@ -506,8 +504,9 @@ public final class TrtGpuChecks {
             PipelineListener listener, List<Frame> frames) throws Exception {
         // 1 s queue delay: batches close by size (16) or at the end, so the last one holds both the backlog's device
         // frames and the host frames of the drained queue (with 50 ms a slow host closed it early: 0 mixed batches)
-        try (DetectionPipeline p = new DetectionPipeline(engine, false, new BatchPolicy(16, 1000, 3),
-                PostprocessConfig.DEFAULT, DecodeLimits.DEFAULT, 1, where, 4, JpegDecodeDevice.CPU, listener)) {
+        try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(16, 1000, 3))
+                .preprocessThreads(1).letterbox(where).hybridBacklog(4).jpegDecode(JpegDecodeDevice.CPU)
+                .listener(listener).build()) {
             List<CompletableFuture<InferenceOutcome>> fs = new ArrayList<>();
             for (Frame f : frames) {
                 fs.add(p.submit(f));

@@ -190,6 +190,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
             + VideoToKafka.DEFAULT_JPEG_QUALITY + ")")
     Integer jpegQuality;
 
+    @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S", description = "each operator run is"
+            + " preceded by warm-up rounds (a fifth of its frames, at least 8 batches) until this many seconds have"
+            + " passed (default 2): shorter warm-ups left the JIT and the pools cold, and understated 12,000-frame runs"
+            + " by up to 27% on an H200")
+    double warmupSeconds;
+
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
@@ -311,7 +317,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LetterboxDevice other = mode == LetterboxDevice.CPU ? LetterboxDevice.GPU : LetterboxDevice.CPU;
                 try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(policy)
                         .preprocessThreads(threads).letterbox(other).build()) {
-                    double otherFps = warmedRun(p, src, warmFrames(b), frames, () -> { }).fps;
+                    double otherFps = warmedRun(p, src, warmUp(b), frames, () -> { }).fps;
                     double mainFps = ((Number) r.get("operatorFps")).doubleValue();
                     double cpu = mode == LetterboxDevice.CPU ? mainFps : otherFps;
                     String main = mode == LetterboxDevice.CPU ? "gpu" : mode.name().toLowerCase(Locale.ROOT);
@@ -325,7 +331,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 }
             }
             if (!skipHostCeiling) {
-                double host = hostCeiling(engine, src, policy, threads, mode, warmFrames(b), frames);
+                double host = hostCeiling(engine, src, policy, threads, mode, warmUp(b), frames);
                 r.put("hostCeilingFps", round(host, 1));
                 r.put("operatorVsHostCeiling", round(((Number) r.get("operatorFps")).doubleValue() / host, 3));
                 LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
@@ -355,7 +361,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     private Throughput measureOperator(DetectionPipeline p, StageListener stages, BenchmarkFrames src,
             double engineOnly, Map<String, Object> r) throws Exception {
         DispatchStats[] warmed = {DispatchStats.EMPTY};
-        Throughput op = warmedRun(p, src, warmFrames(p.engineInfo().maxBatchSize()), frames, () -> {
+        Throughput op = warmedRun(p, src, warmUp(p.engineInfo().maxBatchSize()), frames, () -> {
             stages.reset();
             warmed[0] = p.dispatchStats();
         });
@@ -423,7 +429,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
      * @param letterbox where the measured pipeline letterboxes (GPU: the host side is decode + staging copy only)
      */
     static double hostCeiling(InferenceEngine engine, BenchmarkFrames src, BatchPolicy policy, int threads,
-            LetterboxDevice letterbox, int warm, int frames) throws Exception {
+            LetterboxDevice letterbox, WarmUp warm, int frames) throws Exception {
         try (Mat first = src.mat(0);
                 RecordedOutputEngine recorded = RecordedOutputEngine.record(engine, first,
                         letterbox != LetterboxDevice.CPU);
@@ -436,7 +442,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
     /**
      * The JPEG runs: {@code operatorJpegFps} through {@code pipeline} (JPEG decoded where it says), and when that is
      * the GPU, {@code operatorJpegCpuDecodeFps} through a pipeline with the same letterbox that decodes on the CPU.
-     * Each run is warmed up with a tenth of its frames first (nvJPEG allocates its buffers on the first batches).
+     * Each run is warmed up with rounds of a tenth of its frames for {@link #warmupSeconds} first (nvJPEG allocates
+     * its buffers on the first batches).
      */
     private void jpegRuns(DetectionPipeline pipeline, StageListener stages, InferenceEngine engine,
             BatchPolicy policy, int threads, LetterboxDevice mode, BenchmarkFrames src, Map<String, Object> r)
@@ -444,7 +451,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         int n = Math.min(frames, 12000);
         JpegDecodeDevice decodeMode = pipeline.jpegDecodeMode();
         r.put("jpegDecode", decodeMode.name().toLowerCase(Locale.ROOT));
-        closedLoop(pipeline, src, Math.max(n / 10, 4 * policy.maxBatchSize()), false);
+        WarmUp jpegWarmUp = new WarmUp(Math.max(n / 10, 4 * policy.maxBatchSize()), warmupSeconds);
+        warm(pipeline, src, jpegWarmUp, false);
         stages.reset();
         DispatchStats warmed = pipeline.dispatchStats();
         Throughput jp = closedLoop(pipeline, src, n, false);
@@ -463,7 +471,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             try (DetectionPipeline cpu = DetectionPipeline.builder(engine).batchPolicy(policy)
                     .preprocessThreads(threads).letterbox(mode).hybridBacklog(hybridBacklog)
                     .jpegDecode(JpegDecodeDevice.CPU).build()) {
-                closedLoop(cpu, src, Math.max(n / 10, 4 * policy.maxBatchSize()), false);
+                warm(cpu, src, jpegWarmUp, false);
                 Throughput c = closedLoop(cpu, src, n, false);
                 r.put("operatorJpegCpuDecodeFps", round(c.fps, 1));
                 r.put("gpuVsCpuJpegDecode", round(jp.fps / c.fps, 3));
@@ -542,19 +550,41 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     private record Throughput(double fps, long deadLetters) {}
 
-    /** Warm-up frames before a measured operator run: 8 batches, or a fifth of the measured frames if more. */
-    private int warmFrames(int batch) {
-        return Math.max(batch * 8, frames / 5);
+    /**
+     * The warm-up before a measured operator run: rounds of {@code frames} frames until {@code seconds} have passed
+     * (at least one round).
+     *
+     * @param frames frames per round
+     * @param seconds least warm-up time, s
+     */
+    record WarmUp(int frames, double seconds) {}
+
+    /** Warm-up before a measured run of {@link #frames} frames: rounds of 8 batches or a fifth of the frames. */
+    private WarmUp warmUp(int batch) {
+        return new WarmUp(Math.max(batch * 8, frames / 5), warmupSeconds);
     }
 
     /**
-     * {@code warm} raw frames through the pipeline (logged), then {@code afterWarmUp} (e.g. a listener reset), then the
-     * measured {@code n} frames.
+     * Runs warm-up rounds through {@code p} (see {@link WarmUp}), logged.
+     *
+     * @param decoded raw frames (true) or JPEG files (false)
      */
-    private static Throughput warmedRun(DetectionPipeline p, BenchmarkFrames src, int warm, int n,
+    static void warm(DetectionPipeline p, BenchmarkFrames src, WarmUp w, boolean decoded) throws Exception {
+        long t0 = System.nanoTime();
+        int rounds = 0;
+        Throughput last;
+        do {
+            last = closedLoop(p, src, w.frames(), decoded);
+            rounds++;
+        } while ((System.nanoTime() - t0) / 1e9 < w.seconds());
+        LOG.info("benchmark: warm-up {} rounds of {} frames in {} s, last {} fps", rounds, w.frames(),
+                round((System.nanoTime() - t0) / 1e9, 2), round(last.fps, 1));
+    }
+
+    /** The warm-up (logged), then {@code afterWarmUp} (e.g. a listener reset), then the measured {@code n} frames. */
+    private static Throughput warmedRun(DetectionPipeline p, BenchmarkFrames src, WarmUp warm, int n,
             Runnable afterWarmUp) throws Exception {
-        Throughput w = closedLoop(p, src, warm, true);
-        LOG.info("benchmark: warm-up {} fps", round(w.fps, 1));
+        warm(p, src, warm, true);
         afterWarmUp.run();
         return closedLoop(p, src, n, true);
     }

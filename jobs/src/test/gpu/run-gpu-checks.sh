@@ -11,7 +11,7 @@
 # Steps (comma-separated in STEPS):
 #   checks      build FP32 (TF32 off) and FP16 engines; GPU letterbox kernel vs OpenCV letterbox (bytes); golden comparison of
 #               both precisions with the CPU and the GPU letterbox; 20 open/close cycles (memory)
-#               (the checks step also runs CorruptJpegGpuCheck: corrupt-jpeg.json)
+#               (the checks step also runs SharedCacheGpuCheck and CorruptJpegGpuCheck: corrupt-jpeg.json)
 #   bench-fp16  benchmark --backend tensorrt --precision fp16 --batch 32 (JSON in $OUTDIR/bench-fp16.json);
 #               letterbox LETTERBOX=auto|cpu|gpu|hybrid (default auto: gpu on TensorRT), with the other letterbox's
 #               operator run beside it
@@ -51,7 +51,10 @@ if has checks; then
   echo "== golden FP32 (TF32 off) and FP16, $BATCH-batch engines; 20 open/close cycles"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.TrtGpuChecks --cache "$CACHE" --out "$OUTDIR" \
     --precisions "${PRECISIONS:-fp32,fp16}" --cycles 20 --cycle-precision "${CYCLE_PRECISION:-fp16}" --batch "$BATCH" 2>&1 | tee "$OUTDIR/checks.log" | grep -vE "^\s+at " \
-    | grep -E "TensorRT build|engine cache|golden|letterbox|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))  echo "== damaged JPEG files (headers intact) through nvJPEG and OpenCV, each batched with 7 clean frames"
+    | grep -E "TensorRT build|engine cache|golden|letterbox|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))  echo "== shared engine cache: an empty local cache, the plans above as the cluster's shared directory"
+  run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.SharedCacheGpuCheck --cache "$CACHE" --batch "$BATCH" \
+    2>&1 | tee "$OUTDIR/shared-cache.log" | grep -vE "^\s+at " | grep -E "^\||engine cache|Exception|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
+  echo "== damaged JPEG files (headers intact) through nvJPEG and OpenCV, each batched with 7 clean frames"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.CorruptJpegGpuCheck --cache "$CACHE" --out "$OUTDIR" \
     --batch "$BATCH" 2>&1 | tee "$OUTDIR/corrupt-jpeg.log" | grep -vE "^\s+at " | grep -E "^\||path:|Exception|FAIL|skipped" ; rc=$((rc | ${PIPESTATUS[0]}))
 fi

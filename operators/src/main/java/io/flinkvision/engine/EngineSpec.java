@@ -29,6 +29,7 @@ public final class EngineSpec implements Serializable {
     private final int intraOpThreads;
     private final int deviceIndex;
     private final String engineCacheDir;
+    private final String sharedEngineCacheDir;
     private final boolean tf32;
     private final long workspaceBytes;
     private final String calibrationDir;
@@ -45,6 +46,7 @@ public final class EngineSpec implements Serializable {
         this.intraOpThreads = b.intraOpThreads;
         this.deviceIndex = b.deviceIndex;
         this.engineCacheDir = b.engineCacheDir;
+        this.sharedEngineCacheDir = b.sharedEngineCacheDir;
         this.tf32 = b.tf32;
         this.workspaceBytes = b.workspaceBytes;
         this.calibrationDir = b.calibrationDir;
@@ -68,6 +70,7 @@ public final class EngineSpec implements Serializable {
         b.intraOpThreads = intraOpThreads;
         b.deviceIndex = deviceIndex;
         b.engineCacheDir = engineCacheDir;
+        b.sharedEngineCacheDir = sharedEngineCacheDir;
         b.tf32 = tf32;
         b.workspaceBytes = workspaceBytes;
         b.calibrationDir = calibrationDir;
@@ -90,8 +93,13 @@ public final class EngineSpec implements Serializable {
     public int intraOpThreads() { return intraOpThreads; }
     /** CUDA device index used when Flink provides no GPU external resource. */
     public int deviceIndex() { return deviceIndex; }
-    /** Directory (or Flink FileSystem URI) of the TensorRT engine cache. */
+    /** Local directory (path or {@code file:} URI) of the TensorRT engine cache. */
     public String engineCacheDir() { return engineCacheDir; }
+    /**
+     * Directory shared by the cluster's TaskManagers (any Flink file system URI: {@code hdfs://}, {@code s3://}, a
+     * shared mount), where plans built by one are fetched by the others; null for none.
+     */
+    public String sharedEngineCacheDir() { return sharedEngineCacheDir; }
     /** TensorRT FP32: allow TF32 tensor-core math (faster, ~1% relative difference). */
     public boolean tf32() { return tf32; }
     /** TensorRT builder workspace limit in bytes. */
@@ -124,6 +132,7 @@ public final class EngineSpec implements Serializable {
         return "EngineSpec{model=" + modelPath + ", backend=" + backend.id() + ", precision=" + precision.id()
                 + ", maxBatch=" + maxBatchSize + ", optBatch=" + optBatchSize + ", inFlight=" + maxInFlight
                 + ", intraOpThreads=" + intraOpThreads + ", device=" + deviceIndex + ", cache=" + engineCacheDir
+                + (sharedEngineCacheDir == null ? "" : ", sharedCache=" + sharedEngineCacheDir)
                 + ", outputTopClasses=" + outputTopClasses + ", cudaGraphs=" + cudaGraphs + "}";
     }
 
@@ -138,6 +147,7 @@ public final class EngineSpec implements Serializable {
         private int intraOpThreads = 0;
         private int deviceIndex = 0;
         private String engineCacheDir = System.getProperty("java.io.tmpdir") + "/flinkvision-engines";
+        private String sharedEngineCacheDir;
         private boolean tf32 = false;
         private long workspaceBytes = 1L << 30;
         private String calibrationDir;
@@ -153,6 +163,11 @@ public final class EngineSpec implements Serializable {
         public Builder intraOpThreads(int v) { this.intraOpThreads = v; return this; }
         public Builder deviceIndex(int v) { this.deviceIndex = v; return this; }
         public Builder engineCacheDir(String v) { this.engineCacheDir = v; return this; }
+        /** @param v shared plan directory URI, or null or blank for none */
+        public Builder sharedEngineCacheDir(String v) {
+            this.sharedEngineCacheDir = v == null || v.isBlank() ? null : v;
+            return this;
+        }
         public Builder tf32(boolean v) { this.tf32 = v; return this; }
         public Builder workspaceBytes(long v) { this.workspaceBytes = v; return this; }
         public Builder calibrationDir(String v) { this.calibrationDir = v; return this; }

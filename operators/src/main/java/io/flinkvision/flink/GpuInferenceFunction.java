@@ -258,6 +258,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                     .intraOpThreads(conf.get(InferenceOptions.INTRA_OP_THREADS))
                     .deviceIndex(conf.get(InferenceOptions.DEVICE_INDEX))
                     .engineCacheDir(conf.get(InferenceOptions.ENGINE_CACHE_DIR))
+                    .sharedEngineCacheDir(conf.getOptional(InferenceOptions.ENGINE_CACHE_SHARED_DIR).orElse(null))
                     .outputTopClasses(conf.get(InferenceOptions.OUTPUT_TOP_CLASSES))
                     .cudaGraphs(conf.get(InferenceOptions.CUDA_GRAPHS))
                     .build();

@@ -82,7 +82,12 @@ public final class InferenceOptions {
             .withDescription("CUDA device used when Flink provides no 'gpu' external resource (e.g. MiniCluster).");
     public static final ConfigOption<String> ENGINE_CACHE_DIR = ConfigOptions.key("inference.tensorrt.engine-cache-dir")
             .stringType().defaultValue(System.getProperty("java.io.tmpdir") + "/flinkvision-engines")
-            .withDescription("Directory of cached TensorRT plans.");
+            .withDescription("Local directory of cached TensorRT plans (a path or file: URI).");
+    public static final ConfigOption<String> ENGINE_CACHE_SHARED_DIR = ConfigOptions
+            .key("inference.tensorrt.engine-cache-shared-dir").stringType().noDefaultValue()
+            .withDescription("Directory shared by the cluster, on any Flink file system (hdfs://, s3://, gs://, a shared"
+                    + " mount): a TaskManager missing a plan locally fetches it from here before building it, and"
+                    + " uploads the plans it builds. Unset: each TaskManager builds its own.");
     public static final ConfigOption<Integer> OUTPUT_TOP_CLASSES = ConfigOptions
             .key("inference.tensorrt.output-top-classes").intType().defaultValue(EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES)
             .withDescription("TensorRT: classes per anchor the GPU keeps (objectness * class probability, best first);"

@@ -126,6 +126,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--engine-cache-dir", description = "TensorRT engine cache directory")
     String engineCacheDir;
 
+    @Option(names = "--shared-engine-cache-dir", description = "TensorRT: plan directory shared by a cluster (any Flink"
+            + " file system URI), read on a local miss and written after a build")
+    String sharedEngineCacheDir;
+
     @Option(names = "--device", defaultValue = "0", description = "CUDA device index")
     int device;
 
@@ -219,6 +223,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         if (engineCacheDir != null) {
             sb.engineCacheDir(engineCacheDir);
         }
+        sb.sharedEngineCacheDir(sharedEngineCacheDir);
         EngineSpec spec = sb.build();
         BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames,
                 jpegQuality);

@@ -44,8 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #getOrBuild} builds a missing plan <b>once</b>: concurrent callers in this JVM wait on a per-file lock,
  * other processes on the same host on a {@code .lock} file ({@link FileChannel#lock()}), and every waiter re-reads the
- * cache afterwards. The directory is a local path or a {@code file:} URI; other file systems are refused with a
- * message (sharing one cache across a cluster through a Flink {@code FileSystem} is future work).
+ * cache afterwards. The directory is a local path or a {@code file:} URI.
+ *
+ * <p>With a {@link SharedPlanStore} (a directory on any Flink file system: HDFS, S3, GCS, a shared mount), a local
+ * miss first looks there: a plan another TaskManager built is downloaded, verified as above and kept locally, instead
+ * of built again; a plan built here is uploaded after it is stored locally. The shared copy is checked like the local
+ * one, and a bad one is moved aside there too. Shared-store failures are logged and never fail the lookup.
  */
 public final class EngineCache {
     private static final Logger LOG = LoggerFactory.getLogger(EngineCache.class);
@@ -54,12 +58,25 @@ public final class EngineCache {
     private static final Map<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path dir;
+    private final SharedPlanStore shared;
 
     /**
+     * A cache without a shared store.
+     *
      * @param location a directory path or {@code file:} URI; created if missing
      * @throws InferenceException if the location is another scheme or the directory cannot be created
      */
     public EngineCache(String location) {
+        this(location, null);
+    }
+
+    /**
+     * @param location the local directory: a path or {@code file:} URI; created if missing
+     * @param shared the cluster's shared plan directory, or null for none
+     * @throws InferenceException if the location is another scheme or the directory cannot be created
+     */
+    public EngineCache(String location, SharedPlanStore shared) {
+        this.shared = shared;
         this.dir = toPath(location);
         try {
             Files.createDirectories(dir);
@@ -77,8 +94,8 @@ public final class EngineCache {
             URI uri = URI.create(location);
             if (!"file".equalsIgnoreCase(uri.getScheme())) {
                 throw new InferenceException("engine cache location '" + location + "' uses scheme '"
-                        + uri.getScheme() + "': only local paths and file: URIs are supported (mount a shared"
-                        + " directory to share plans across TaskManagers)");
+                        + uri.getScheme() + "': only local paths and file: URIs are supported here (share plans"
+                        + " across TaskManagers with inference.tensorrt.engine-cache-shared-dir)");
             }
             return Path.of(uri);
         }
@@ -298,9 +315,11 @@ public final class EngineCache {
      * @param plan the serialized engine
      * @param hit whether it came from the cache
      * @param seconds load time on a hit, build time on a miss
-     * @param path the plan file
+     * @param path the plan file (local)
+     * @param source where the plan came from: {@code local} (this host's cache), {@code shared} (downloaded from the
+     *     {@link SharedPlanStore}) or {@code built}
      */
-    public record Lookup(byte[] plan, boolean hit, double seconds, Path path) {}
+    public record Lookup(byte[] plan, boolean hit, double seconds, Path path, String source) {}
 
     /**
      * Returns the cached plan of {@code key}, or builds, stores and returns it; a build happens once even when several
@@ -330,14 +349,20 @@ public final class EngineCache {
                 if (hit.isPresent()) {
                     return logHit(key, hit.get(), t0);
                 }
+                Optional<Lookup> fetched = fetchShared(key, target, t0);
+                if (fetched.isPresent()) {
+                    return fetched.get();
+                }
                 LOG.info("engine cache: MISS {} key {{}}: building", target.getFileName(), key.describe());
                 long b0 = System.nanoTime();
                 byte[] plan = builder.build();
                 double seconds = (System.nanoTime() - b0) / 1e9;
-                store(key, plan, seconds);
-                LOG.info("engine cache: built {} in {} s", target.getFileName(),
-                        String.format(java.util.Locale.ROOT, "%.1f", seconds));
-                return new Lookup(plan, false, seconds, target);
+                byte[] file = encode(key, plan, seconds);
+                writeAtomically(target, file);
+                LOG.info("engine cache: built {} in {} s, stored in {}", target.getFileName(),
+                        String.format(java.util.Locale.ROOT, "%.1f", seconds), dir);
+                upload(key, file);
+                return new Lookup(plan, false, seconds, target, "built");
             } catch (IOException e) {
                 throw new InferenceException("engine cache lock " + lockFile + " failed: " + e, e);
             }
@@ -346,12 +371,71 @@ public final class EngineCache {
         }
     }
 
+    /** The plan of {@code key} from the shared store, verified and kept locally; empty if none or it is bad. */
+    private Optional<Lookup> fetchShared(EngineCacheKey key, Path target, long t0) {
+        if (shared == null) {
+            return Optional.empty();
+        }
+        Optional<byte[]> file = shared.read(key.fileName());
+        if (file.isEmpty()) {
+            LOG.info("engine cache: shared store {} has no {} either", shared, key.fileName());
+            return Optional.empty();
+        }
+        CachedPlan cp;
+        try {
+            cp = verify(file.get(), key, target);
+        } catch (CorruptPlanException e) {
+            shared.reject(key.fileName(), e.getMessage());
+            return Optional.empty();
+        }
+        writeAtomically(target, file.get());
+        double s = (System.nanoTime() - t0) / 1e9;
+        LOG.info("engine cache: SHARED HIT {} ({} bytes from {}, in {} s; originally built in {} s), stored in {}",
+                key.fileName(), cp.plan().length, shared, String.format(java.util.Locale.ROOT, "%.3f", s),
+                String.format(java.util.Locale.ROOT, "%.1f", cp.buildSeconds()), dir);
+        return Optional.of(new Lookup(cp.plan(), true, s, target, "shared"));
+    }
+
+    /** Uploads a plan file built here to the shared store; a failure is logged, not thrown. */
+    private void upload(EngineCacheKey key, byte[] file) {
+        if (shared == null) {
+            return;
+        }
+        try {
+            shared.write(key.fileName(), file);
+            LOG.info("engine cache: uploaded {} to {}", key.fileName(), shared.uriOf(key.fileName()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("engine cache: upload of {} to {} failed: {} (the plan stays in {})", key.fileName(), shared,
+                    e.toString(), dir);
+        }
+    }
+
+    /**
+     * Removes the plan of {@code key} from this cache and moves the shared copy aside, e.g. after TensorRT refused to
+     * deserialize it, so that the next {@link #getOrBuild} builds it again.
+     *
+     * @param reason why, logged
+     * @throws InferenceException if the local file exists and cannot be deleted
+     */
+    public void discard(EngineCacheKey key, String reason) {
+        Path p = pathOf(key);
+        LOG.warn("engine cache: discarding {}: {}", p, reason);
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new InferenceException("cannot delete refused plan " + p + ": " + e, e);
+        }
+        if (shared != null) {
+            shared.reject(key.fileName(), reason);
+        }
+    }
+
     private Lookup logHit(EngineCacheKey key, CachedPlan cp, long t0) {
         double s = (System.nanoTime() - t0) / 1e9;
         LOG.info("engine cache: HIT {} ({} bytes, loaded in {} s; originally built in {} s) key {{}}",
                 cp.path().getFileName(), cp.plan().length, String.format(java.util.Locale.ROOT, "%.3f", s),
                 String.format(java.util.Locale.ROOT, "%.1f", cp.buildSeconds()), key.describe());
-        return new Lookup(cp.plan(), true, s, cp.path());
+        return new Lookup(cp.plan(), true, s, cp.path(), "local");
     }
 
     /** Reads a whole small file, or empty if absent (timing and calibration caches). */

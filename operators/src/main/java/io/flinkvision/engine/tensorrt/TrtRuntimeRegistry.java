@@ -113,7 +113,8 @@ public final class TrtRuntimeRegistry {
     }
 
     private static SharedEngine load(EngineSpec spec, ModelSource model, EngineCacheKey key, int device) {
-        EngineCache cache = new EngineCache(spec.engineCacheDir());
+        EngineCache cache = new EngineCache(spec.engineCacheDir(), spec.sharedEngineCacheDir() == null ? null
+                : SharedPlanStore.open(spec.sharedEngineCacheDir()));
         Cuda.DeviceInfo d = Cuda.device(device);
         Path timingCache = cache.directory().resolve(("timing-trt" + key.tensorrtVersion() + "-" + d.name() + "-"
                 + d.smName() + ".cache").replaceAll("[^A-Za-z0-9._-]", "_"));
@@ -134,7 +135,7 @@ public final class TrtRuntimeRegistry {
             plan.close();
             if (engine != null && !engine.isNull()) {
                 LOG.info("TensorRT engine ready on {}: {} ({}, {} s; deserialized in {} ms)", d.describe(),
-                        key.fileName(), lookup.hit() ? "cache hit" : "built", String.format(Locale.ROOT, "%.1f",
+                        key.fileName(), lookup.hit() ? "cache hit, " + lookup.source() : "built", String.format(Locale.ROOT, "%.1f",
                                 lookup.seconds()), (System.nanoTime() - t0) / 1_000_000);
                 return new SharedEngine(engine, key, device, lookup.hit(), lookup.seconds());
             }
@@ -143,12 +144,9 @@ public final class TrtRuntimeRegistry {
                 throw new InferenceException("TensorRT deserializeCudaEngine failed on " + d.describe() + " for "
                         + lookup.path() + ": " + err);
             }
-            LOG.warn("TensorRT refused the cached plan {} ({}): deleting it and rebuilding", lookup.path(), err);
-            try {
-                Files.deleteIfExists(lookup.path());
-            } catch (java.io.IOException e) {
-                throw new InferenceException("cannot delete refused plan " + lookup.path() + ": " + e, e);
-            }
+            LOG.warn("TensorRT refused the cached plan {} ({}, from the {} cache): rebuilding", lookup.path(), err,
+                    lookup.source());
+            cache.discard(key, "TensorRT deserializeCudaEngine refused it: " + err);
         }
     }
 

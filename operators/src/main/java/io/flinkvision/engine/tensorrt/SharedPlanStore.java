@@ -1,0 +1,144 @@
+package io.flinkvision.engine.tensorrt;
+
+import io.flinkvision.engine.InferenceException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A directory of engine-cache files shared by a cluster, on any file system Flink can open ({@link FileSystem#get}:
+ * {@code hdfs://}, {@code s3://}, {@code gs://}, {@code abfs://} with the matching Flink plugin, or {@code file://} on a
+ * shared mount), so that a plan built by one TaskManager is fetched by the others instead of built again (minutes
+ * each). It holds the same self-verifying files as the local {@link EngineCache} (header with the full key, length
+ * and sha256 of the plan), so a partial upload, a damaged object or a foreign plan is recognised when read and never
+ * deserialized.
+ *
+ * <p>Writes go to a temporary name in the directory and are renamed over the target. On object stores a rename is a
+ * copy and is not atomic, but a reader that sees a partial file rejects it by its checksum. There is no lock across
+ * hosts: TaskManagers that miss at the same moment each build, and the last upload wins (their plans are equivalent:
+ * same key). A failed upload or read is logged and the job goes on with its local cache.
+ */
+public final class SharedPlanStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SharedPlanStore.class);
+
+    private final Path dir;
+    private final FileSystem fs;
+
+    private SharedPlanStore(Path dir, FileSystem fs) {
+        this.dir = dir;
+        this.fs = fs;
+    }
+
+    /**
+     * Opens the shared directory (created if missing).
+     *
+     * @param location a URI with a scheme Flink has a file system for, or a local path
+     * @throws InferenceException naming the location when Flink has no file system for its scheme or the directory
+     *     cannot be created (check the plugin of that file system is in Flink's {@code plugins/} folder)
+     */
+    public static SharedPlanStore open(String location) {
+        if (location == null || location.isBlank()) {
+            throw new InferenceException("no shared engine cache location given");
+        }
+        try {
+            URI uri = new Path(location).toUri();
+            FileSystem fs = FileSystem.get(uri);
+            Path dir = new Path(uri);
+            fs.mkdirs(dir);
+            return new SharedPlanStore(dir, fs);
+        } catch (IOException | RuntimeException e) {
+            throw new InferenceException("shared engine cache '" + location + "' cannot be opened: " + e
+                    + " (inference.tensorrt.engine-cache-shared-dir; for s3://, hdfs:// and the like the Flink file"
+                    + " system plugin must be installed)", e);
+        }
+    }
+
+    /** The URI of file {@code name} in the shared directory. */
+    public String uriOf(String name) {
+        return new Path(dir, name).toString();
+    }
+
+    /**
+     * Reads a whole file.
+     *
+     * @return its bytes, or empty when it does not exist or cannot be read (logged at WARN)
+     */
+    public Optional<byte[]> read(String name) {
+        Path p = new Path(dir, name);
+        try {
+            if (!fs.exists(p)) {
+                return Optional.empty();
+            }
+            try (InputStream in = fs.open(p)) {
+                return Optional.of(in.readAllBytes());
+            }
+        } catch (IOException e) {
+            LOG.warn("shared engine cache: cannot read {}: {}", p, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Writes {@code bytes} as file {@code name}: to a temporary name first, then renamed over it.
+     *
+     * @throws IOException if the write or the rename fails (the temporary file is removed, best effort)
+     */
+    public void write(String name, byte[] bytes) throws IOException {
+        Path target = new Path(dir, name);
+        Path tmp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
+        try {
+            try (OutputStream out = fs.create(tmp, FileSystem.WriteMode.NO_OVERWRITE)) {
+                out.write(bytes);
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, false); // the rename does not replace on every file system
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename of " + tmp + " to " + target + " failed");
+            }
+            tmp = null;
+        } finally {
+            if (tmp != null) {
+                try {
+                    fs.delete(tmp, false);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves file {@code name} aside to {@code <name>.rejected} (or deletes it if that fails), so that no one loads it
+     * again. Never throws; failures are logged.
+     *
+     * @param reason why, logged
+     */
+    public void reject(String name, String reason) {
+        Path p = new Path(dir, name);
+        Path aside = new Path(dir, name + ".rejected");
+        LOG.warn("shared engine cache: REJECTED {}: {}; moved to {}", p, reason, aside.getName());
+        try {
+            if (fs.exists(aside)) {
+                fs.delete(aside, false);
+            }
+            if (!fs.rename(p, aside)) {
+                fs.delete(p, false);
+            }
+        } catch (IOException e) {
+            LOG.warn("shared engine cache: cannot remove rejected plan {}: {}", p, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return dir.toString();
+    }
+}

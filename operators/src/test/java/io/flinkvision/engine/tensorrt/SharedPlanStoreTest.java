@@ -1,0 +1,146 @@
+package io.flinkvision.engine.tensorrt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.Precision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two TaskManagers' engine caches (separate local directories) sharing one plan directory through Flink's
+ * {@code FileSystem} API ({@code file:} URIs here; {@code hdfs://} or {@code s3://} go through the same calls with
+ * their plugin): one builds and uploads, the other downloads instead of building; bad shared plans are moved aside and
+ * rebuilt; a failing shared store never fails a lookup.
+ */
+class SharedPlanStoreTest {
+    @TempDir
+    Path tmp;
+
+    private static byte[] plan(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 13 + seed);
+        }
+        return b;
+    }
+
+    private SharedPlanStore shared() {
+        return SharedPlanStore.open(tmp.resolve("shared").toUri().toString());
+    }
+
+    private EngineCache taskManager(String name, SharedPlanStore shared) {
+        return new EngineCache(tmp.resolve(name).toString(), shared);
+    }
+
+    @Test
+    void aPlanBuiltByOneTaskManagerIsFetchedByAnotherInsteadOfBuilt() {
+        SharedPlanStore shared = shared();
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        byte[] p = plan(200_000, 1);
+        AtomicInteger builds = new AtomicInteger();
+
+        EngineCache.Lookup first = taskManager("tm1", shared).getOrBuild(key, () -> {
+            builds.incrementAndGet();
+            return p;
+        });
+        assertThat(first.source()).isEqualTo("built");
+        assertThat(Files.exists(tmp.resolve("shared").resolve(key.fileName()))).isTrue();
+
+        EngineCache tm2 = taskManager("tm2", shared);
+        EngineCache.Lookup second = tm2.getOrBuild(key, () -> {
+            builds.incrementAndGet();
+            return plan(10, 9);
+        });
+        assertThat(second.source()).isEqualTo("shared");
+        assertThat(second.hit()).isTrue();
+        assertThat(second.plan()).isEqualTo(p);
+        assertThat(second.path()).isEqualTo(tmp.resolve("tm2").resolve(key.fileName()));
+        assertThat(tm2.load(key).orElseThrow().plan()).as("kept in tm2's local cache").isEqualTo(p);
+
+        EngineCache.Lookup third = tm2.getOrBuild(key, () -> {
+            throw new AssertionError("no build expected");
+        });
+        assertThat(third.source()).isEqualTo("local");
+        assertThat(builds.get()).isEqualTo(1);
+        try (var files = Files.list(tmp.resolve("shared"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly(key.fileName()); // no temp files
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aCorruptSharedPlanIsMovedAsideRebuiltAndUploadedAgain() throws Exception {
+        SharedPlanStore shared = shared();
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        byte[] good = EngineCache.encode(key, plan(50_000, 2), 3.0);
+        byte[] damaged = good.clone();
+        damaged[damaged.length - 100] ^= 0x55; // a flipped byte in the plan: the sha256 no longer matches
+        shared.write(key.fileName(), damaged);
+
+        byte[] rebuilt = plan(50_000, 3);
+        EngineCache.Lookup l = taskManager("tm1", shared).getOrBuild(key, () -> rebuilt);
+        assertThat(l.source()).isEqualTo("built");
+        Path dir = tmp.resolve("shared");
+        assertThat(Files.readAllBytes(dir.resolve(key.fileName() + ".rejected"))).isEqualTo(damaged);
+        assertThat(EngineCache.verify(Files.readAllBytes(dir.resolve(key.fileName())), key, dir).plan())
+                .isEqualTo(rebuilt);
+    }
+
+    @Test
+    void aForeignPlanUnderTheKeysNameIsNotUsed() throws Exception {
+        SharedPlanStore shared = shared();
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        EngineCacheKey other = EngineCacheKeyTest.key(Precision.FP32, false, 32, 32);
+        shared.write(key.fileName(), EngineCache.encode(other, plan(1000, 4), 1.0));
+        byte[] own = plan(1000, 5);
+        assertThat(taskManager("tm1", shared).getOrBuild(key, () -> own).plan()).isEqualTo(own);
+        assertThat(Files.exists(tmp.resolve("shared").resolve(key.fileName() + ".rejected"))).isTrue();
+    }
+
+    @Test
+    void aSharedStoreThatCannotBeWrittenDoesNotFailTheBuild() throws Exception {
+        SharedPlanStore shared = shared();
+        Path dir = tmp.resolve("shared");
+        Files.delete(dir);
+        Files.writeString(dir, "a file where the directory was"); // every upload now fails
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        byte[] p = plan(1000, 6);
+        EngineCache tm1 = taskManager("tm1", shared);
+        EngineCache.Lookup l = tm1.getOrBuild(key, () -> p);
+        assertThat(l.source()).isEqualTo("built");
+        assertThat(tm1.load(key).orElseThrow().plan()).isEqualTo(p);
+        assertThatThrownBy(() -> shared.write("x", new byte[1])).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void discardRemovesTheLocalPlanAndMovesTheSharedOneAside() {
+        SharedPlanStore shared = shared();
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        EngineCache tm1 = taskManager("tm1", shared);
+        tm1.getOrBuild(key, () -> plan(1000, 7));
+        tm1.discard(key, "TensorRT refused it (test)");
+        assertThat(tm1.load(key)).isEmpty();
+        assertThat(shared.read(key.fileName())).isEmpty();
+        assertThat(Files.exists(tmp.resolve("shared").resolve(key.fileName() + ".rejected"))).isTrue();
+        AtomicInteger builds = new AtomicInteger();
+        assertThat(taskManager("tm2", shared).getOrBuild(key, () -> {
+            builds.incrementAndGet();
+            return plan(1000, 8);
+        }).source()).isEqualTo("built");
+        assertThat(builds.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aSchemeFlinkHasNoFileSystemForIsAClearError() {
+        assertThatThrownBy(() -> SharedPlanStore.open("nosuchfs://bucket/plans"))
+                .isInstanceOf(InferenceException.class).hasMessageContaining("nosuchfs://bucket/plans")
+                .hasMessageContaining("inference.tensorrt.engine-cache-shared-dir");
+        assertThatThrownBy(() -> SharedPlanStore.open(" ")).isInstanceOf(InferenceException.class);
+    }
+}

@@ -24,6 +24,9 @@
 #               (SWEEP_ARGS, default --compare-cuda-graphs); operatorTimeline says how busy the GPU was
 #               (sweep-<letterbox>-k<K>.json)
 #   summary     one table of every JSON in $OUTDIR
+# FLINK_LIB (default $GPURUN/flink-lib): Flink's core jars (flink-core, flink-core-api, flink-annotations,
+#   flink-metrics-core, flink-shaded-guava, commons-lang3), which the shared engine cache check needs when lib/ holds
+#   only the operator's runtime dependencies (Flink is `provided` there: a cluster brings its own).
 # BENCH_ARGS: extra benchmark arguments for every benchmark run (e.g. "--hybrid-backlog 128").
 # PRECISIONS (default fp32,fp16) and CYCLE_PRECISION (default fp16) choose the engines of the checks step.
 # Engines, timing and calibration caches go to $CACHE (default /tmp/flinkvision-engines): later runs reuse them.
@@ -36,7 +39,7 @@ BATCH=${BATCH:-32}
 IN_FLIGHT=${IN_FLIGHT:-3}
 FRAMES=${FRAMES:-6000}
 JAVA_OPTS=${JAVA_OPTS:-"-Xmx16g -XX:+UseParallelGC"}
-CP="$R/classes:$R/test-classes:$R/jobs-classes:$R/lib/*"
+CP="$R/classes:$R/test-classes:$R/jobs-classes:$R/lib/*:${FLINK_LIB:-$R/flink-lib}/*"
 LOG4J="-Dlog4j2.configurationFile=$R/jobs-classes/log4j2.xml"
 mkdir -p "$OUTDIR" "$CACHE"
 has() { [[ ",$STEPS," == *",$1,"* ]]; }

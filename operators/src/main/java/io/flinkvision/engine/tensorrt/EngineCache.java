@@ -244,11 +244,18 @@ public final class EngineCache {
      * @throws InferenceException if the write fails (the temporary file is removed)
      */
     public Path store(EngineCacheKey key, byte[] plan, double buildSeconds) {
+        storeFile(key, plan, buildSeconds);
+        return pathOf(key);
+    }
+
+    /** As {@link #store}; returns the file's bytes (header and plan), as they are uploaded to a shared store. */
+    private byte[] storeFile(EngineCacheKey key, byte[] plan, double buildSeconds) {
         Path target = pathOf(key);
-        writeAtomically(target, encode(key, plan, buildSeconds));
+        byte[] file = encode(key, plan, buildSeconds);
+        writeAtomically(target, file);
         LOG.info("engine cache: stored {} ({} bytes, built in {} s)", target, plan.length,
                 String.format(java.util.Locale.ROOT, "%.1f", buildSeconds));
-        return target;
+        return file;
     }
 
     /**
@@ -357,10 +364,9 @@ public final class EngineCache {
                 long b0 = System.nanoTime();
                 byte[] plan = builder.build();
                 double seconds = (System.nanoTime() - b0) / 1e9;
-                byte[] file = encode(key, plan, seconds);
-                writeAtomically(target, file);
-                LOG.info("engine cache: built {} in {} s, stored in {}", target.getFileName(),
-                        String.format(java.util.Locale.ROOT, "%.1f", seconds), dir);
+                byte[] file = storeFile(key, plan, seconds);
+                LOG.info("engine cache: built {} in {} s", target.getFileName(),
+                        String.format(java.util.Locale.ROOT, "%.1f", seconds));
                 upload(key, file);
                 return new Lookup(plan, false, seconds, target, "built");
             } catch (IOException e) {

@@ -46,8 +46,8 @@ public final class SharedCacheGpuCheck {
         }
         boolean pass = g.cacheHit() && g.engineOpenSeconds() < 30 && localPlans == 1 && g.matchedFraction() >= 0.95;
         System.out.println(String.format(Locale.ROOT, "\n| shared engine cache: empty local cache, plans from %s |"
-                        + " fp16 | engine open %.1f s (%s), plan files now in the local cache: %d; golden matched@IoU>=0.9"
-                        + " %d/%d -> %s |", sharedUri, g.engineOpenSeconds(), g.cacheHit() ? "cache hit" : "BUILT",
+                        + " fp16 | engine open %.1f s (%s), plan files now in the local cache: %d; golden"
+                        + " matched@IoU>=0.9 %d/%d -> %s |", sharedUri, g.engineOpenSeconds(), g.cacheHit() ? "cache hit" : "BUILT",
                 localPlans, g.matched90(), g.golden(), pass ? "PASS" : "FAIL"));
         System.exit(pass ? 0 : 1);
     }

@@ -48,7 +48,6 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
         return total / jpeg.size();
     }
 
-
     /** Frame {@code i % n} as a Kafka-like {@link Frame} with the given encoding. */
     Frame frame(long i, boolean decoded) {
         int k = (int) (i % jpeg.size());

@@ -320,13 +320,32 @@ public final class EngineCache {
      * Result of {@link #getOrBuild}.
      *
      * @param plan the serialized engine
-     * @param hit whether it came from the cache
      * @param seconds load time on a hit, build time on a miss
      * @param path the plan file (local)
-     * @param source where the plan came from: {@code local} (this host's cache), {@code shared} (downloaded from the
-     *     {@link SharedPlanStore}) or {@code built}
+     * @param source where the plan came from
      */
-    public record Lookup(byte[] plan, boolean hit, double seconds, Path path, String source) {}
+    public record Lookup(byte[] plan, double seconds, Path path, Source source) {
+        /** Whether it came from a cache (this host's or the shared one) rather than a build. */
+        public boolean hit() {
+            return source != Source.BUILT;
+        }
+    }
+
+    /** Where a {@link Lookup}'s plan came from. */
+    public enum Source {
+        /** This host's cache directory. */
+        LOCAL,
+        /** Downloaded from the {@link SharedPlanStore} (and kept locally). */
+        SHARED,
+        /** Built here (and stored locally, uploaded to the shared store if any). */
+        BUILT;
+
+        /** {@code local}, {@code shared} or {@code built}, as logged. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * Returns the cached plan of {@code key}, or builds, stores and returns it; a build happens once even when several
@@ -368,7 +387,7 @@ public final class EngineCache {
                 LOG.info("engine cache: built {} in {} s", target.getFileName(),
                         String.format(java.util.Locale.ROOT, "%.1f", seconds));
                 upload(key, file);
-                return new Lookup(plan, false, seconds, target, "built");
+                return new Lookup(plan, seconds, target, Source.BUILT);
             } catch (IOException e) {
                 throw new InferenceException("engine cache lock " + lockFile + " failed: " + e, e);
             }
@@ -399,7 +418,7 @@ public final class EngineCache {
         LOG.info("engine cache: SHARED HIT {} ({} bytes from {}, in {} s; originally built in {} s), stored in {}",
                 key.fileName(), cp.plan().length, shared, String.format(java.util.Locale.ROOT, "%.3f", s),
                 String.format(java.util.Locale.ROOT, "%.1f", cp.buildSeconds()), dir);
-        return Optional.of(new Lookup(cp.plan(), true, s, target, "shared"));
+        return Optional.of(new Lookup(cp.plan(), s, target, Source.SHARED));
     }
 
     /** Uploads a plan file built here to the shared store; a failure is logged, not thrown. */
@@ -441,7 +460,7 @@ public final class EngineCache {
         LOG.info("engine cache: HIT {} ({} bytes, loaded in {} s; originally built in {} s) key {{}}",
                 cp.path().getFileName(), cp.plan().length, String.format(java.util.Locale.ROOT, "%.3f", s),
                 String.format(java.util.Locale.ROOT, "%.1f", cp.buildSeconds()), key.describe());
-        return new Lookup(cp.plan(), true, s, cp.path(), "local");
+        return new Lookup(cp.plan(), s, cp.path(), Source.LOCAL);
     }
 
     /** Reads a whole small file, or empty if absent (timing and calibration caches). */

@@ -117,15 +117,18 @@ public final class SharedPlanStore {
 
     /**
      * Moves file {@code name} aside to {@code <name>.rejected} (or deletes it if that fails), so that no one loads it
-     * again. Never throws; failures are logged.
+     * again; nothing when there is no such file. Never throws; failures are logged.
      *
      * @param reason why, logged
      */
     public void reject(String name, String reason) {
         Path p = new Path(dir, name);
         Path aside = new Path(dir, name + ".rejected");
-        LOG.warn("shared engine cache: REJECTED {}: {}; moved to {}", p, reason, aside.getName());
         try {
+            if (!fs.exists(p)) {
+                return;
+            }
+            LOG.warn("shared engine cache: REJECTED {}: {}; moved to {}", p, reason, aside.getName());
             if (fs.exists(aside)) {
                 fs.delete(aside, false);
             }

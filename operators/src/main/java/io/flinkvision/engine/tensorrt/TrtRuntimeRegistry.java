@@ -7,7 +7,6 @@ import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.ModelSource;
 import io.flinkvision.engine.Precision;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

@@ -48,7 +48,7 @@ class SharedPlanStoreTest {
             builds.incrementAndGet();
             return p;
         });
-        assertThat(first.source()).isEqualTo("built");
+        assertThat(first.source()).isEqualTo(EngineCache.Source.BUILT);
         assertThat(Files.exists(tmp.resolve("shared").resolve(key.fileName()))).isTrue();
 
         EngineCache tm2 = taskManager("tm2", shared);
@@ -56,7 +56,7 @@ class SharedPlanStoreTest {
             builds.incrementAndGet();
             return plan(10, 9);
         });
-        assertThat(second.source()).isEqualTo("shared");
+        assertThat(second.source()).isEqualTo(EngineCache.Source.SHARED);
         assertThat(second.hit()).isTrue();
         assertThat(second.plan()).isEqualTo(p);
         assertThat(second.path()).isEqualTo(tmp.resolve("tm2").resolve(key.fileName()));
@@ -65,7 +65,7 @@ class SharedPlanStoreTest {
         EngineCache.Lookup third = tm2.getOrBuild(key, () -> {
             throw new AssertionError("no build expected");
         });
-        assertThat(third.source()).isEqualTo("local");
+        assertThat(third.source()).isEqualTo(EngineCache.Source.LOCAL);
         assertThat(builds.get()).isEqualTo(1);
         try (var files = Files.list(tmp.resolve("shared"))) {
             assertThat(files.map(f -> f.getFileName().toString())).containsExactly(key.fileName()); // no temp files
@@ -85,7 +85,7 @@ class SharedPlanStoreTest {
 
         byte[] rebuilt = plan(50_000, 3);
         EngineCache.Lookup l = taskManager("tm1", shared).getOrBuild(key, () -> rebuilt);
-        assertThat(l.source()).isEqualTo("built");
+        assertThat(l.source()).isEqualTo(EngineCache.Source.BUILT);
         Path dir = tmp.resolve("shared");
         assertThat(Files.readAllBytes(dir.resolve(key.fileName() + ".rejected"))).isEqualTo(damaged);
         assertThat(EngineCache.verify(Files.readAllBytes(dir.resolve(key.fileName())), key, dir).plan())
@@ -113,7 +113,7 @@ class SharedPlanStoreTest {
         byte[] p = plan(1000, 6);
         EngineCache tm1 = taskManager("tm1", shared);
         EngineCache.Lookup l = tm1.getOrBuild(key, () -> p);
-        assertThat(l.source()).isEqualTo("built");
+        assertThat(l.source()).isEqualTo(EngineCache.Source.BUILT);
         assertThat(tm1.load(key).orElseThrow().plan()).isEqualTo(p);
         assertThatThrownBy(() -> shared.write("x", new byte[1])).isInstanceOf(java.io.IOException.class);
     }
@@ -132,7 +132,7 @@ class SharedPlanStoreTest {
         assertThat(taskManager("tm2", shared).getOrBuild(key, () -> {
             builds.incrementAndGet();
             return plan(1000, 8);
-        }).source()).isEqualTo("built");
+        }).source()).isEqualTo(EngineCache.Source.BUILT);
         assertThat(builds.get()).isEqualTo(1);
     }
 

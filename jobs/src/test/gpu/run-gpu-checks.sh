@@ -54,7 +54,8 @@ if has checks; then
   echo "== golden FP32 (TF32 off) and FP16, $BATCH-batch engines; 20 open/close cycles"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.TrtGpuChecks --cache "$CACHE" --out "$OUTDIR" \
     --precisions "${PRECISIONS:-fp32,fp16}" --cycles 20 --cycle-precision "${CYCLE_PRECISION:-fp16}" --batch "$BATCH" 2>&1 | tee "$OUTDIR/checks.log" | grep -vE "^\s+at " \
-    | grep -E "TensorRT build|engine cache|golden|letterbox|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))  echo "== shared engine cache: an empty local cache, the plans above as the cluster's shared directory"
+    | grep -E "TensorRT build|engine cache|golden|letterbox|device:|^\||Exception|ERROR|WARN|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
+  echo "== shared engine cache: an empty local cache, the plans above as the cluster's shared directory"
   run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.SharedCacheGpuCheck --cache "$CACHE" --batch "$BATCH" \
     2>&1 | tee "$OUTDIR/shared-cache.log" | grep -vE "^\s+at " | grep -E "^\||engine cache|Exception|FAIL" ; rc=$((rc | ${PIPESTATUS[0]}))
   echo "== damaged JPEG files (headers intact) through nvJPEG and OpenCV, each batched with 7 clean frames"

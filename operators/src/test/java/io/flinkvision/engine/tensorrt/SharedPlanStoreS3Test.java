@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.StreamSupport;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -32,8 +34,12 @@ import org.jclouds.blobstore.TransientApiMetadata;
 import org.jclouds.blobstore.domain.Blob;
 import org.jclouds.blobstore.domain.StorageMetadata;
 import org.jclouds.blobstore.domain.StorageType;
+import org.jclouds.blobstore.options.CopyOptions;
 import org.jclouds.blobstore.options.ListContainerOptions;
+import org.jclouds.blobstore.util.ForwardingBlobStore;
+import org.jclouds.rest.AuthorizationException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +70,7 @@ class SharedPlanStoreS3Test {
 
     private static BlobStoreContext blobContext;
     private static BlobStore blobs;
+    private static FaultyBlobStore served;
     private static S3Proxy server;
 
     @TempDir
@@ -80,7 +87,8 @@ class SharedPlanStoreS3Test {
                 .build(BlobStoreContext.class);
         blobs = blobContext.getBlobStore();
         blobs.createContainerInLocation(null, BUCKET);
-        server = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:0"))
+        served = new FaultyBlobStore(blobs);
+        server = S3Proxy.builder().blobStore(served).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL).build();
         server.start();
         while (!server.getState().equals("STARTED")) {
@@ -123,6 +131,11 @@ class SharedPlanStoreS3Test {
         if (blobContext != null) {
             blobContext.close();
         }
+    }
+
+    @AfterEach
+    void noFaults() {
+        served.reset();
     }
 
     @BeforeEach
@@ -186,6 +199,47 @@ class SharedPlanStoreS3Test {
         return StreamSupport.stream(listing.spliterator(), false)
                 .filter(m -> m.getType() == StorageType.BLOB && !m.getName().endsWith("/"))
                 .map(m -> m.getName().substring(prefix.length() + 1)).sorted().toList();
+    }
+
+    /**
+     * The blob store behind the server, with faults a test switches on: a refused server-side copy (what S3 does on a
+     * denied or throttled CopyObject) and a hook after an object is deleted (to land another TaskManager's upload
+     * exactly there).
+     */
+    static final class FaultyBlobStore extends ForwardingBlobStore {
+        private volatile Predicate<String> refuseCopyTo;
+        private volatile Consumer<String> afterRemove;
+
+        FaultyBlobStore(BlobStore store) {
+            super(store);
+            reset();
+        }
+
+        void reset() {
+            refuseCopyTo = name -> false;
+            afterRemove = name -> { };
+        }
+
+        @Override
+        public String copyBlob(String fromContainer, String fromName, String toContainer, String toName,
+                CopyOptions options) {
+            if (refuseCopyTo.test(toName)) {
+                throw new AuthorizationException("copy to " + toName + " refused (test fault)"); // 403 AccessDenied
+            }
+            return super.copyBlob(fromContainer, fromName, toContainer, toName, options);
+        }
+
+        @Override
+        public void removeBlob(String container, String name) {
+            super.removeBlob(container, name);
+            afterRemove.accept(name);
+        }
+
+        @Override
+        public void removeBlobs(String container, Iterable<String> names) {
+            super.removeBlobs(container, names);
+            names.forEach(afterRemove);
+        }
     }
 
     /** The file names Flink's S3 file system lists in the shared directory. */
@@ -327,5 +381,41 @@ class SharedPlanStoreS3Test {
         assertThat(tmA.load(key).orElseThrow().plan()).isEqualTo(p);
         assertThatThrownBy(() -> shared.write("x", new byte[1])).isInstanceOf(IOException.class);
         assertThat(blobs.containerExists(gone)).as("nothing recreated the bucket").isFalse();
+    }
+
+    @Test
+    void aDiscardedPlanThatCannotBeMovedAsideIsDeletedSoThatItIsNotFetchedAgain() {
+        SharedPlanStore shared = shared();
+        EngineCache tmA = taskManager("tmA", shared);
+        tmA.getOrBuild(key, () -> plan(8_000, 12));
+        served.refuseCopyTo = name -> name.endsWith(".rejected"); // S3A's rename throws instead of returning false
+
+        tmA.discard(key, "TensorRT refused it (test)");
+        assertThat(objectNames()).as("the refused plan is gone from the bucket").isEmpty();
+        AtomicInteger builds = new AtomicInteger();
+        byte[] again = plan(8_000, 13);
+        EngineCache.Lookup l = taskManager("tmB", shared).getOrBuild(key, counting(builds, again));
+        assertThat(l.source()).as("rebuilt, not the refused plan downloaded again").isEqualTo(EngineCache.Source.BUILT);
+        assertThat(builds.get()).isEqualTo(1);
+    }
+
+    @Test
+    void anUploadOvertakenByAnotherTaskManagersFailsAndLeavesTheirWholePlanAndNoTemporaryObject() throws IOException {
+        SharedPlanStore shared = shared();
+        String target = objectKey(key.fileName());
+        byte[] old = EngineCache.encode(key, plan(10_000, 14), 1.0);
+        byte[] ours = EngineCache.encode(key, plan(10_000, 15), 2.0);
+        byte[] theirs = EngineCache.encode(key, plan(10_000, 16), 3.0);
+        shared.write(key.fileName(), old);
+        served.afterRemove = name -> {
+            if (name.equals(target)) {
+                served.afterRemove = n -> { };
+                putObject(target, theirs); // another TaskManager's upload lands between our delete and our rename
+            }
+        };
+
+        assertThatThrownBy(() -> shared.write(key.fileName(), ours)).isInstanceOf(IOException.class);
+        assertThat(object(target)).isEqualTo(theirs);
+        assertThat(objectNames()).containsExactly(key.fileName());
     }
 }

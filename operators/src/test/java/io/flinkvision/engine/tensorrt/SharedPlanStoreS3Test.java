@@ -55,8 +55,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Hadoop S3A), loaded as a Flink plugin the way a cluster loads it. Two TaskManagers (two local cache directories)
  * share {@code s3://bucket/...}: one builds and uploads, the other downloads instead of building; damaged and foreign
  * objects are moved aside to {@code .rejected} and replaced by a rebuilt plan; {@code discard} rejects the shared
- * copy; no temporary object outlives an upload. What the bucket holds is read from the blob store behind the server,
- * not through the client under test.
+ * copy, and deletes it when the server refuses to copy it aside; no temporary object outlives an upload, even one
+ * overtaken by another TaskManager's; a missing bucket fails the upload, not the build. What the bucket holds is read
+ * from the blob store behind the server, not through the client under test.
  */
 class SharedPlanStoreS3Test {
     private static final String IDENTITY = "flinkvision-test-key";
@@ -91,10 +92,17 @@ class SharedPlanStoreS3Test {
         server = S3Proxy.builder().blobStore(served).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL).build();
         server.start();
-        while (!server.getState().equals("STARTED")) {
+        awaitStarted(server);
+        initializeFlinkS3(server.getPort());
+    }
+
+    private static void awaitStarted(S3Proxy s3) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!s3.getState().equals("STARTED")) {
+            assertThat(deadline - System.nanoTime()).as("s3proxy started within 10 s (state %s)", s3.getState())
+                    .isPositive();
             Thread.sleep(10);
         }
-        initializeFlinkS3(server.getPort());
     }
 
     /** Flink's file systems with the s3-fs-hadoop plugin, pointed at the local server, as a TaskManager has them. */

@@ -20,10 +20,14 @@ import org.slf4j.LoggerFactory;
  * and sha256 of the plan), so a partial upload, a damaged object or a foreign plan is recognised when read and never
  * deserialized.
  *
- * <p>Writes go to a temporary name in the directory and are renamed over the target. On object stores a rename is a
- * copy and is not atomic, but a reader that sees a partial file rejects it by its checksum. There is no lock across
- * hosts: TaskManagers that miss at the same moment each build, and the last upload wins (their plans are equivalent:
- * same key). A failed upload or read is logged and the job goes on with its local cache.
+ * <p>Writes go to a temporary name in the directory; then the file of the target name, if any, is deleted and the
+ * temporary one renamed to it (S3, through Hadoop S3A, refuses a rename onto an existing key). On S3 a rename is a
+ * server-side copy of the whole object and a delete: a reader sees the old plan, none (and builds) or the whole new
+ * one; where a reader can see a partial file, it rejects it by its checksum. There is no lock across hosts:
+ * TaskManagers that miss at the same moment each build and upload, and one of their plans stays (they are equivalent:
+ * same key); on S3 an upload whose rename finds the name taken meanwhile fails, logged, and leaves the other's plan.
+ * A failed upload or read is logged and the job goes on with its local cache. {@code SharedPlanStoreS3Test} runs this
+ * against an S3 server through Flink's {@code flink-s3-fs-hadoop} plugin.
  */
 public final class SharedPlanStore {
     private static final Logger LOG = LoggerFactory.getLogger(SharedPlanStore.class);
@@ -116,8 +120,9 @@ public final class SharedPlanStore {
     }
 
     /**
-     * Moves file {@code name} aside to {@code <name>.rejected} (or deletes it if that fails), so that no one loads it
-     * again; nothing when there is no such file. Never throws; failures are logged.
+     * Moves file {@code name} aside to {@code <name>.rejected} (or deletes it if that fails, whether the rename answers
+     * false or throws as on S3), so that no one loads it again; nothing when there is no such file. Never throws;
+     * failures are logged.
      *
      * @param reason why, logged
      */
@@ -132,11 +137,25 @@ public final class SharedPlanStore {
             if (fs.exists(aside)) {
                 fs.delete(aside, false);
             }
-            if (!fs.rename(p, aside)) {
+            if (!moveAside(p, aside)) {
                 fs.delete(p, false);
             }
         } catch (IOException e) {
             LOG.warn("shared engine cache: cannot remove rejected plan {}: {}", p, e.toString());
+        }
+    }
+
+    /**
+     * Renames {@code p} to {@code aside}; false if that failed. A local file system answers false, S3 (Hadoop S3A)
+     * throws instead (a refused or failed server-side copy, a key taken meanwhile): both mean the plan is still there.
+     */
+    private boolean moveAside(Path p, Path aside) {
+        try {
+            return fs.rename(p, aside);
+        } catch (IOException e) {
+            LOG.warn("shared engine cache: cannot move {} to {}: {}; deleting it instead", p, aside.getName(),
+                    e.toString());
+            return false;
         }
     }
 

@@ -133,12 +133,15 @@ public final class SharedPlanStore {
             if (!fs.exists(p)) {
                 return;
             }
-            LOG.warn("shared engine cache: REJECTED {}: {}; moved to {}", p, reason, aside.getName());
+            LOG.warn("shared engine cache: REJECTED {}: {}", p, reason);
             if (fs.exists(aside)) {
                 fs.delete(aside, false);
             }
-            if (!moveAside(p, aside)) {
+            if (moveAside(p, aside)) {
+                LOG.warn("shared engine cache: {} moved to {}", p, aside.getName());
+            } else {
                 fs.delete(p, false);
+                LOG.warn("shared engine cache: {} deleted (it could not be moved aside)", p);
             }
         } catch (IOException e) {
             LOG.warn("shared engine cache: cannot remove rejected plan {}: {}", p, e.toString());

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * server-side copy of the whole object and a delete: a reader sees the old plan, none (and builds) or the whole new
  * one; where a reader can see a partial file, it rejects it by its checksum. There is no lock across hosts:
  * TaskManagers that miss at the same moment each build and upload, and one of their plans stays (they are equivalent:
- * same key); on S3 an upload whose rename finds the name taken meanwhile fails, logged, and leaves the other's plan.
+ * same key); on S3 an upload whose rename finds the name taken meanwhile is dropped (logged) and leaves the other's
+ * plan.
  * A failed upload or read is logged and the job goes on with its local cache. {@code SharedPlanStoreS3Test} runs this
  * against an S3 server through Flink's {@code flink-s3-fs-hadoop} plugin.
  */
@@ -92,7 +93,8 @@ public final class SharedPlanStore {
     /**
      * Writes {@code bytes} as file {@code name}: to a temporary name first, then renamed over it.
      *
-     * @throws IOException if the write or the rename fails (the temporary file is removed, best effort)
+     * @throws IOException if the write or the rename fails (the temporary file is removed, best effort); not when the
+     *     rename fails because another TaskManager's upload of the same name landed meanwhile (theirs is kept)
      */
     public void write(String name, byte[] bytes) throws IOException {
         Path target = new Path(dir, name);
@@ -104,10 +106,12 @@ public final class SharedPlanStore {
             if (fs.exists(target)) {
                 fs.delete(target, false); // the rename does not replace on every file system
             }
-            if (!fs.rename(tmp, target)) {
+            if (!renameOrLost(tmp, target)) {
                 throw new IOException("rename of " + tmp + " to " + target + " failed");
             }
-            tmp = null;
+            if (!fs.exists(tmp)) {
+                tmp = null;
+            }
         } finally {
             if (tmp != null) {
                 try {
@@ -117,6 +121,28 @@ public final class SharedPlanStore {
                 }
             }
         }
+    }
+
+    /**
+     * Renames {@code tmp} to {@code target}: true when it moved, and also when it did not because another TaskManager's
+     * upload took the name in the meantime (S3 refuses a rename onto an existing key): that plan has the same key, and
+     * readers verify it anyway. False, or the rename's exception, when the name is still free.
+     */
+    private boolean renameOrLost(Path tmp, Path target) throws IOException {
+        try {
+            if (fs.rename(tmp, target)) {
+                return true;
+            }
+        } catch (IOException e) {
+            if (!fs.exists(target)) {
+                throw e;
+            }
+        }
+        if (fs.exists(target)) {
+            LOG.info("shared engine cache: {} was uploaded by another TaskManager meanwhile; keeping that one", target);
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -408,7 +408,7 @@ class SharedPlanStoreS3Test {
     }
 
     @Test
-    void anUploadOvertakenByAnotherTaskManagersFailsAndLeavesTheirWholePlanAndNoTemporaryObject() throws IOException {
+    void anUploadOvertakenByAnotherTaskManagersKeepsTheirWholePlanAndLeavesNoTemporaryObject() throws IOException {
         SharedPlanStore shared = shared();
         String target = objectKey(key.fileName());
         byte[] old = EngineCache.encode(key, plan(10_000, 14), 1.0);
@@ -422,7 +422,8 @@ class SharedPlanStoreS3Test {
             }
         };
 
-        assertThatThrownBy(() -> shared.write(key.fileName(), ours)).isInstanceOf(IOException.class);
+        shared.write(key.fileName(), ours); // not an error: an equivalent plan is there
+
         assertThat(object(target)).isEqualTo(theirs);
         assertThat(objectNames()).containsExactly(key.fileName());
     }

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * yields exactly one {@link InferenceOutcome}; route them with {@link OutcomeRouter}. The async timeout does not fail
  * the job: the frame becomes an error record or a dead letter ({@link TimeoutOutput}) and is counted.
  *
- * <p>GPU selection: the Flink external resource {@code gpu} (its {@code index} property) when the TaskManager
- * provides one, else {@link EngineSpec#deviceIndex()} (MiniCluster provides none).
+ * <p>GPU selection ({@link GpuAssignment}): among the TaskManager's Flink external resource {@code gpu} (their
+ * {@code index} property), the one with the fewest subtasks open on it, else {@link EngineSpec#deviceIndex()}
+ * (MiniCluster provides none).
  */
 public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutcome> {
     private static final long serialVersionUID = 1L;
@@ -59,6 +60,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     /** Null unless a fault-injection test set one. */
     private final FailureInjector failureInjector;
 
+    /** The subtask's GPU place (null on ONNX Runtime or when closed). */
+    private transient GpuAssignment.Lease gpu;
     private transient DetectionPipeline pipeline;
     private transient InferenceMetrics metrics;
     private transient EngineInfo engineInfo;
@@ -95,9 +98,17 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     public void open(OpenContext openContext) throws Exception {
         EngineSpec spec = engineSpec;
         if (spec.backend() != Backend.ONNXRUNTIME) {
-            spec = spec.withDeviceIndex(resolveDeviceIndex(spec.deviceIndex()));
+            gpu = GpuAssignment.acquire(gpuResources(), spec.deviceIndex());
+            LOG.info("subtask {}: {}", getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), gpu.describe());
+            spec = spec.withDeviceIndex(gpu.device());
         }
-        InferenceEngine engine = engineOpener.open(spec);
+        InferenceEngine engine;
+        try {
+            engine = engineOpener.open(spec);
+        } catch (Exception | Error e) {
+            releaseGpu();
+            throw e;
+        }
         engineInfo = engine.info();
         subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         attemptNumber = getRuntimeContext().getTaskInfo().getAttemptNumber();
@@ -124,23 +135,21 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                 .build();
     }
 
-    private int resolveDeviceIndex(int configured) {
-        Set<ExternalResourceInfo> gpus;
+    /** The TaskManager's {@code gpu} external resources (all of them: Flink does not split them between slots). */
+    private Set<ExternalResourceInfo> gpuResources() {
         try {
-            gpus = getRuntimeContext().getExternalResourceInfos("gpu");
+            return getRuntimeContext().getExternalResourceInfos("gpu");
         } catch (RuntimeException e) {
-            gpus = Collections.emptySet();
+            LOG.info("no Flink external resource 'gpu' ({})", e.toString());
+            return Collections.emptySet();
         }
-        for (ExternalResourceInfo gpu : gpus) {
-            var index = gpu.getProperty("index");
-            if (index.isPresent()) {
-                int i = Integer.parseInt(index.get().trim());
-                LOG.info("GPU from Flink external resource 'gpu': index {}", i);
-                return i;
-            }
+    }
+
+    private void releaseGpu() {
+        if (gpu != null) {
+            gpu.close();
+            gpu = null;
         }
-        LOG.info("no Flink external resource 'gpu': using configured device index {}", configured);
-        return configured;
     }
 
     @Override
@@ -197,9 +206,13 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
 
     @Override
     public void close() throws Exception {
-        if (pipeline != null) {
-            pipeline.close();
-            pipeline = null;
+        try {
+            if (pipeline != null) {
+                pipeline.close();
+                pipeline = null;
+            }
+        } finally {
+            releaseGpu();
         }
     }
 

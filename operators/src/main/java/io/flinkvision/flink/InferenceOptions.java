@@ -79,7 +79,8 @@ public final class InferenceOptions {
             .withDescription("Class-aware NMS IoU threshold.");
     public static final ConfigOption<Integer> DEVICE_INDEX = ConfigOptions.key("inference.device-index")
             .intType().defaultValue(0)
-            .withDescription("CUDA device used when Flink provides no 'gpu' external resource (e.g. MiniCluster).");
+            .withDescription("CUDA device used when Flink provides no 'gpu' external resource (e.g. MiniCluster); with"
+                    + " one, each subtask takes the TaskManager's GPU with the fewest subtasks on it.");
     public static final ConfigOption<String> ENGINE_CACHE_DIR = ConfigOptions.key("inference.tensorrt.engine-cache-dir")
             .stringType().defaultValue(System.getProperty("java.io.tmpdir") + "/flinkvision-engines")
             .withDescription("Local directory of cached TensorRT plans (a path or file: URI).");

@@ -23,6 +23,9 @@
 #               SWEEP_LETTERBOX (default "cpu gpu"), each with CUDA graphs on and, in the same run, off
 #               (SWEEP_ARGS, default --compare-cuda-graphs); operatorTimeline says how busy the GPU was
 #               (sweep-<letterbox>-k<K>.json)
+#   multi-gpu   (2+ GPUs) one JVM as a TaskManager whose 'gpu' resource holds every GPU, 2 subtasks per GPU:
+#               the subtasks spread evenly (GpuAssignment), each engine on its GPU, golden FP16 on every GPU,
+#               throughput of all GPUs at once against GPU 0 alone (MultiGpuCheck)
 #   summary     one table of every JSON in $OUTDIR
 # FLINK_LIB (default $GPURUN/flink-lib): Flink's core jars (flink-core, flink-core-api, flink-annotations,
 #   flink-metrics-core, flink-shaded-guava, commons-lang3), which the shared engine cache check needs when lib/ holds
@@ -100,6 +103,11 @@ if has int8; then
     --out "$OUTDIR/int8" --precisions int8 --cycles 0 --batch "$BATCH" --calibration "$R/frames" 2>&1 \
     | tee "$OUTDIR/int8.log" | grep -vE "^\s+at " | grep -E "TensorRT build|INT8|golden|^\||Exception|ERROR" || true
   bench int8 --calibration-dir "$R/frames" --skip-jpeg
+fi
+if has multi-gpu; then
+  echo "== several GPUs in one TaskManager JVM"
+  run java $JAVA_OPTS $LOG4J -cp "$CP" io.flinkvision.engine.tensorrt.MultiGpuCheck --cache "$CACHE" --frames "$R/frames" \
+    2>&1 | tee "$OUTDIR/multi-gpu.log" | grep -vE "^\s+at " | grep -E "^\||Exception|skipped" ; rc=$((rc | ${PIPESTATUS[0]}))
 fi
 if has summary; then
   echo "== summary"

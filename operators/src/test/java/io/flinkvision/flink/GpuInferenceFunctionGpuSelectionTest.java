@@ -1,6 +1,7 @@
 package io.flinkvision.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.engine.Backend;
@@ -96,6 +97,31 @@ class GpuInferenceFunctionGpuSelectionTest {
         openSubtask(1, gpus);
         assertThat(OPENED_ON).containsExactly(50, 51, 50, 51, 51);
         assertThat(GpuAssignment.openOn(51)).isEqualTo(2);
+    }
+
+    @Test
+    void aSubtaskWhoseEngineFailsToOpenGivesItsGpuBack() throws Exception {
+        Set<ExternalResourceInfo> gpus = Set.of(GpuAssignmentTest.Gpu.index("52"));
+        GpuInferenceFunction function = GpuInferenceFunction.builder()
+                .engineSpec(EngineSpec.builder().backend(Backend.TENSORRT).build())
+                .batchPolicy(new BatchPolicy(2, 5, 1))
+                .engineOpener(spec -> {
+                    OPENED_ON.add(spec.deviceIndex());
+                    throw new IllegalStateException("cudaMalloc failed on cuda:" + spec.deviceIndex());
+                })
+                .build();
+        MockEnvironment env = new MockEnvironmentBuilder().setTaskName("inference").setMaxParallelism(128)
+                .setExternalResourceInfoProvider(name -> name.equals("gpu") ? gpus : Set.of()).build();
+        var harness = new OneInputStreamOperatorTestHarness<>(
+                new AsyncWaitOperatorFactory<>(function, 30_000, 4, AsyncDataStream.OutputMode.ORDERED),
+                TypeInformation.of(Frame.class).createSerializer(new SerializerConfigImpl()), env);
+        try {
+            assertThatThrownBy(harness::open).hasStackTraceContaining("cudaMalloc failed on cuda:52");
+            assertThat(OPENED_ON).containsExactly(52);
+            assertThat(GpuAssignment.openOn(52)).as("given back by open() itself, before any close()").isZero();
+        } finally {
+            harness.close();
+        }
     }
 
     @Test

@@ -410,7 +410,7 @@ public final class EngineCache {
         try {
             cp = verify(file.get(), key, target);
         } catch (CorruptPlanException e) {
-            shared.reject(key.fileName(), e.getMessage());
+            shared.reject(key.fileName(), file.get(), e.getMessage());
             return Optional.empty();
         }
         writeAtomically(target, file.get());
@@ -437,7 +437,8 @@ public final class EngineCache {
 
     /**
      * Removes the plan of {@code key} from this cache and moves the shared copy aside, e.g. after TensorRT refused to
-     * deserialize it, so that the next {@link #getOrBuild} builds it again.
+     * deserialize it, so that the next {@link #getOrBuild} builds it again. The shared copy is kept when it is no longer
+     * the refused plan (another TaskManager uploaded a new one meanwhile).
      *
      * @param reason why, logged
      * @throws InferenceException if the local file exists and cannot be deleted
@@ -445,13 +446,15 @@ public final class EngineCache {
     public void discard(EngineCacheKey key, String reason) {
         Path p = pathOf(key);
         LOG.warn("engine cache: discarding {}: {}", p, reason);
+        byte[] refused;
         try {
+            refused = Files.exists(p) ? Files.readAllBytes(p) : null;
             Files.deleteIfExists(p);
         } catch (IOException e) {
             throw new InferenceException("cannot delete refused plan " + p + ": " + e, e);
         }
         if (shared != null) {
-            shared.reject(key.fileName(), reason);
+            shared.reject(key.fileName(), refused, reason); // the shared copy only if it is the refused plan
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.flink.core.fs.FileSystem;
@@ -81,12 +82,16 @@ public final class SharedPlanStore {
             if (!fs.exists(p)) {
                 return Optional.empty();
             }
-            try (InputStream in = fs.open(p)) {
-                return Optional.of(in.readAllBytes());
-            }
+            return Optional.of(readAll(p));
         } catch (IOException e) {
             LOG.warn("shared engine cache: cannot read {}: {}", p, e.toString());
             return Optional.empty();
+        }
+    }
+
+    private byte[] readAll(Path p) throws IOException {
+        try (InputStream in = fs.open(p)) {
+            return in.readAllBytes();
         }
     }
 
@@ -153,10 +158,28 @@ public final class SharedPlanStore {
      * @param reason why, logged
      */
     public void reject(String name, String reason) {
+        reject(name, null, reason);
+    }
+
+    /**
+     * As {@link #reject(String, String)}, but only if the file still holds {@code seen}, the bytes found bad: when
+     * another TaskManager has uploaded a new plan under the name since they were read, that plan is kept (readers
+     * verify it anyway). The file is read again to compare, so the window in which a good plan can be moved aside
+     * shrinks from the whole failed load to that one read.
+     *
+     * @param seen the bytes that were found bad, or null to reject whatever is there
+     * @param reason why, logged
+     */
+    public void reject(String name, byte[] seen, String reason) {
         Path p = new Path(dir, name);
         Path aside = new Path(dir, name + ".rejected");
         try {
             if (!fs.exists(p)) {
+                return;
+            }
+            if (seen != null && !Arrays.equals(seen, readAll(p))) {
+                LOG.info("shared engine cache: {} changed since it was found bad ({}): another TaskManager uploaded it"
+                        + " again; kept", p, reason);
                 return;
             }
             LOG.warn("shared engine cache: REJECTED {}: {}", p, reason);

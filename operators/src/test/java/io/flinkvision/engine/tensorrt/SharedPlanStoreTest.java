@@ -137,6 +137,38 @@ class SharedPlanStoreTest {
     }
 
     @Test
+    void aDiscardKeepsASharedPlanThatAnotherTaskManagerUploadedSinceTheRefusedOne() {
+        SharedPlanStore shared = shared();
+        EngineCacheKey key = EngineCacheKeyTest.base();
+        EngineCache tm1 = taskManager("tm1", shared);
+        tm1.getOrBuild(key, () -> plan(1000, 9)); // built and uploaded: the plan TensorRT will refuse
+        byte[] theirs = EngineCache.encode(key, plan(1000, 10), 2.0);
+        try {
+            shared.write(key.fileName(), theirs); // tm2's upload lands before tm1 discards
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+
+        tm1.discard(key, "TensorRT refused it (test)");
+
+        assertThat(tm1.load(key)).isEmpty();
+        assertThat(shared.read(key.fileName())).hasValueSatisfying(b -> assertThat(b).isEqualTo(theirs));
+        assertThat(Files.exists(tmp.resolve("shared").resolve(key.fileName() + ".rejected"))).isFalse();
+    }
+
+    @Test
+    void aRejectOfBytesThatAreStillThereMovesThemAside() throws Exception {
+        SharedPlanStore shared = shared();
+        byte[] bad = {1, 2, 3};
+        shared.write("p.plan", bad);
+        shared.reject("p.plan", new byte[] {9, 9, 9}, "not what is there (test)");
+        assertThat(shared.read("p.plan")).hasValueSatisfying(b -> assertThat(b).isEqualTo(bad));
+        shared.reject("p.plan", bad, "the bytes found bad (test)");
+        assertThat(shared.read("p.plan")).isEmpty();
+        assertThat(Files.readAllBytes(tmp.resolve("shared").resolve("p.plan.rejected"))).isEqualTo(bad);
+    }
+
+    @Test
     void aSchemeFlinkHasNoFileSystemForIsAClearError() {
         assertThatThrownBy(() -> SharedPlanStore.open("nosuchfs://bucket/plans"))
                 .isInstanceOf(InferenceException.class).hasMessageContaining("nosuchfs://bucket/plans")

@@ -96,10 +96,12 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        attemptNumber = getRuntimeContext().getTaskInfo().getAttemptNumber();
         EngineSpec spec = engineSpec;
         if (spec.backend() != Backend.ONNXRUNTIME) {
             gpu = GpuAssignment.acquire(gpuResources(), spec.deviceIndex());
-            LOG.info("subtask {}: {}", getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), gpu.describe());
+            LOG.info("subtask {}: {}", subtaskIndex, gpu.describe());
             spec = spec.withDeviceIndex(gpu.device());
         }
         InferenceEngine engine;
@@ -110,8 +112,6 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             throw e;
         }
         engineInfo = engine.info();
-        subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        attemptNumber = getRuntimeContext().getTaskInfo().getAttemptNumber();
         LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtaskIndex,
                 engineInfo.backend().id(), engineInfo.precision().id(), engineInfo.device(), engineInfo.modelName(),
                 engineInfo.modelSha256(), batchPolicy);

@@ -26,7 +26,8 @@ class EngineCacheTest {
     @TempDir
     Path dir;
 
-    private static byte[] plan(int n, int seed) {
+    /** {@code n} bytes standing in for a serialized plan, different per {@code seed}. */
+    static byte[] plan(int n, int seed) {
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) {
             b[i] = (byte) (i * 7 + seed);

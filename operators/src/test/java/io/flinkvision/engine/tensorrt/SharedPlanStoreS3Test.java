@@ -159,13 +159,6 @@ class SharedPlanStoreS3Test {
         return new EngineCache(tmp.resolve(name).toString(), shared);
     }
 
-    private static byte[] plan(int n, int seed) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i * 31 + seed);
-        }
-        return b;
-    }
 
     private static EngineCache.PlanBuilder counting(AtomicInteger builds, byte[] plan) {
         return () -> {
@@ -262,7 +255,7 @@ class SharedPlanStoreS3Test {
     @Test
     void aPlanBuiltByOneTaskManagerIsDownloadedByAnotherWithIdenticalBytes() throws IOException {
         SharedPlanStore shared = shared();
-        byte[] p = plan(300_000, 1);
+        byte[] p = EngineCacheTest.plan(300_000, 1);
         AtomicInteger builds = new AtomicInteger();
 
         EngineCache tmA = taskManager("tmA", shared);
@@ -284,7 +277,7 @@ class SharedPlanStoreS3Test {
 
     @Test
     void anUploadLeavesOnlyThePlanObjectNoTemporaryOne() throws IOException {
-        taskManager("tmA", shared()).getOrBuild(key, () -> plan(100_000, 2));
+        taskManager("tmA", shared()).getOrBuild(key, () -> EngineCacheTest.plan(100_000, 2));
         assertThat(objectNames()).containsExactly(key.fileName());
         assertThat(flinkListing()).containsExactly(key.fileName());
     }
@@ -292,8 +285,8 @@ class SharedPlanStoreS3Test {
     @Test
     void anUploadReplacesAnExistingObject() throws IOException {
         SharedPlanStore shared = shared();
-        byte[] first = EngineCache.encode(key, plan(20_000, 3), 1.0);
-        byte[] second = EngineCache.encode(key, plan(30_000, 4), 2.0);
+        byte[] first = EngineCache.encode(key, EngineCacheTest.plan(20_000, 3), 1.0);
+        byte[] second = EngineCache.encode(key, EngineCacheTest.plan(30_000, 4), 2.0);
         shared.write(key.fileName(), first);
         shared.write(key.fileName(), second); // two TaskManagers that missed at once: the last upload wins
         assertThat(object(objectKey(key.fileName()))).isEqualTo(second);
@@ -324,9 +317,9 @@ class SharedPlanStoreS3Test {
     @ParameterizedTest
     @EnumSource(Damage.class)
     void aDamagedSharedObjectIsRejectedRebuiltAndReplacedByTheReupload(Damage damage) {
-        byte[] damaged = damage.apply(EngineCache.encode(key, plan(50_000, 5), 3.0));
+        byte[] damaged = damage.apply(EngineCache.encode(key, EngineCacheTest.plan(50_000, 5), 3.0));
         putObject(objectKey(key.fileName()), damaged);
-        byte[] rebuilt = plan(50_000, 6);
+        byte[] rebuilt = EngineCacheTest.plan(50_000, 6);
         AtomicInteger builds = new AtomicInteger();
 
         EngineCache.Lookup l = taskManager("tmA", shared()).getOrBuild(key, counting(builds, rebuilt));
@@ -342,9 +335,9 @@ class SharedPlanStoreS3Test {
     @Test
     void aForeignPlanUnderTheKeysNameIsRejectedAndReplaced() throws Exception {
         EngineCacheKey other = EngineCacheKeyTest.key(Precision.FP32, false, 32, 32);
-        byte[] foreign = EngineCache.encode(other, plan(4_000, 7), 1.0);
+        byte[] foreign = EngineCache.encode(other, EngineCacheTest.plan(4_000, 7), 1.0);
         putObject(objectKey(key.fileName()), foreign);
-        byte[] own = plan(4_000, 8);
+        byte[] own = EngineCacheTest.plan(4_000, 8);
 
         EngineCache.Lookup l = taskManager("tmA", shared()).getOrBuild(key, () -> own);
         assertThat(l.source()).isEqualTo(EngineCache.Source.BUILT);
@@ -357,7 +350,7 @@ class SharedPlanStoreS3Test {
     void discardRemovesTheLocalPlanAndMovesTheSharedObjectAsideOverAnOlderRejectedOne() throws Exception {
         SharedPlanStore shared = shared();
         EngineCache tmA = taskManager("tmA", shared);
-        tmA.getOrBuild(key, () -> plan(8_000, 9));
+        tmA.getOrBuild(key, () -> EngineCacheTest.plan(8_000, 9));
         byte[] uploaded = object(objectKey(key.fileName()));
         putObject(objectKey(key.fileName() + ".rejected"), new byte[] {1, 2, 3}); // from an earlier rejection
 
@@ -368,7 +361,7 @@ class SharedPlanStoreS3Test {
         assertThat(object(objectKey(key.fileName() + ".rejected"))).isEqualTo(uploaded);
 
         AtomicInteger builds = new AtomicInteger();
-        byte[] again = plan(8_000, 10);
+        byte[] again = EngineCacheTest.plan(8_000, 10);
         assertThat(taskManager("tmB", shared).getOrBuild(key, counting(builds, again)).source())
                 .isEqualTo(EngineCache.Source.BUILT);
         assertThat(builds.get()).isEqualTo(1);
@@ -382,7 +375,7 @@ class SharedPlanStoreS3Test {
         SharedPlanStore shared = SharedPlanStore.open("s3://" + gone + "/" + prefix);
         blobs.deleteContainer(gone);
 
-        byte[] p = plan(2_000, 11);
+        byte[] p = EngineCacheTest.plan(2_000, 11);
         EngineCache tmA = taskManager("tmA", shared);
         EngineCache.Lookup l = tmA.getOrBuild(key, () -> p);
         assertThat(l.source()).isEqualTo(EngineCache.Source.BUILT);
@@ -395,13 +388,13 @@ class SharedPlanStoreS3Test {
     void aDiscardedPlanThatCannotBeMovedAsideIsDeletedSoThatItIsNotFetchedAgain() {
         SharedPlanStore shared = shared();
         EngineCache tmA = taskManager("tmA", shared);
-        tmA.getOrBuild(key, () -> plan(8_000, 12));
+        tmA.getOrBuild(key, () -> EngineCacheTest.plan(8_000, 12));
         served.refuseCopyTo = name -> name.endsWith(".rejected"); // S3A's rename throws instead of returning false
 
         tmA.discard(key, "TensorRT refused it (test)");
         assertThat(objectNames()).as("the refused plan is gone from the bucket").isEmpty();
         AtomicInteger builds = new AtomicInteger();
-        byte[] again = plan(8_000, 13);
+        byte[] again = EngineCacheTest.plan(8_000, 13);
         EngineCache.Lookup l = taskManager("tmB", shared).getOrBuild(key, counting(builds, again));
         assertThat(l.source()).as("rebuilt, not the refused plan downloaded again").isEqualTo(EngineCache.Source.BUILT);
         assertThat(builds.get()).isEqualTo(1);
@@ -411,9 +404,9 @@ class SharedPlanStoreS3Test {
     void anUploadOvertakenByAnotherTaskManagersKeepsTheirWholePlanAndLeavesNoTemporaryObject() throws IOException {
         SharedPlanStore shared = shared();
         String target = objectKey(key.fileName());
-        byte[] old = EngineCache.encode(key, plan(10_000, 14), 1.0);
-        byte[] ours = EngineCache.encode(key, plan(10_000, 15), 2.0);
-        byte[] theirs = EngineCache.encode(key, plan(10_000, 16), 3.0);
+        byte[] old = EngineCache.encode(key, EngineCacheTest.plan(10_000, 14), 1.0);
+        byte[] ours = EngineCache.encode(key, EngineCacheTest.plan(10_000, 15), 2.0);
+        byte[] theirs = EngineCache.encode(key, EngineCacheTest.plan(10_000, 16), 3.0);
         shared.write(key.fileName(), old);
         served.afterRemove = name -> {
             if (name.equals(target)) {

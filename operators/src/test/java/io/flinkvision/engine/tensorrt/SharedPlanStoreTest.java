@@ -21,13 +21,6 @@ class SharedPlanStoreTest {
     @TempDir
     Path tmp;
 
-    private static byte[] plan(int n, int seed) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (i * 13 + seed);
-        }
-        return b;
-    }
 
     private SharedPlanStore shared() {
         return SharedPlanStore.open(tmp.resolve("shared").toUri().toString());
@@ -41,7 +34,7 @@ class SharedPlanStoreTest {
     void aPlanBuiltByOneTaskManagerIsFetchedByAnotherInsteadOfBuilt() {
         SharedPlanStore shared = shared();
         EngineCacheKey key = EngineCacheKeyTest.base();
-        byte[] p = plan(200_000, 1);
+        byte[] p = EngineCacheTest.plan(200_000, 1);
         AtomicInteger builds = new AtomicInteger();
 
         EngineCache.Lookup first = taskManager("tm1", shared).getOrBuild(key, () -> {
@@ -54,7 +47,7 @@ class SharedPlanStoreTest {
         EngineCache tm2 = taskManager("tm2", shared);
         EngineCache.Lookup second = tm2.getOrBuild(key, () -> {
             builds.incrementAndGet();
-            return plan(10, 9);
+            return EngineCacheTest.plan(10, 9);
         });
         assertThat(second.source()).isEqualTo(EngineCache.Source.SHARED);
         assertThat(second.hit()).isTrue();
@@ -78,12 +71,12 @@ class SharedPlanStoreTest {
     void aCorruptSharedPlanIsMovedAsideRebuiltAndUploadedAgain() throws Exception {
         SharedPlanStore shared = shared();
         EngineCacheKey key = EngineCacheKeyTest.base();
-        byte[] good = EngineCache.encode(key, plan(50_000, 2), 3.0);
+        byte[] good = EngineCache.encode(key, EngineCacheTest.plan(50_000, 2), 3.0);
         byte[] damaged = good.clone();
         damaged[damaged.length - 100] ^= 0x55; // a flipped byte in the plan: the sha256 no longer matches
         shared.write(key.fileName(), damaged);
 
-        byte[] rebuilt = plan(50_000, 3);
+        byte[] rebuilt = EngineCacheTest.plan(50_000, 3);
         EngineCache.Lookup l = taskManager("tm1", shared).getOrBuild(key, () -> rebuilt);
         assertThat(l.source()).isEqualTo(EngineCache.Source.BUILT);
         Path dir = tmp.resolve("shared");
@@ -97,8 +90,8 @@ class SharedPlanStoreTest {
         SharedPlanStore shared = shared();
         EngineCacheKey key = EngineCacheKeyTest.base();
         EngineCacheKey other = EngineCacheKeyTest.key(Precision.FP32, false, 32, 32);
-        shared.write(key.fileName(), EngineCache.encode(other, plan(1000, 4), 1.0));
-        byte[] own = plan(1000, 5);
+        shared.write(key.fileName(), EngineCache.encode(other, EngineCacheTest.plan(1000, 4), 1.0));
+        byte[] own = EngineCacheTest.plan(1000, 5);
         assertThat(taskManager("tm1", shared).getOrBuild(key, () -> own).plan()).isEqualTo(own);
         assertThat(Files.exists(tmp.resolve("shared").resolve(key.fileName() + ".rejected"))).isTrue();
     }
@@ -110,7 +103,7 @@ class SharedPlanStoreTest {
         Files.delete(dir);
         Files.writeString(dir, "a file where the directory was"); // every upload now fails
         EngineCacheKey key = EngineCacheKeyTest.base();
-        byte[] p = plan(1000, 6);
+        byte[] p = EngineCacheTest.plan(1000, 6);
         EngineCache tm1 = taskManager("tm1", shared);
         EngineCache.Lookup l = tm1.getOrBuild(key, () -> p);
         assertThat(l.source()).isEqualTo(EngineCache.Source.BUILT);
@@ -123,7 +116,7 @@ class SharedPlanStoreTest {
         SharedPlanStore shared = shared();
         EngineCacheKey key = EngineCacheKeyTest.base();
         EngineCache tm1 = taskManager("tm1", shared);
-        tm1.getOrBuild(key, () -> plan(1000, 7));
+        tm1.getOrBuild(key, () -> EngineCacheTest.plan(1000, 7));
         tm1.discard(key, "TensorRT refused it (test)");
         assertThat(tm1.load(key)).isEmpty();
         assertThat(shared.read(key.fileName())).isEmpty();
@@ -131,7 +124,7 @@ class SharedPlanStoreTest {
         AtomicInteger builds = new AtomicInteger();
         assertThat(taskManager("tm2", shared).getOrBuild(key, () -> {
             builds.incrementAndGet();
-            return plan(1000, 8);
+            return EngineCacheTest.plan(1000, 8);
         }).source()).isEqualTo(EngineCache.Source.BUILT);
         assertThat(builds.get()).isEqualTo(1);
     }
@@ -141,8 +134,8 @@ class SharedPlanStoreTest {
         SharedPlanStore shared = shared();
         EngineCacheKey key = EngineCacheKeyTest.base();
         EngineCache tm1 = taskManager("tm1", shared);
-        tm1.getOrBuild(key, () -> plan(1000, 9)); // built and uploaded: the plan TensorRT will refuse
-        byte[] theirs = EngineCache.encode(key, plan(1000, 10), 2.0);
+        tm1.getOrBuild(key, () -> EngineCacheTest.plan(1000, 9)); // built and uploaded: the plan TensorRT will refuse
+        byte[] theirs = EngineCache.encode(key, EngineCacheTest.plan(1000, 10), 2.0);
         try {
             shared.write(key.fileName(), theirs); // tm2's upload lands before tm1 discards
         } catch (java.io.IOException e) {

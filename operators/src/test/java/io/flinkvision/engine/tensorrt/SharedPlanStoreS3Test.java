@@ -159,7 +159,6 @@ class SharedPlanStoreS3Test {
         return new EngineCache(tmp.resolve(name).toString(), shared);
     }
 
-
     private static EngineCache.PlanBuilder counting(AtomicInteger builds, byte[] plan) {
         return () -> {
             builds.incrementAndGet();

@@ -21,7 +21,6 @@ class SharedPlanStoreTest {
     @TempDir
     Path tmp;
 
-
     private SharedPlanStore shared() {
         return SharedPlanStore.open(tmp.resolve("shared").toUri().toString());
     }

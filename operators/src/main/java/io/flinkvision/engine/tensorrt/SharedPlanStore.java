@@ -111,11 +111,15 @@ public final class SharedPlanStore {
             if (fs.exists(target)) {
                 fs.delete(target, false); // the rename does not replace on every file system
             }
-            if (!renameOrLost(tmp, target)) {
-                throw new IOException("rename of " + tmp + " to " + target + " failed");
-            }
-            if (!fs.exists(tmp)) {
+            if (rename(tmp, target)) {
                 tmp = null;
+            } else if (fs.exists(target)) {
+                // S3 refuses a rename onto a taken key: another TaskManager's upload of the same key landed meanwhile;
+                // readers verify it anyway (the temporary file is removed below)
+                LOG.info("shared engine cache: {} was uploaded by another TaskManager meanwhile; keeping that one",
+                        target);
+            } else {
+                throw new IOException("rename of " + tmp + " to " + target + " failed");
             }
         } finally {
             if (tmp != null) {
@@ -126,28 +130,6 @@ public final class SharedPlanStore {
                 }
             }
         }
-    }
-
-    /**
-     * Renames {@code tmp} to {@code target}: true when it moved, and also when it did not because another TaskManager's
-     * upload took the name in the meantime (S3 refuses a rename onto an existing key): that plan has the same key, and
-     * readers verify it anyway. False, or the rename's exception, when the name is still free.
-     */
-    private boolean renameOrLost(Path tmp, Path target) throws IOException {
-        try {
-            if (fs.rename(tmp, target)) {
-                return true;
-            }
-        } catch (IOException e) {
-            if (!fs.exists(target)) {
-                throw e;
-            }
-        }
-        if (fs.exists(target)) {
-            LOG.info("shared engine cache: {} was uploaded by another TaskManager meanwhile; keeping that one", target);
-            return true;
-        }
-        return false;
     }
 
     /**
@@ -186,7 +168,7 @@ public final class SharedPlanStore {
             if (fs.exists(aside)) {
                 fs.delete(aside, false);
             }
-            if (moveAside(p, aside)) {
+            if (rename(p, aside)) {
                 LOG.warn("shared engine cache: {} moved to {}", p, aside.getName());
             } else {
                 fs.delete(p, false);
@@ -198,15 +180,15 @@ public final class SharedPlanStore {
     }
 
     /**
-     * Renames {@code p} to {@code aside}; false if that failed. A local file system answers false, S3 (Hadoop S3A)
-     * throws instead (a refused or failed server-side copy, a key taken meanwhile): both mean the plan is still there.
+     * Renames {@code from} to {@code to}; false if that failed. A local file system answers false, S3 (Hadoop S3A)
+     * throws instead (a refused or failed server-side copy, a key taken meanwhile): both mean nothing moved. The
+     * exception is logged here at INFO; the caller logs the outcome (a lost race is not a problem, a failed upload is).
      */
-    private boolean moveAside(Path p, Path aside) {
+    private boolean rename(Path from, Path to) {
         try {
-            return fs.rename(p, aside);
+            return fs.rename(from, to);
         } catch (IOException e) {
-            LOG.warn("shared engine cache: cannot move {} to {}: {}; deleting it instead", p, aside.getName(),
-                    e.toString());
+            LOG.info("shared engine cache: cannot rename {} to {}: {}", from, to.getName(), e.toString());
             return false;
         }
     }

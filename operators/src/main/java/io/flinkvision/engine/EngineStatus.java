@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * factory (ONNX Runtime session creation, TensorRT cache lookup / build / deserialization) reports through
  * {@link #current()} on that same thread; the caller ends it with {@link Tracker#ready}, {@link Tracker#failed} or
  * {@link Tracker#close}. One entry per (group, subtask): a new attempt replaces the previous one. A failed entry stays
- * until replaced or {@link #clear cleared}, so that a console polling after the task closed still sees the cause.
- * Thread-safe.
+ * until replaced, and the group's latest failure until {@link #clear cleared} ({@link #lastFailure}), so that a
+ * console polling after the task closed, or after Flink restarted it, still sees the cause. Thread-safe.
  */
 public final class EngineStatus {
     /** State of one engine. */
@@ -106,6 +107,7 @@ public final class EngineStatus {
     }
 
     private static final Map<String, Tracker> ENTRIES = new ConcurrentHashMap<>();
+    private static final Map<String, Snapshot> FAILURES = new ConcurrentHashMap<>();
     private static final ThreadLocal<Tracker> CURRENT = new ThreadLocal<>();
 
     private EngineStatus() {}
@@ -145,9 +147,15 @@ public final class EngineStatus {
         return out;
     }
 
-    /** Forgets every entry of a group (e.g. when its job has ended). */
+    /** The group's latest engine failure, kept when a restarted attempt replaced the failed entry. */
+    public static Optional<Snapshot> lastFailure(String group) {
+        return Optional.ofNullable(FAILURES.get(group));
+    }
+
+    /** Forgets every entry and the failure of a group (e.g. when its job has ended). */
     public static void clear(String group) {
         ENTRIES.values().removeIf(t -> t.group.equals(group));
+        FAILURES.remove(group);
     }
 
     /** The state of one engine; report through it ({@link Progress}) and end it exactly once. */
@@ -214,6 +222,7 @@ public final class EngineStatus {
             failure = describe(cause);
             endNanos = System.nanoTime();
             state = State.FAILED;
+            FAILURES.put(group, snapshot());
             unbind();
         }
 

@@ -15,7 +15,9 @@ import org.apache.logging.log4j.core.config.Property;
  * ({@code PekkoRpcActor: Caught exception while executing runnable in main thread}, e.g. a JRE without
  * {@code java.management.rmi}) or its fatal-error handler ({@code MiniCluster: TaskManager #N failed}). A log4j2
  * appender on the root logger at ERROR, for loggers under {@code org.apache.flink.runtime}; keeps the first
- * {@value #MAX_EVENTS}. Without log4j2-core as the logging backend it collects nothing.
+ * {@value #MAX_EVENTS}. Without log4j2-core as the logging backend it collects nothing. It sees Flink's RPC threads
+ * only because {@code log4j2.component.properties} selects one logging context for the JVM (Flink loads Pekko in a
+ * classloader of its own, which would otherwise log through a context of its own).
  */
 final class FlinkErrorLog implements AutoCloseable {
     /** One logged error: the logger, its message, the throwable and whether a TaskExecutor frame threw it. */

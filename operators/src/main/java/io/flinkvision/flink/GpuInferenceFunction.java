@@ -97,6 +97,11 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         return new Builder();
     }
 
+    /** The engine settings each subtask opens (before its device index is resolved). */
+    public EngineSpec engineSpec() {
+        return engineSpec;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();

@@ -266,7 +266,7 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     /** The job's settings these options describe, for the given Kafka and topics (no checkpoint directory yet). */
-    JobSettings.Builder settings(String bootstrapServers, String frames, String detections, String dlq) {
+    public JobSettings.Builder settings(String bootstrapServers, String frames, String detections, String dlq) {
         JobSettings.Builder b = JobSettings.builder().bootstrapServers(bootstrapServers)
                 .framesTopic(frames).detectionsTopic(detections).deadLetterTopic(dlq)
                 .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)

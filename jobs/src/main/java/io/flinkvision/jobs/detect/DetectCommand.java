@@ -70,7 +70,7 @@ public class DetectCommand implements Callable<Integer> {
     PrintStream err = System.err;
 
     /** The engine settings these options describe. */
-    EngineSpec spec() {
+    public EngineSpec spec() {
         EngineSpec.Builder spec = EngineSpec.builder().backend(Backend.parse(backend))
                 .precision(Precision.parse(precision)).maxBatchSize(batchSize).maxInFlight(2);
         if (model != null) {

@@ -52,6 +52,10 @@ public class JobCommand implements Callable<Integer> {
     String transactionalIdPrefix;
     @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism (0 = environment default).")
     int parallelism;
+    @Option(names = "--max-restart-attempts", defaultValue = "" + JobSettings.DEFAULT_MAX_RESTART_ATTEMPTS,
+            description = "Restarts before the job fails for good (exponential-delay; the count resets after an hour"
+                    + " without failure; a cluster's other restart strategy is kept) (default: ${DEFAULT-VALUE}).")
+    int maxRestartAttempts;
     @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
     String model;
     @Option(names = "--backend", description = "onnxruntime, tensorrt or auto (default auto).")
@@ -99,7 +103,8 @@ public class JobCommand implements Callable<Integer> {
                 .deadLetterTopic(deadLetterTopic).groupId(groupId).startFrom(startFrom).bounded(bounded)
                 .checkpointIntervalMs(checkpointIntervalMs).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
-                .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).build();
+                .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
+                .build();
     }
 
     private static void putIf(Map<String, String> m, String k, Object v) {

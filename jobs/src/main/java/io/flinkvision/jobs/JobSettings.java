@@ -108,12 +108,15 @@ public final class JobSettings implements Serializable {
     }
 
     /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
+    /** The Kafka consumer group of the frames source unless set ({@code --group-id}). */
+    public static final String DEFAULT_GROUP_ID = "video-inference";
+
     public static final class Builder {
         private String bootstrapServers;
         private String framesTopic = "frames";
         private String detectionsTopic = "detections";
         private String deadLetterTopic = "frames-dlq";
-        private String groupId = "video-inference";
+        private String groupId = DEFAULT_GROUP_ID;
         private StartFrom startFrom = StartFrom.COMMITTED_OR_EARLIEST;
         private boolean bounded;
         private long checkpointIntervalMs = 1000;

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
  * <pre>
  * java -jar video-inference.jar dashboard --bootstrap-servers localhost:9092 [--port 8088] [--host 127.0.0.1]
  *     [--detections-topic detections] [--frames-topic frames] [--consumer-property security.protocol=SSL ...]
+ *     [--flink-rest-url http://jobmanager:8081] [--group-id video-inference] [--job-name NAME]
  * </pre>
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
@@ -57,6 +58,19 @@ public final class DashboardCommand implements Callable<Integer> {
                     + "checkpoint commits (EXACTLY_ONCE). Default: ${DEFAULT-VALUE}.")
     int frameCacheMb;
 
+    @Option(names = "--flink-rest-url", paramLabel = "URL",
+            description = "Flink JobManager REST address (e.g. http://jobmanager:8081): show the job's state "
+                    + "(RUNNING, RESTARTING, FAILED...) and restarts. Default: not shown.")
+    String flinkRestUrl;
+
+    @Option(names = "--job-name", description = "Name of the Flink job to watch. Default: the newest job.")
+    String jobName;
+
+    @Option(names = "--group-id", paramLabel = "GROUP",
+            description = "The job's Kafka consumer group: show the frames topic's input lag (log-end minus "
+                    + "committed offsets). Default: not shown.")
+    String groupId;
+
     /** Starts the dashboard, prints its address and blocks until the JVM shuts down. Returns 0. */
     @Override
     public Integer call() throws Exception {
@@ -69,6 +83,9 @@ public final class DashboardCommand implements Callable<Integer> {
                 .consumerProperties(consumerProperties)
                 .fromBeginning(fromBeginning)
                 .frameCacheBytes(frameCacheMb * 1024L * 1024L)
+                .flinkRestUrl(flinkRestUrl)
+                .jobName(jobName)
+                .consumerGroup(groupId)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(dashboard::close, "dashboard-shutdown"));
         System.out.println("Dashboard: " + dashboard.uri() + "  (Ctrl-C to stop)");

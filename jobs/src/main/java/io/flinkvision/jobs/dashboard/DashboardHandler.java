@@ -28,6 +28,8 @@ import org.eclipse.jetty.util.Fields;
  *       interval);</li>
  *   <li>{@code /api/state}: the same snapshot as one JSON document;</li>
  *   <li>{@code /api/frame?camera=ID&index=N}: the image of a frame still held (404 otherwise);</li>
+ *   <li>{@code /metrics}: job state, restarts, input lag and committed records for Prometheus
+ *       ({@link DashboardMetrics});</li>
  *   <li>{@code /healthz}: {@code ok}.</li>
  * </ul>
  */
@@ -117,6 +119,11 @@ final class DashboardHandler extends Handler.Abstract {
             case "/favicon.ico":
                 response.setStatus(HttpStatus.NO_CONTENT_204);
                 callback.succeeded();
+                return true;
+            case "/metrics":
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                send(response, callback, 200, DashboardMetrics.CONTENT_TYPE, DashboardMetrics.render(
+                        state.snapshot(System.currentTimeMillis())).getBytes(StandardCharsets.UTF_8), head);
                 return true;
             case "/healthz":
                 send(response, callback, 200, "text/plain;charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8),

@@ -47,6 +47,11 @@ final class DashboardState {
     /** A matched frame older than this (arrival time) behind the newest record is no longer shown. */
     static final long MATCH_STALE_MS = 5_000;
     private static final int MAX_LATENCY_SAMPLES = 50_000;
+    /**
+     * A camera with no detection record for this long (wall clock, arrival at the dashboard) is shown stale: no live
+     * frames/s. Three times the longest usual gap between EXACTLY_ONCE commits (a checkpoint interval of up to 10 s).
+     */
+    static final long CAMERA_STALE_MS = 30_000;
 
     private final long frameCacheBytes;
     private final String detectionsTopic;
@@ -60,6 +65,9 @@ final class DashboardState {
     private long invalidFrameRecords;
     private String consumerStatus = "starting";
     private String consumerError;
+    /** Detection records read (committed ones: the consumer is read_committed), all cameras. */
+    private long detectionRecordsTotal;
+    private JobHealth jobHealth = JobHealth.UNKNOWN;
 
     /**
      * @param frameCacheBytes how many bytes of frame images to keep for matching with detection records, which with
@@ -118,6 +126,7 @@ final class DashboardState {
         String cameraId = record.getCameraId() == null ? "" : record.getCameraId();
         CameraState cam = camera(cameraId);
         version++;
+        detectionRecordsTotal++;
         cam.recordsTotal++;
         cam.lastRecordArrivalMs = arrivalMs;
         if (FrameDetections.STATUS_ERROR.equals(record.getStatus())) {
@@ -155,6 +164,19 @@ final class DashboardState {
         }
     }
 
+    /** Sets what the job health monitor measured last (job state, restarts, input lag). */
+    synchronized void jobHealth(JobHealth health) {
+        if (!Objects.equals(health, jobHealth)) {
+            jobHealth = Objects.requireNonNull(health, "health");
+            version++;
+        }
+    }
+
+    /** Detection records read so far, all cameras (a counter for {@code /metrics}). */
+    synchronized long detectionRecordsTotal() {
+        return detectionRecordsTotal;
+    }
+
     /** Changes whenever the state changes; lets the broadcaster skip unchanged snapshots. */
     synchronized long version() {
         return version;
@@ -180,8 +202,8 @@ final class DashboardState {
         for (CameraState cam : cameras.values()) {
             list.add(cam.snapshot(nowMs));
         }
-        return new Snapshot(nowMs, version, detectionsTopic, framesTopic, consumerStatus, consumerError,
-                malformedDetectionRecords,
+        return new Snapshot(nowMs, version, detectionsTopic, framesTopic, consumerStatus, consumerError, jobHealth,
+                detectionRecordsTotal, malformedDetectionRecords,
                 invalidFrameRecords, frameCache.size(), frameCacheUsed, list);
     }
 
@@ -276,6 +298,11 @@ final class DashboardState {
             } else if (n >= 2) {
                 fps = round2(n * 1000.0 / FPS_WINDOW_MS);
             }
+            // The emit-clock rate of the last records is not a live rate once records stop arriving.
+            boolean stale = lastRecordArrivalMs != 0 && nowMs - lastRecordArrivalMs > CAMERA_STALE_MS;
+            if (stale) {
+                fps = null;
+            }
             double[] e2e = new double[latencies.size()];
             double[] op = new double[latencies.size()];
             int i = 0;
@@ -292,7 +319,7 @@ final class DashboardState {
             return new CameraSnapshot(cameraId, shownFrame(), recordsTotal, detectionsTotal, errorsTotal, lastError,
                     framesReceived, undisplayableFrames, lastFrameIndex,
                     lastRecordArrivalMs == 0 ? null : nowMs - lastRecordArrivalMs,
-                    lastFrameArrivalMs == 0 ? null : nowMs - lastFrameArrivalMs, fps, latency, series());
+                    lastFrameArrivalMs == 0 ? null : nowMs - lastFrameArrivalMs, stale, fps, latency, series());
         }
 
         /**
@@ -395,17 +422,37 @@ final class DashboardState {
 
     /** The whole page's state. */
     record Snapshot(long serverTimeMs, long version, String detectionsTopic, String framesTopic,
-            String consumerStatus, String consumerError,
+            String consumerStatus, String consumerError, JobHealth job, long detectionRecordsTotal,
             long malformedDetectionRecords, long invalidFrameRecords, int cachedFrames, long cachedFrameBytes,
             List<CameraSnapshot> cameras) {}
 
     /**
+     * What the dashboard knows of the job, independently of the job's own metrics (which vanish while its tasks
+     * restart). Null fields: not known (no Flink REST URL or consumer group given, or the last poll failed).
+     *
+     * @param jobState Flink's job status from the REST API (RUNNING, RESTARTING, FAILING, FAILED, ...), or null
+     * @param jobName the job's name, or null
+     * @param jobId the job's id, or null
+     * @param restarts the job's {@code numRestarts}, or null
+     * @param jobError why the job state is unknown (REST API unreachable, no job), or null
+     * @param consumerGroup the job's Kafka consumer group whose lag is measured, or null
+     * @param inputLagRecords frames-topic records not yet committed by the group (log-end minus committed offsets)
+     * @param lagError why the lag is unknown, or null
+     * @param committedRecordsPerSecond detection records read (committed) per second of wall clock over the last
+     *     {@value JobHealthMonitor#RATE_WINDOW_MS} ms, or null before a second measurement
+     */
+    record JobHealth(String jobState, String jobName, String jobId, Long restarts, String jobError,
+            String consumerGroup, Long inputLagRecords, String lagError, Double committedRecordsPerSecond) {
+        static final JobHealth UNKNOWN = new JobHealth(null, null, null, null, null, null, null, null, null);
+    }
+
+    /**
      * One camera's card. {@code lastRecordAgeMs}/{@code lastFrameAgeMs} are null before the first one, {@code fps}
-     * before two records.
+     * before two records and while {@code stale} (no record for {@value #CAMERA_STALE_MS} ms of wall clock).
      */
     record CameraSnapshot(String cameraId, ShownFrame frame, long framesTotal, long detectionsTotal, long errorsTotal,
             String lastError, long framesReceived, long undisplayableFrames, long lastFrameIndex,
-            Long lastRecordAgeMs, Long lastFrameAgeMs, Double fps, Latency latency, Series labelSeries) {}
+            Long lastRecordAgeMs, Long lastFrameAgeMs, boolean stale, Double fps, Latency latency, Series labelSeries) {}
 
     /** The frame shown: its record's fields and boxes; {@code imageUrl} null when the image is not available. */
     record ShownFrame(long frameIndex, long captureTimestampMs, long emitTimestampMs, int imageWidth,

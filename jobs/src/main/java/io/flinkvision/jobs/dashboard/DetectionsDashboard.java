@@ -67,18 +67,20 @@ public final class DetectionsDashboard implements AutoCloseable {
     private final DashboardHandler handler;
     private final DashboardConsumer consumer;
     private final ScheduledExecutorService broadcaster;
+    private final JobHealthMonitor monitor;
     private final String host;
     private final int port;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed;
 
     private DetectionsDashboard(Server server, ServerConnector connector, DashboardHandler handler,
-            DashboardConsumer consumer, ScheduledExecutorService broadcaster, String host) {
+            DashboardConsumer consumer, ScheduledExecutorService broadcaster, JobHealthMonitor monitor, String host) {
         this.server = server;
         this.connector = connector;
         this.handler = handler;
         this.consumer = consumer;
         this.broadcaster = broadcaster;
+        this.monitor = monitor;
         this.host = host;
         this.port = connector.getLocalPort();
     }
@@ -138,6 +140,7 @@ public final class DetectionsDashboard implements AutoCloseable {
         }
         closed = true;
         broadcaster.shutdownNow();
+        monitor.close();
         try {
             consumer.close();
         } catch (RuntimeException e) {
@@ -164,8 +167,35 @@ public final class DetectionsDashboard implements AutoCloseable {
         private boolean fromBeginning;
         private long frameCacheBytes = DEFAULT_FRAME_CACHE_MB * 1024L * 1024L;
         private Duration updateInterval = DEFAULT_UPDATE_INTERVAL;
+        private String flinkRestUrl;
+        private String jobName;
+        private String consumerGroup;
 
         private Builder() {}
+
+        /**
+         * The Flink JobManager's REST address (e.g. {@code http://jobmanager:8081}): the page and {@code /metrics} then
+         * show the job's state (RUNNING, RESTARTING, FAILED, ...) and restarts. Default none (state unknown).
+         */
+        public Builder flinkRestUrl(String flinkRestUrl) {
+            this.flinkRestUrl = flinkRestUrl;
+            return this;
+        }
+
+        /** The name of the job to watch on the Flink cluster. Default none: the most recently started job. */
+        public Builder jobName(String jobName) {
+            this.jobName = jobName;
+            return this;
+        }
+
+        /**
+         * The job's Kafka consumer group id (the job's {@code --group-id}): the page and {@code /metrics} then show the
+         * input lag of the frames topic (log-end minus committed offsets). Default none (lag unknown).
+         */
+        public Builder consumerGroup(String consumerGroup) {
+            this.consumerGroup = consumerGroup;
+            return this;
+        }
 
         /** Kafka bootstrap servers, e.g. {@code kafka:9092}. Required. */
         public Builder bootstrapServers(String bootstrapServers) {
@@ -237,7 +267,7 @@ public final class DetectionsDashboard implements AutoCloseable {
          *
          * @return the running dashboard
          * @throws IllegalArgumentException for a missing bootstrap address, a blank topic, a port outside 0..65535, a
-         *     non-positive cache size or update interval
+         *     non-positive cache size or update interval, a Flink REST URL that is not http(s)
          * @throws IOException when the address cannot be bound (e.g. the port is in use)
          */
         public DetectionsDashboard start() throws IOException {
@@ -257,6 +287,8 @@ public final class DetectionsDashboard implements AutoCloseable {
             if (updateInterval.isNegative() || updateInterval.isZero()) {
                 throw new IllegalArgumentException("updateInterval must be positive, got " + updateInterval);
             }
+            FlinkJobProbe jobProbe = flinkRestUrl == null || flinkRestUrl.isBlank() ? null
+                    : new FlinkJobProbe(flinkRestUrl, jobName == null || jobName.isBlank() ? null : jobName);
             DashboardState state = new DashboardState(frameCacheBytes, detectionsTopic, framesTopic);
             ObjectMapper mapper = new ObjectMapper();
             DashboardHandler handler = new DashboardHandler(state, mapper);
@@ -297,8 +329,11 @@ public final class DetectionsDashboard implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+            JobHealthMonitor monitor = new JobHealthMonitor(state, jobProbe,
+                    consumerGroup == null || consumerGroup.isBlank() ? null
+                            : new InputLagProbe(bootstrapServers, consumerProperties, framesTopic, consumerGroup));
             DetectionsDashboard dashboard =
-                    new DetectionsDashboard(server, connector, handler, consumer, broadcaster, host);
+                    new DetectionsDashboard(server, connector, handler, consumer, broadcaster, monitor, host);
             long[] last = {-1, 0};
             broadcaster.scheduleWithFixedDelay(() -> {
                 try {

@@ -131,15 +131,22 @@ public class DemoCommand implements Callable<Integer> {
             kafka.createTopic(dlq, 1);
             System.out.printf("demo: Kafka at %s, topics %s (%d partitions), %s, %s%n", kafka.bootstrapServers(),
                     frames, partitions, detections, dlq);
+            int restPort;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                restPort = free.getLocalPort(); // the MiniCluster's REST port, known to the dashboard before it starts
+            }
             if (dashboard) {
                 board = DetectionsDashboard.builder().bootstrapServers(kafka.bootstrapServers())
-                        .detectionsTopic(detections).framesTopic(frames).port(dashboardPort).start();
+                        .detectionsTopic(detections).framesTopic(frames).port(dashboardPort)
+                        .flinkRestUrl("http://" + LocalCluster.LOOPBACK + ":" + restPort)
+                        .consumerGroup(JobSettings.DEFAULT_GROUP_ID).start();
                 System.out.printf("demo: dashboard at %s%n", board.uri());
             }
 
             JobSettings.Builder settings = settings(kafka.bootstrapServers(), frames, detections, dlq)
                     .checkpointDir(Files.createTempDirectory("flinkvision-checkpoints-").toUri().toString());
             Configuration conf = LocalCluster.loopbackOnly(); // REST API and blob server on 127.0.0.1 only
+            conf.set(org.apache.flink.configuration.RestOptions.PORT, restPort);
             if (metricsPort != null) {
                 PrometheusMetrics.enable(conf, metricsPort);
             }

@@ -30,9 +30,10 @@ import org.apache.kafka.common.record.RecordBatch;
  * ({@link AbstractRecords#estimateSizeInBytesUpperBound}: key + value + headers + record and batch overhead, the
  * figure the producer checks against {@code max.request.size}), the record keeps only the {@code dlq.*} headers above
  * plus {@code dlq.truncated=true}, {@code dlq.original.value.bytes}, {@code dlq.original.headers.bytes} and
- * {@code dlq.original.headers.count}; the original key when it is at most {@code max-headers-bytes} (else none and
- * {@code dlq.original.key.bytes}); and the longest prefix of the original value that keeps the record within
- * {@code max-record-bytes}. The original headers are dropped. No input record can therefore make the dead-letter sink
+ * {@code dlq.original.headers.count}; the original headers, unchanged and first, when they total at most
+ * {@code max-headers-bytes} (so an oversized frame's dead letter still names its camera and frame index), else none;
+ * the original key when it is at most {@code max-headers-bytes} (else none and {@code dlq.original.key.bytes}); and
+ * the longest prefix of the original value that keeps the record within {@code max-record-bytes}. No input record can therefore make the dead-letter sink
  * exceed its {@code max.request.size} (set to {@code max-record-bytes} by {@code VideoInferenceJob}); the dead-letter
  * topic's {@code max.message.bytes} must be at least {@code max-record-bytes} for the broker to accept every one.
  */
@@ -106,20 +107,19 @@ public class DeadLetterSerializationSchema implements KafkaRecordSerializationSc
         byte[] key = dl.getOriginalKey();
         byte[] value = dl.getOriginalValue();
         long originalHeadersBytes = headerBytes(original);
-        if (originalHeadersBytes <= maxHeadersBytes) {
-            RecordHeaders headers = new RecordHeaders();
+        boolean keepHeaders = originalHeadersBytes <= maxHeadersBytes;
+        RecordHeaders headers = new RecordHeaders();
+        if (keepHeaders) {
             for (FrameHeader h : original) {
                 if (h != null) {
                     headers.add(h.getKey(), h.getValue());
                 }
             }
-            addDeadLetterHeaders(headers, dl);
-            if (estimate(key, value, headers) <= maxRecordBytes) {
-                return new ProducerRecord<>(topic, null, ts, key, value, headers);
-            }
         }
-        RecordHeaders headers = new RecordHeaders();
         addDeadLetterHeaders(headers, dl);
+        if (keepHeaders && estimate(key, value, headers) <= maxRecordBytes) {
+            return new ProducerRecord<>(topic, null, ts, key, value, headers);
+        }
         headers.add(TRUNCATED_HEADER, utf8("true"));
         headers.add(ORIGINAL_VALUE_BYTES_HEADER, utf8(Integer.toString(value == null ? 0 : value.length)));
         headers.add(ORIGINAL_HEADERS_BYTES_HEADER, utf8(Long.toString(originalHeadersBytes)));

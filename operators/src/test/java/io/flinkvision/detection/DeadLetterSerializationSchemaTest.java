@@ -86,7 +86,7 @@ class DeadLetterSerializationSchemaTest {
     }
 
     @Test
-    void aValueOverTheRecordLimitIsCutEvenWithSmallHeaders() {
+    void aValueOverTheRecordLimitIsCutEvenWithSmallHeadersWhichAreKept() {
         Configuration c = new Configuration();
         c.set(InferenceOptions.DEAD_LETTER_MAX_RECORD_BYTES, 100_000);
         c.set(InferenceOptions.DEAD_LETTER_MAX_HEADERS_BYTES, 1000);
@@ -102,6 +102,9 @@ class DeadLetterSerializationSchemaTest {
         assertThat(header(out, "dlq.reason")).isEqualTo("unknown-encoding");
         assertThat(out.key()).isNull();
         assertThat(header(out, "dlq.original.key.bytes")).isEqualTo("5000");
+        assertThat(header(out, "frame-index")).as("headers within max-headers-bytes are kept").isEqualTo("1");
+        assertThat(header(out, "encoding")).isEqualTo("gif");
+        assertThat(out.headers().toArray()[0].key()).as("original headers first").isEqualTo("frame-index");
     }
 
     @Test

@@ -205,6 +205,7 @@ class StartupChecksTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("cannot reach Kafka at '" + bootstrap + "' within 2000 ms")
                 .hasMessageContaining("check --bootstrap-servers");
-        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the check gave up").isLessThan(10_000);
+        // bounded by its own 2 s, not by the Kafka client's 60 s default (a generous bound: the machine may be loaded)
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the check gave up").isLessThan(30_000);
     }
 }

@@ -164,13 +164,11 @@ class BadInputCorpusTest {
 
     @Test
     void jpegDeclaring60000x60000IsRefusedBeforeDecoding() throws Exception {
-        long t0 = System.nanoTime();
         InferenceOutcome o = run(record("jpeg", TestImages.declaring(jpeg, 60000, 60000)));
         assertDeadLetter(o, DeadLetterReason.IMAGE_TOO_LARGE);
-        // the probe read the header: decoding 3.6 gigapixels (10.8 GB of BGR) would not end in a few seconds
+        // "declared by the jpeg header": refused by the header probe, before any decoding of 3.6 gigapixels
         assertThat(o.getDeadLetter().getMessage()).contains("60000x60000").contains("declared by the jpeg header")
                 .contains("inference.max-pixels");
-        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(5));
     }
 
     @Test

@@ -40,16 +40,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Timeouts, stalls and engine failures on a real Flink MiniCluster: {@link GpuInferenceFunction} in
  * {@code AsyncDataStream.orderedWait} with the real ONNX Runtime engine and real frames, wrapped by
- * {@link MisbehavingEngine} so that one chosen batch stalls past the async timeout or fails. The frame of a stalled
- * batch must come out once, as an error record or a dead letter {@code inference-timeout} (per
+ * {@link MisbehavingEngine} so that one chosen batch (the third) stalls or fails. The frames of a stalled batch
+ * must come out once, as error records or dead letters {@code inference-timeout} (per
  * {@link InferenceOptions#TIMEOUT_OUTPUT}), counted in the {@code timeouts} metric; the late real result must be
  * dropped; later batches must still complete; the job must finish normally; frames in = detection records + dead
  * letters, in the output and in the operator's counters.
+ *
+ * <p>No outcome depends on the machine's speed: the stalled batch is chosen by its number and held until the test has
+ * read the timeout outputs of all its frames (then released, so that its real result arrives late), and the async
+ * timeout is far longer than any real batch of the nano model takes, even on a loaded machine.
  */
 class StallAndEngineFailureITCase {
     private static final int FRAMES = 24;
-    private static final long TIMEOUT_MS = 3000;
-    private static final long STALL_MS = 7000;
+    /** Async timeout, ms: far above what a real batch of the nano model takes on a loaded machine. */
+    private static final long TIMEOUT_MS = 30_000;
+    /** Bound on a stall whose release never comes (broken timeout handling): the test then fails instead of hanging. */
+    private static final long MAX_STALL_MS = TIMEOUT_MS + 120_000;
     private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
@@ -86,7 +92,8 @@ class StallAndEngineFailureITCase {
                 errors.put(i, r);
             }
         });
-        assertThat(errors).hasSize(stalled).allSatisfy((i, r) -> assertThat(r).isEqualTo("error:inference-timeout"));
+        assertThat(errors).as(slowest()).hasSize(stalled)
+                .allSatisfy((i, r) -> assertThat(r).isEqualTo("error:inference-timeout"));
         long lastTimedOut = ((TreeMap<Long, String>) errors).lastKey();
         assertThat(run.records.keySet()).as("a later batch completed").anyMatch(i -> i > lastTimedOut);
         assertThat(MisbehavingEngine.lateCompletions.get()).as("the stalled batch did finish, late").isEqualTo(1);
@@ -101,7 +108,8 @@ class StallAndEngineFailureITCase {
     void stalledBatchBecomesDeadLettersWhenConfigured() throws Exception {
         Run run = run(TimeoutOutput.DEAD_LETTER, MisbehavingEngine.Mode.STALL);
         int stalled = MisbehavingEngine.misbehavedBatchSizes.get(0);
-        assertThat(run.deadLetters).hasSize(stalled).allSatisfy((i, r) -> assertThat(r).isEqualTo("inference-timeout"));
+        assertThat(run.deadLetters).as(slowest()).hasSize(stalled)
+                .allSatisfy((i, r) -> assertThat(r).isEqualTo("inference-timeout"));
         assertThat(run.records).hasSize(FRAMES - stalled).allSatisfy((i, r) -> assertThat(r).isEqualTo("ok"));
         Set<Long> all = new HashSet<>(run.records.keySet());
         all.addAll(run.deadLetters.keySet());
@@ -123,7 +131,7 @@ class StallAndEngineFailureITCase {
         long lastFailed = run.deadLetters.keySet().stream().mapToLong(Long::longValue).max().getAsLong();
         assertThat(run.records.keySet()).as("a later batch completed").anyMatch(i -> i > lastFailed);
         assertThat(run.counter("failedBatches")).isEqualTo(1);
-        assertThat(run.counter("timeouts")).isZero();
+        assertThat(run.counter("timeouts")).as(slowest()).isZero();
         assertThat(run.counter("detectionRecords") + run.counter("deadLetters")).isEqualTo(FRAMES);
     }
 
@@ -164,7 +172,7 @@ class StallAndEngineFailureITCase {
                 .engineSpec(EngineSpec.builder().maxBatchSize(4).maxInFlight(2).build())
                 .batchPolicy(new BatchPolicy(4, 20, 2))
                 .timeoutOutput(timeoutOutput)
-                .engineOpener(MisbehavingEngine.opener(mode, Set.of(2), STALL_MS)) // the third batch
+                .engineOpener(MisbehavingEngine.opener(mode, Set.of(2), MAX_STALL_MS)) // the third batch
                 .build();
         SingleOutputStreamOperator<InferenceOutcome> outcomes = AsyncDataStream.orderedWait(
                 env.fromData(frames), function, TIMEOUT_MS, TimeUnit.MILLISECONDS, 8).name("inference");
@@ -176,16 +184,33 @@ class StallAndEngineFailureITCase {
                         .map(StallAndEngineFailureITCase::describe).returns(Types.STRING));
         Run run = new Run();
         run.jobName = "stall-" + mode + "-" + timeoutOutput;
+        int timedOut = 0;
         try (CloseableIterator<String> it = lines.collectAsync()) {
             JobClient client = env.executeAsync(run.jobName);
             while (it.hasNext()) {
                 String[] p = it.next().split("\\|", 3);
                 Map<Long, String> target = p[0].equals("R") ? run.records : run.deadLetters;
                 assertThat(target.put(Long.parseLong(p[1]), p[2])).as("duplicate output for frame %s", p[1]).isNull();
+                if (p[2].endsWith("inference-timeout") && ++timedOut == stalledFrames()) {
+                    MisbehavingEngine.releaseStalled(); // every stalled frame timed out: its real result may come now
+                }
             }
-            client.getJobExecutionResult().get(120, TimeUnit.SECONDS);
+            client.getJobExecutionResult().get(MAX_STALL_MS + 120_000, TimeUnit.MILLISECONDS);
+        } finally {
+            MisbehavingEngine.releaseStalled();
         }
         return run;
+    }
+
+    /** Frames of the first stalled batch (0 before the engine saw it). */
+    private static int stalledFrames() {
+        List<Integer> sizes = MisbehavingEngine.misbehavedBatchSizes;
+        return sizes.isEmpty() ? 0 : sizes.get(0);
+    }
+
+    private static String slowest() {
+        return "slowest normal batch " + MisbehavingEngine.slowestNormalBatchMs.get() + " ms, async timeout "
+                + TIMEOUT_MS + " ms";
     }
 
     private static String describe(DeadLetter dl) {

@@ -15,7 +15,7 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * One reading of the process's memory during a soak run, in bytes.
  *
- * @param seconds seconds since the soak started
+ * @param seconds seconds since the measured run started (the first output read)
  * @param rssBytes resident set size ({@code VmRSS} of {@code /proc/self/status}): everything, native included
  * @param heapUsedBytes Java heap in use now (garbage included)
  * @param heapAfterGcBytes Java heap in use right after a {@code System.gc()} (live data), or, when the sample was
@@ -40,7 +40,7 @@ public record MemorySample(double seconds, long rssBytes, long heapUsedBytes, lo
     /**
      * Reads the process's memory now.
      *
-     * @param seconds seconds since the soak started
+     * @param seconds seconds since the measured run started (the first output read)
      * @param framesSent frames sent so far
      * @param outputs outputs read so far
      * @param collect whether to run {@code System.gc()} (after reading {@code heapUsed}) so that

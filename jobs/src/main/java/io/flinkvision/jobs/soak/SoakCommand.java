@@ -33,12 +33,17 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code soak}: runs the demo pipeline (in-process Kafka broker, {@link VideoInferenceJob} on a Flink MiniCluster,
- * a producer looping over the clip at a steady rate, a {@code read_committed} consumer) for {@code --minutes} on the
- * CPU backend, samples the process's memory every {@code --sample-interval-s} ({@link MemorySample}: RSS, heap, heap
- * after GC, direct and mapped buffers, JavaCPP physical and total bytes, threads), prints the series, writes it as
- * JSON ({@link SoakReport}) and reports the growth of each series from {@code --growth-from-minute} (the steady
- * state, default 5) to the end. Exit code 0 when RSS grew less than {@code --max-rss-growth-percent} (default 5),
- * 1 otherwise.
+ * a producer looping over the clip at a steady rate, a {@code read_committed} consumer) on the CPU backend, samples the
+ * process's memory ({@link MemorySample}: RSS, heap, heap after GC, direct and mapped buffers, JavaCPP physical and
+ * total bytes, threads), prints the series, writes it as JSON ({@link SoakReport}) and reports the growth of each
+ * series from {@code --growth-from-minute} (the steady state, default 5) to the end. Exit code 0 when RSS grew less
+ * than {@code --max-rss-growth-percent} (default 5), 1 otherwise (also when no output came within
+ * {@code --startup-timeout-s}, the job ended or the producer stopped).
+ *
+ * <p>The measured run starts at the first committed output (the broker, the job and the engine are up) and is a fixed
+ * number of samples, {@code floor(minutes * 60 / sample-interval-s)} (at least 1), one every
+ * {@code --sample-interval-s}; a sample that falls behind its time on a loaded machine is taken at once, none is
+ * skipped. Sample times are seconds since the start of the measured run.
  *
  * <p>Not part of the default test run: {@code java -jar video-inference.jar soak [--minutes 20]}, or the test tagged
  * {@code soak} ({@code mvn -pl jobs verify -Dtest.excludedGroups= -Dgroups=soak}).
@@ -47,8 +52,12 @@ import picocli.CommandLine.Option;
         description = "Run the demo pipeline for N minutes and sample RSS, heap, direct and JavaCPP native memory;"
                 + " report the growth from minute 5 to the end.")
 public class SoakCommand implements Callable<Integer> {
-    @Option(names = "--minutes", defaultValue = "20", description = "Duration in minutes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--minutes", defaultValue = "20", description = "Length of the measured run in minutes, from the"
+            + " first committed output; floor(minutes * 60 / sample-interval) samples (default: ${DEFAULT-VALUE}).")
     double minutes;
+    @Option(names = "--startup-timeout-s", defaultValue = "300", description = "Seconds to wait for the first committed"
+            + " output before the measured run starts; exit code 1 when none comes (default: ${DEFAULT-VALUE}).")
+    double startupTimeoutS;
     @Option(names = "--sample-interval-s", defaultValue = "10",
             description = "Seconds between memory samples (default: ${DEFAULT-VALUE}).")
     double sampleIntervalS;
@@ -94,12 +103,13 @@ public class SoakCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(minutes > 0) || !(sampleIntervalS > 0) || fps < 0 || growthFromMinute < 0 || !(windowS > 0)) {
-            throw new IllegalArgumentException("--minutes, --sample-interval-s and --window-s must be > 0, --fps and"
-                    + " --growth-from-minute >= 0");
+        if (!(minutes > 0) || !(sampleIntervalS > 0) || fps < 0 || growthFromMinute < 0 || !(windowS > 0)
+                || !(startupTimeoutS > 0)) {
+            throw new IllegalArgumentException("--minutes, --sample-interval-s, --window-s and --startup-timeout-s must"
+                    + " be > 0, --fps and --growth-from-minute >= 0");
         }
         String source = input != null ? input : DemoInput.resolveDefault();
-        long t0 = System.nanoTime();
+        int sampleCount = samplesPlanned();
         List<MemorySample> samples = new ArrayList<>();
         // Bounded broker disk: a 20-minute run at 8 fps writes ~0.6 GB of frames; keep about two minutes of them.
         Map<String, String> broker = Map.of("log.retention.ms", "120000", "log.segment.bytes",
@@ -132,31 +142,23 @@ public class SoakCommand implements Callable<Integer> {
             OutputCounter counter = new OutputCounter(kafka.consumerProperties("soak-counter"));
             producerThread.start();
             out.printf(Locale.ROOT, "soak: %.1f min, producer %.1f fps (%s), backend %s, batch <= %d, parallelism %d;"
-                    + " sample every %.0f s%n", minutes, fps, source, backend, batchSize, parallelism, sampleIntervalS);
+                    + " %d samples, one every %.0f s from the first output%n", minutes, fps, source, backend, batchSize,
+                    parallelism, sampleCount, sampleIntervalS);
             out.printf("soak: %7s %9s %9s %9s %9s %9s %9s %9s %7s %8s %8s%n", "t[s]", "rss[MB]", "heap[MB]",
                     "live[MB]", "direct", "mapped", "jcppPhys", "jcppTot", "threads", "frames", "outputs");
-            long intervalNanos = (long) (sampleIntervalS * 1e9);
-            long endNanos = t0 + (long) (minutes * 60e9);
-            long next = System.nanoTime() + intervalNanos;
             try {
-                while (System.nanoTime() < endNanos) {
-                    long sleep = Math.min(next, endNanos) - System.nanoTime();
+                Long t0 = awaitFirstOutput(job, producerThread, producerError, counter);
+                long intervalNanos = (long) (sampleIntervalS * 1e9);
+                for (int k = 1; t0 != null && k <= sampleCount; k++) {
+                    long sleep = t0 + k * intervalNanos - System.nanoTime();
                     if (sleep > 0) {
                         Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
                     }
-                    if (System.nanoTime() >= next) {
-                        next += intervalNanos;
-                        MemorySample s = MemorySample.take(Math.round((System.nanoTime() - t0) / 1e8) / 10d,
-                                producer.framesSent(), counter.outputs(), gc);
-                        samples.add(s);
-                        print(s);
-                    }
-                    if (job.getJobStatus().get().isGloballyTerminalState()) {
-                        out.printf("soak: the job ended early: %s%n", job.getJobStatus().get());
-                        break;
-                    }
-                    if (!producerThread.isAlive()) {
-                        out.printf("soak: the producer stopped: %s%n", producerError.get());
+                    MemorySample s = MemorySample.take(Math.round((System.nanoTime() - t0) / 1e8) / 10d,
+                            producer.framesSent(), counter.outputs(), gc);
+                    samples.add(s);
+                    print(s);
+                    if (!running(job, producerThread, producerError)) {
                         break;
                     }
                 }
@@ -170,7 +172,7 @@ public class SoakCommand implements Callable<Integer> {
             }
             Map<String, SoakReport.Growth> growth = SoakReport.growth(samples, growthFromMinute * 60, windowS);
             double rssGrowth = growth.isEmpty() ? 0 : growth.get("rss").percent();
-            boolean ok = !samples.isEmpty() && rssGrowth < maxRssGrowthPercent && producerError.get() == null;
+            boolean ok = samples.size() == sampleCount && rssGrowth < maxRssGrowthPercent && producerError.get() == null;
             SoakReport report = new SoakReport(minutes, sampleIntervalS, fps, backend, growthFromMinute, windowS,
                     producer.framesSent(), counter.outputs(), samples, growth, rssGrowth, ok);
             if (output.getParent() != null) {
@@ -182,11 +184,57 @@ public class SoakCommand implements Callable<Integer> {
                     + "%n", growthFromMinute, windowS, windowS);
             growth.forEach((k, g) -> out.printf(Locale.ROOT, "soak:   %-16s %10.1f MB -> %10.1f MB  %+6.2f %%%n", k,
                     g.fromBytes() / 1e6, g.toBytes() / 1e6, g.percent()));
+            String verdict = ok ? "OK" : samples.size() < sampleCount
+                    ? "INCOMPLETE (" + samples.size() + " of " + sampleCount + " samples)"
+                    : producerError.get() != null ? "PRODUCER FAILED" : "OVER";
             out.printf(Locale.ROOT, "soak: frames sent %d, outputs read %d; RSS growth %.2f %% (target < %.1f %%): %s;"
                     + " report %s%n", producer.framesSent(), counter.outputs(), rssGrowth, maxRssGrowthPercent,
-                    ok ? "OK" : "OVER", output.toAbsolutePath());
+                    verdict, output.toAbsolutePath());
             return ok ? 0 : 1;
         }
+    }
+
+    /**
+     * Waits until the first committed output has been read, so that start-up (broker, job, engine) is not part of the
+     * measured run.
+     *
+     * @return the {@link System#nanoTime()} at which it was seen, or null (printed why) when the job ended, the
+     *     producer stopped or {@code --startup-timeout-s} passed first
+     */
+    private Long awaitFirstOutput(JobClient job, Thread producerThread, AtomicReference<Throwable> producerError,
+            OutputCounter counter) throws Exception {
+        long deadline = System.nanoTime() + (long) (startupTimeoutS * 1e9);
+        while (counter.outputs() == 0) {
+            if (!running(job, producerThread, producerError)) {
+                return null;
+            }
+            if (System.nanoTime() > deadline) {
+                out.printf(Locale.ROOT, "soak: no committed output within %.0f s (--startup-timeout-s)%n",
+                        startupTimeoutS);
+                return null;
+            }
+            Thread.sleep(100);
+        }
+        out.println("soak: first output read; the measured run starts");
+        return System.nanoTime();
+    }
+
+    private int samplesPlanned() {
+        return Math.max(1, (int) Math.floor(minutes * 60 / sampleIntervalS + 1e-9));
+    }
+
+    /** Whether the job and the producer still run; prints which stopped otherwise. */
+    private boolean running(JobClient job, Thread producerThread, AtomicReference<Throwable> producerError)
+            throws Exception {
+        if (job.getJobStatus().get().isGloballyTerminalState()) {
+            out.printf("soak: the job ended early: %s%n", job.getJobStatus().get());
+            return false;
+        }
+        if (!producerThread.isAlive()) {
+            out.printf("soak: the producer stopped: %s%n", producerError.get());
+            return false;
+        }
+        return true;
     }
 
     private void print(MemorySample s) {

@@ -163,7 +163,7 @@ class EngineCacheTest {
             start.countDown();
             int hits = 0;
             for (Future<EngineCache.Lookup> f : fs) {
-                EngineCache.Lookup l = f.get(30, TimeUnit.SECONDS);
+                EngineCache.Lookup l = f.get(120, TimeUnit.SECONDS);
                 assertThat(l.plan()).isEqualTo(plan(10_000, 6));
                 hits += l.hit() ? 1 : 0;
             }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -97,9 +98,9 @@ class SharedPlanStoreS3Test {
     }
 
     private static void awaitStarted(S3Proxy s3) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120); // generous: the machine may be loaded
         while (!s3.getState().equals("STARTED")) {
-            assertThat(deadline - System.nanoTime()).as("s3proxy started within 10 s (state %s)", s3.getState())
+            assertThat(deadline - System.nanoTime()).as("s3proxy started within 120 s (state %s)", s3.getState())
                     .isPositive();
             Thread.sleep(10);
         }

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * stream that finishes {@code duration} fake nanoseconds after its launch.
  */
 class SlotSchedulerTest {
+    /** Bound on every wait for something that must happen (generous: the machine may be loaded), seconds. */
+    private static final long WAIT_S = 120;
+
     /** A device clock moved by the test; completion waits block until it passes their deadline. */
     static final class FakeClock {
         private long now;
@@ -150,7 +153,7 @@ class SlotSchedulerTest {
         assertThat(fs).noneMatch(CompletableFuture::isDone);
         clock.advance(40);
         for (CompletableFuture<OutputBatch> f : fs) {
-            f.get(5, TimeUnit.SECONDS);
+            f.get(WAIT_S, TimeUnit.SECONDS);
         }
         assertThat(order).containsExactly(0, 1, 2);
         assertThat(fs.get(2).get().size()).isEqualTo(3);
@@ -172,12 +175,12 @@ class SlotSchedulerTest {
             }
         });
         clock.advance(10);
-        OutputBatch outA = a.get(5, TimeUnit.SECONDS);
-        b.get(5, TimeUnit.SECONDS);
+        OutputBatch outA = a.get(WAIT_S, TimeUnit.SECONDS);
+        b.get(WAIT_S, TimeUnit.SECONDS);
         Thread.sleep(200);
         assertThat(third).isNotDone(); // completed but unread outputs still hold their slots
         outA.close();
-        assertThat(third.get(5, TimeUnit.SECONDS).slot()).isEqualTo(0);
+        assertThat(third.get(WAIT_S, TimeUnit.SECONDS).slot()).isEqualTo(0);
         outA.close(); // idempotent: must not free the slot twice
         assertThat(scheduler.freeSlots()).isZero();
     }
@@ -212,7 +215,7 @@ class SlotSchedulerTest {
         slots.get(0).failLaunch = null;
         CompletableFuture<OutputBatch> g = submit(2);
         clock.advance(10);
-        assertThat(g.get(5, TimeUnit.SECONDS).size()).isEqualTo(2);
+        assertThat(g.get(WAIT_S, TimeUnit.SECONDS).size()).isEqualTo(2);
     }
 
     @Test
@@ -224,12 +227,12 @@ class SlotSchedulerTest {
         CompletableFuture<OutputBatch> good = submit(1);
         clock.advance(10);
         try {
-            bad.get(5, TimeUnit.SECONDS);
+            bad.get(WAIT_S, TimeUnit.SECONDS);
             throw new AssertionError("expected failure");
         } catch (ExecutionException e) {
             assertThat(e.getCause()).isInstanceOf(InferenceException.class).hasMessageContaining("illegal memory");
         }
-        good.get(5, TimeUnit.SECONDS).close();
+        good.get(WAIT_S, TimeUnit.SECONDS).close();
         assertThat(scheduler.freeSlots()).isEqualTo(2);
     }
 
@@ -240,11 +243,11 @@ class SlotSchedulerTest {
         CompletableFuture<OutputBatch> b = submit(1);
         a.thenAccept(OutputBatch::close);
         b.thenAccept(OutputBatch::close);
-        CompletableFuture<Boolean> closed = CompletableFuture.supplyAsync(() -> scheduler.close(10_000));
+        CompletableFuture<Boolean> closed = CompletableFuture.supplyAsync(() -> scheduler.close(TimeUnit.SECONDS.toMillis(WAIT_S)));
         Thread.sleep(100);
         assertThat(closed).isNotDone();
         clock.advance(50);
-        assertThat(closed.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(closed.get(WAIT_S, TimeUnit.SECONDS)).isTrue();
         assertThat(a).isCompleted();
         try {
             scheduler.acquire();
@@ -259,7 +262,7 @@ class SlotSchedulerTest {
         start(1, 5);
         CompletableFuture<OutputBatch> a = submit(1);
         clock.advance(5);
-        a.get(5, TimeUnit.SECONDS); // never closed
+        a.get(WAIT_S, TimeUnit.SECONDS); // never closed
         assertThat(scheduler.close(200)).isFalse();
     }
 
@@ -292,7 +295,7 @@ class SlotSchedulerTest {
                 }));
             }
             for (CompletableFuture<OutputBatch> f : fs) {
-                f.get(10, TimeUnit.SECONDS);
+                f.get(WAIT_S, TimeUnit.SECONDS);
             }
         } finally {
             ticker.interrupt();

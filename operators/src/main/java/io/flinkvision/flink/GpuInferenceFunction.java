@@ -138,17 +138,32 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         if (opencvThreads >= 0) {
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
-        pipeline = DetectionPipeline.builder(engine)
+        pipeline = pipelineBuilder(engine)
                 .ownsEngine(true)
+                .listener(metrics.batchListener())
+                .build();
+    }
+
+    /**
+     * A pipeline builder around {@code engine} with this operator's settings (batch policy, post-processing, decode
+     * limits, pre-processing threads, letterbox, JPEG decode, hybrid backlog): what each subtask runs, for measuring
+     * the operator alone on the same settings as the job ({@code benchmark-e2e}). The caller owns the engine unless
+     * it sets {@code ownsEngine}.
+     */
+    public DetectionPipeline.Builder pipelineBuilder(InferenceEngine engine) {
+        return DetectionPipeline.builder(engine)
                 .batchPolicy(batchPolicy)
                 .postprocess(postprocess)
                 .decodeLimits(decodeLimits)
                 .preprocessThreads(preprocessThreads)
                 .letterbox(letterboxDevice)
                 .hybridBacklog(hybridBacklog)
-                .jpegDecode(jpegDecode)
-                .listener(metrics.batchListener())
-                .build();
+                .jpegDecode(jpegDecode);
+    }
+
+    /** OpenCV's own thread pool size this operator sets in each TaskManager ({@code cv::setNumThreads}; -1: OpenCV's). */
+    public int opencvThreads() {
+        return opencvThreads;
     }
 
     /** The TaskManager's {@code gpu} external resources (all of them: Flink does not split them between slots). */

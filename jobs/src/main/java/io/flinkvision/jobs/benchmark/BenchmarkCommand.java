@@ -553,7 +553,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         engine.submit(in).get(10, TimeUnit.MINUTES).close();
     }
 
-    private record Throughput(double fps, long deadLetters) {}
+    /** Frames per second of a closed-loop run and the dead letters it gave. */
+    record Throughput(double fps, long deadLetters) {}
 
     /**
      * The warm-up before a measured operator run: rounds of {@code frames} frames until {@code seconds} have passed
@@ -595,7 +596,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     /** Offers {@code n} frames as fast as the pipeline accepts them (bounded outstanding frames); images/s. */
-    private static Throughput closedLoop(DetectionPipeline p, BenchmarkFrames src, int n, boolean decoded)
+    static Throughput closedLoop(DetectionPipeline p, BenchmarkFrames src, int n, boolean decoded)
             throws Exception {
         EngineInfo info = p.engineInfo();
         Semaphore window = new Semaphore(Math.max(64, 4 * info.maxBatchSize() * info.maxInFlight()));
@@ -662,15 +663,20 @@ public final class BenchmarkCommand implements Callable<Integer> {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    private static double round(double v, int digits) {
+    static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
     }
 
     private static void print(Map<String, Object> r) {
+        System.out.println(table(r));
+    }
+
+    /** The report as a Markdown table of {@code | metric | value |} rows, in the report's order. */
+    static String table(Map<String, Object> r) {
         StringBuilder sb = new StringBuilder("\n| metric | value |\n| --- | --- |\n");
         r.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        System.out.println(sb);
+        return sb.toString();
     }
 
     /** Standalone entry point: {@code java -cp ... io.flinkvision.jobs.benchmark.BenchmarkCommand [options]}. */

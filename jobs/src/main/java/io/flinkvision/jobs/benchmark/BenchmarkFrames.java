@@ -87,6 +87,28 @@ record BenchmarkFrames(List<byte[]> jpeg, List<byte[]> raw, List<int[]> sizes, i
     }
 
     /**
+     * Writes the JPEG frames to {@code dir} as {@code frame-00000.jpg, frame-00001.jpg, ...} (name order = frame
+     * order), the input of a producer reading a folder.
+     *
+     * @throws IOException when a file cannot be written
+     */
+    void writeJpegs(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (int i = 0; i < jpeg.size(); i++) {
+            Files.write(dir.resolve(String.format(Locale.ROOT, "frame-%05d.jpg", i)), jpeg.get(i));
+        }
+    }
+
+    /** Total size of the JPEG frames, bytes. */
+    long totalJpegBytes() {
+        long total = 0;
+        for (byte[] b : jpeg) {
+            total += b.length;
+        }
+        return total;
+    }
+
+    /**
      * Loads up to {@code max} frames.
      *
      * @param images folder of .jpg/.jpeg/.png, or null

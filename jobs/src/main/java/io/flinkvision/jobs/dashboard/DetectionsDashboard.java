@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * bounded cache (default {@value #DEFAULT_FRAME_CACHE_MB} MiB) because with {@code EXACTLY_ONCE} a detection record
  * becomes visible only when the job's checkpoint commits its transaction, up to a checkpoint interval after its frame.
  *
+ * <p>Given the Flink REST address and the job's consumer group, the page and {@code /metrics} also show the job as seen
+ * from outside it ({@link JobHealthMonitor}): its state and restarts, the frames topic's input lag and committed
+ * detection records/s, with an outage banner while the job is not RUNNING or its input lag grows with nothing
+ * committed ({@link JobVerdict}).
+ *
  * <p>The server binds to {@code 127.0.0.1} unless told otherwise: the page shows camera images and has no
  * authentication.
  *

@@ -1,5 +1,6 @@
 // FlinkVision live detections dashboard: receives state snapshots as Server-Sent Events (api/events) and draws,
-// per camera, the latest frame with its boxes, the counters and a chart of objects per label over time.
+// the job's health (state, restarts, input lag, committed records/s, a banner during an outage) and, per camera, the
+// latest frame with its boxes, the counters and a chart of objects per label over time.
 // No external libraries (the page must work without internet access).
 'use strict';
 
@@ -246,16 +247,54 @@
     }
   }
 
+  // ---- job health ----
+
+  function count(v) {
+    return v === null || v === undefined ? '–' : String(v);
+  }
+
+  // The job's state, restarts, input lag and committed records/s, and the banner; returns true during an outage.
+  function applyJob(job) {
+    const watched = job.jobState !== null || job.jobError !== null;
+    const state = job.jobState !== null ? job.jobState : (watched ? 'unknown' : 'not watched');
+    document.body.dataset.health = job.verdict;
+    document.body.dataset.jobState = state;
+    const pill = document.getElementById('job-state');
+    pill.textContent = state;
+    pill.className = 'pill ' + (job.jobState === 'RUNNING' ? 'ok' : (job.jobState !== null ? 'outage'
+      : (watched ? 'unknown' : '')));
+    document.getElementById('job-restarts').textContent = count(job.restarts);
+    let lag = count(job.inputLagRecords);
+    if (job.inputLagGrowthRecords !== null && job.inputLagGrowthRecords !== 0) {
+      lag += ' (' + (job.inputLagGrowthRecords > 0 ? '+' : '') + job.inputLagGrowthRecords + ' in '
+        + Math.round(job.stallWindowMs / 1000) + ' s)';
+    }
+    document.getElementById('job-lag').textContent = lag;
+    document.getElementById('job-rate').textContent = fmt(job.committedRecordsPerSecond, 1);
+    const detail = [];
+    if (job.jobName) detail.push('job "' + job.jobName + '" ' + (job.jobId || ''));
+    if (job.consumerGroup) detail.push('consumer group "' + job.consumerGroup + '"');
+    if (job.jobError) detail.push(job.jobError);
+    if (job.lagError) detail.push(job.lagError);
+    document.getElementById('job-detail').textContent = detail.join(' · ');
+    const banner = document.getElementById('banner');
+    banner.className = 'banner ' + job.verdict;
+    banner.hidden = job.verdict === 'ok';
+    banner.textContent = job.verdictReason || '';
+    return job.verdict === 'outage';
+  }
+
   // ---- state ----
 
   function apply(state) {
     updates++;
     document.body.dataset.updates = String(updates);
     document.body.dataset.cameras = String(state.cameras.length);
+    const outage = applyJob(state.job);
     const status = document.getElementById('status');
     const running = state.consumerStatus === 'running';
     status.className = 'status ' + (running ? 'ok' : 'warn');
-    let text = 'Kafka: ' + state.consumerStatus + ' · ' + state.detectionsTopic + ' + ' + state.framesTopic
+    let text = 'dashboard reading Kafka: ' + state.consumerStatus + ' · ' + state.detectionsTopic + ' + ' + state.framesTopic
       + ' (read_committed) · ' + state.cachedFrames + ' frames cached';
     if (state.malformedDetectionRecords > 0) text += ' · ' + state.malformedDetectionRecords + ' malformed records';
     if (state.invalidFrameRecords > 0) text += ' · ' + state.invalidFrameRecords + ' invalid frames';
@@ -269,10 +308,13 @@
       const f = cam.frame;
       c.root.dataset.framesTotal = String(cam.framesTotal);
       c.root.dataset.detectionsTotal = String(cam.detectionsTotal);
-      c.root.dataset.fps = cam.fps === null ? '' : String(cam.fps);
+      // During an outage, or without records for a while, the last records' rate is not a live frames/s.
+      const live = !outage && !cam.stale;
+      c.root.classList.toggle('stale', !live);
+      c.root.dataset.fps = cam.fps === null || !live ? '' : String(cam.fps);
       c.root.dataset.e2eP50 = cam.latency.endToEndP50 === null ? '' : String(cam.latency.endToEndP50);
       c.root.dataset.e2eP99 = cam.latency.endToEndP99 === null ? '' : String(cam.latency.endToEndP99);
-      c.s.fps.textContent = fmt(cam.fps, 1);
+      c.s.fps.textContent = live ? fmt(cam.fps, 1) : '–';
       c.s.e2eP50.textContent = fmt(cam.latency.endToEndP50, 0, ' ms');
       c.s.e2eP99.textContent = fmt(cam.latency.endToEndP99, 0, ' ms');
       c.s.opP50.textContent = fmt(cam.latency.operatorP50, 0) + ' / ' + fmt(cam.latency.operatorP99, 0, ' ms');
@@ -284,6 +326,7 @@
         ? '#' + f.frameIndex + ' · ' + (f.backend || '?') + ' ' + (f.precision || '') + ' · batch ' + f.batchSize
           + ' · ' + (f.model || '')
         : (cam.framesReceived + ' frames received, no detection record yet');
+      if (cam.stale) c.meta.textContent += ' · no record for ' + age(cam.lastRecordAgeMs).replace(' ago', '');
       showFrame(cam.cameraId, c, f);
       drawChart(c, cam.labelSeries);
     }

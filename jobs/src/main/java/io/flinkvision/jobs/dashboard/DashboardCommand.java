@@ -13,14 +13,16 @@ import picocli.CommandLine.Option;
  * <pre>
  * java -jar video-inference.jar dashboard --bootstrap-servers localhost:9092 [--port 8088] [--host 127.0.0.1]
  *     [--detections-topic detections] [--frames-topic frames] [--consumer-property security.protocol=SSL ...]
- *     [--flink-rest-url http://jobmanager:8081] [--group-id video-inference] [--job-name NAME]
+ *     [--flink-rest-url http://jobmanager:8081] [--group-id video-inference] [--job-name NAME] [--input-stall-s 30]
  * </pre>
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
         description = {
             "Serves a live web page of the detections topic: per camera the latest frame with its boxes, frames/s,",
             "end-to-end latency p50/p99 over the last minute and objects per label over time (Server-Sent Events).",
-            "Reads the detections and frames topics with isolation.level=read_committed and no consumer group."})
+            "Reads the detections and frames topics with isolation.level=read_committed and no consumer group.",
+            "With --flink-rest-url and --group-id it also shows the job's state, restarts, input lag and committed",
+            "records/s, with a red banner while the job is not RUNNING or its input lag grows with nothing committed."})
 public final class DashboardCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
@@ -71,6 +73,13 @@ public final class DashboardCommand implements Callable<Integer> {
                     + "committed offsets). Default: not shown.")
     String groupId;
 
+    @Option(names = "--input-stall-s", paramLabel = "SECONDS",
+            defaultValue = "" + DetectionsDashboard.DEFAULT_INPUT_STALL_S,
+            description = "With --group-id: the page shows an outage when the input lag grew for this long and no "
+                    + "detection record was committed in it. Must exceed the job's checkpoint interval; at least 4. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int inputStallSeconds;
+
     /** Starts the dashboard, prints its address and blocks until the JVM shuts down. Returns 0. */
     @Override
     public Integer call() throws Exception {
@@ -86,6 +95,7 @@ public final class DashboardCommand implements Callable<Integer> {
                 .flinkRestUrl(flinkRestUrl)
                 .jobName(jobName)
                 .consumerGroup(groupId)
+                .inputStallWindow(java.time.Duration.ofSeconds(inputStallSeconds))
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(dashboard::close, "dashboard-shutdown"));
         System.out.println("Dashboard: " + dashboard.uri() + "  (Ctrl-C to stop)");

@@ -440,10 +440,17 @@ final class DashboardState {
      * @param lagError why the lag is unknown, or null
      * @param committedRecordsPerSecond detection records read (committed) per second of wall clock over the last
      *     {@value JobHealthMonitor#RATE_WINDOW_MS} ms, or null before a second measurement
+     * @param stallWindowMs the window of {@code inputLagGrowthRecords} and of the input-stalled rule, ms
+     * @param inputLagGrowthRecords how much the input lag grew over the last {@code stallWindowMs} (negative: it
+     *     shrank), or null before the window is covered or while the lag is unknown
+     * @param verdict {@link JobVerdict}'s level: {@code ok}, {@code outage}, {@code unknown} or {@code unwatched}
+     * @param verdictReason the sentence the page's banner shows
      */
     record JobHealth(String jobState, String jobName, String jobId, Long restarts, String jobError,
-            String consumerGroup, Long inputLagRecords, String lagError, Double committedRecordsPerSecond) {
-        static final JobHealth UNKNOWN = new JobHealth(null, null, null, null, null, null, null, null, null);
+            String consumerGroup, Long inputLagRecords, String lagError, Double committedRecordsPerSecond,
+            long stallWindowMs, Long inputLagGrowthRecords, String verdict, String verdictReason) {
+        static final JobHealth UNKNOWN = new JobHealth(null, null, null, null, null, null, null, null, null, 0, null,
+                JobVerdict.UNKNOWN, "Starting: the job's state has not been read yet.");
     }
 
     /**

@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * bounded cache (default {@value #DEFAULT_FRAME_CACHE_MB} MiB) because with {@code EXACTLY_ONCE} a detection record
  * becomes visible only when the job's checkpoint commits its transaction, up to a checkpoint interval after its frame.
  *
+ * <p>Given the Flink REST address and the job's consumer group, the page and {@code /metrics} also show the job as seen
+ * from outside it ({@link JobHealthMonitor}): its state and restarts, the frames topic's input lag and committed
+ * detection records/s, with an outage banner while the job is not RUNNING or its input lag grows with nothing
+ * committed ({@link JobVerdict}).
+ *
  * <p>The server binds to {@code 127.0.0.1} unless told otherwise: the page shows camera images and has no
  * authentication.
  *
@@ -59,6 +64,14 @@ public final class DetectionsDashboard implements AutoCloseable {
     public static final int DEFAULT_FRAME_CACHE_MB = 128;
     /** Default period of state updates pushed to browsers. */
     public static final Duration DEFAULT_UPDATE_INTERVAL = Duration.ofMillis(250);
+    /**
+     * Default input stall window, in seconds: the input lag growing this long with no detection record committed shows an
+     * outage. Three times the longest usual checkpoint interval (10 s), as {@link DashboardState#CAMERA_STALE_MS}:
+     * the job commits its consumer offsets and detection records only when a checkpoint completes.
+     */
+    public static final int DEFAULT_INPUT_STALL_S = (int) (DashboardState.CAMERA_STALE_MS / 1000);
+    /** {@link #DEFAULT_INPUT_STALL_S} as a duration. */
+    public static final Duration DEFAULT_INPUT_STALL_WINDOW = Duration.ofSeconds(DEFAULT_INPUT_STALL_S);
     /** A snapshot is pushed at least this often even when nothing changed (ages on the page, keep-alive). */
     private static final long MAX_SILENCE_MS = 1_000;
 
@@ -170,8 +183,19 @@ public final class DetectionsDashboard implements AutoCloseable {
         private String flinkRestUrl;
         private String jobName;
         private String consumerGroup;
+        private Duration inputStallWindow = DEFAULT_INPUT_STALL_WINDOW;
 
         private Builder() {}
+
+        /**
+         * How long the input lag must grow with no detection record committed before the page shows an outage
+         * ("input stalled"). Must exceed the job's checkpoint interval and be at least 4 s (two polls). Default
+         * {@link #DEFAULT_INPUT_STALL_WINDOW} (30 s).
+         */
+        public Builder inputStallWindow(Duration inputStallWindow) {
+            this.inputStallWindow = Objects.requireNonNull(inputStallWindow, "inputStallWindow");
+            return this;
+        }
 
         /**
          * The Flink JobManager's REST address (e.g. {@code http://jobmanager:8081}): the page and {@code /metrics} then
@@ -267,7 +291,8 @@ public final class DetectionsDashboard implements AutoCloseable {
          *
          * @return the running dashboard
          * @throws IllegalArgumentException for a missing bootstrap address, a blank topic, a port outside 0..65535, a
-         *     non-positive cache size or update interval, a Flink REST URL that is not http(s)
+         *     non-positive cache size or update interval, a Flink REST URL that is not http(s), an input stall window
+         *     under 4 s
          * @throws IOException when the address cannot be bound (e.g. the port is in use)
          */
         public DetectionsDashboard start() throws IOException {
@@ -286,6 +311,10 @@ public final class DetectionsDashboard implements AutoCloseable {
             }
             if (updateInterval.isNegative() || updateInterval.isZero()) {
                 throw new IllegalArgumentException("updateInterval must be positive, got " + updateInterval);
+            }
+            if (inputStallWindow.toMillis() < 2 * JobHealthMonitor.POLL_MS) {
+                throw new IllegalArgumentException("inputStallWindow must be at least " + 2 * JobHealthMonitor.POLL_MS
+                        + " ms (two polls), got " + inputStallWindow);
             }
             FlinkJobProbe jobProbe = flinkRestUrl == null || flinkRestUrl.isBlank() ? null
                     : new FlinkJobProbe(flinkRestUrl, jobName == null || jobName.isBlank() ? null : jobName);
@@ -331,7 +360,8 @@ public final class DetectionsDashboard implements AutoCloseable {
             });
             JobHealthMonitor monitor = new JobHealthMonitor(state, jobProbe,
                     consumerGroup == null || consumerGroup.isBlank() ? null
-                            : new InputLagProbe(bootstrapServers, consumerProperties, framesTopic, consumerGroup));
+                            : new InputLagProbe(bootstrapServers, consumerProperties, framesTopic, consumerGroup),
+                    inputStallWindow.toMillis());
             DetectionsDashboard dashboard =
                     new DetectionsDashboard(server, connector, handler, consumer, broadcaster, monitor, host);
             long[] last = {-1, 0};

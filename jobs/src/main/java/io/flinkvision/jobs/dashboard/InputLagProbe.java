@@ -48,6 +48,11 @@ final class InputLagProbe implements AutoCloseable {
         this.groupId = groupId;
     }
 
+    /** The topic probed. */
+    String topic() {
+        return topic;
+    }
+
     /** The consumer group id probed. */
     String groupId() {
         return groupId;

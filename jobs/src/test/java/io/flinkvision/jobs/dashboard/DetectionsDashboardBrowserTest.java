@@ -95,7 +95,7 @@ class DetectionsDashboardBrowserTest {
     }
 
     /** The executable named by the environment variable when it is set (no fallback), else the first candidate. */
-    private static Path firstExecutable(String env, String... candidates) {
+    static Path firstExecutable(String env, String... candidates) {
         String fromEnv = System.getenv(env);
         List<String> all = fromEnv != null && !fromEnv.isBlank() ? List.of(fromEnv) : List.of(candidates);
         for (String c : all) {
@@ -139,6 +139,10 @@ class DetectionsDashboardBrowserTest {
         wait.until(d -> "open".equals(body(d).getDomAttribute("data-sse")));
         wait.until(d -> Long.parseLong(body(d).getDomAttribute("data-updates")) >= 1);
         assertThat(driver.findElement(By.id("empty")).isDisplayed()).isTrue();
+        // Started without --flink-rest-url / --group-id: the page says the job is not watched, never "running".
+        wait.until(d -> "unwatched".equals(body(d).getDomAttribute("data-health")));
+        assertThat(driver.findElement(By.id("banner")).getText()).contains("--flink-rest-url");
+        assertThat(driver.findElement(By.id("job-state")).getText()).isEqualTo("not watched");
 
         long now = System.currentTimeMillis();
         List<Detection> golden000 = golden("vtest_000.jpg");
@@ -354,7 +358,7 @@ class DetectionsDashboardBrowserTest {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (Exception ignored) {

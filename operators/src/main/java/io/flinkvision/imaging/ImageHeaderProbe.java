@@ -101,112 +101,59 @@ public final class ImageHeaderProbe {
         }
         jpegLength(d);
         int i = 2;
-        while (i + 4 <= d.length) {
-            if ((d[i] & 0xFF) != 0xFF) {
-                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
-                        "corrupt JPEG: expected a marker at byte " + i);
+        while (true) {
+            int at = JpegDatastream.nextMarker(d, i); // skips stray bytes as libjpeg does; the decoder judges them
+            if (at < 0 || at + 4 > d.length) {
+                break;
             }
-            int marker = d[i + 1] & 0xFF;
-            if (marker == 0xFF) { // fill byte
-                i++;
-                continue;
-            }
-            if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
-                i += 2;
+            int marker = d[at + 1] & 0xFF;
+            if (JpegDatastream.standalone(marker)) {
+                i = at + 2;
                 continue;
             }
             if (marker == 0xD9 || marker == 0xDA) {
                 break; // EOI or start of scan before any SOF
             }
-            int len = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
-            if (len < 2) {
-                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
-                        "corrupt JPEG: segment length " + len + " at byte " + i);
-            }
+            int len = JpegDatastream.u16(d, at + 2);
             boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (sof) {
-                if (i + 10 > d.length) {
+                if (at + 10 > d.length) {
                     break;
                 }
-                int h = ((d[i + 5] & 0xFF) << 8) | (d[i + 6] & 0xFF);
-                int w = ((d[i + 7] & 0xFF) << 8) | (d[i + 8] & 0xFF);
-                int nf = d[i + 9] & 0xFF;
-                if (i + 10 + 3L * nf > d.length || len < 8 + 3 * nf) {
+                int h = JpegDatastream.u16(d, at + 5);
+                int w = JpegDatastream.u16(d, at + 7);
+                int nf = d[at + 9] & 0xFF;
+                if (at + 10 + 3L * nf > d.length || len < 8 + 3 * nf) {
                     throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
-                            "corrupt JPEG: frame header of " + nf + " components cut short at byte " + i);
+                            "corrupt JPEG: frame header of " + nf + " components cut short at byte " + at);
                 }
                 int[] hs = new int[nf];
                 int[] vs = new int[nf];
                 for (int c = 0; c < nf; c++) {
-                    int hv = d[i + 11 + 3 * c] & 0xFF;
+                    int hv = d[at + 11 + 3 * c] & 0xFF;
                     hs[c] = hv >> 4;
                     vs[c] = hv & 0x0F;
                 }
-                return new JpegFrame(w, h, marker, d[i + 4] & 0xFF, hs, vs);
+                return new JpegFrame(w, h, marker, d[at + 4] & 0xFF, hs, vs);
             }
-            i += 2 + len;
+            i = at + 2 + Math.max(2, len); // a length under 2: libjpeg skips the length field only
         }
         throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "corrupt JPEG: no frame header (SOF) found");
     }
 
     /**
-     * The length of a JPEG's datastream: the offset just after its EOI marker, found as libjpeg finds it: marker
-     * segments are skipped by their length (so an EXIF thumbnail's EOI inside APP1 is skipped), entropy-coded data
-     * after each SOS runs to the first marker other than a stuffed {@code FF 00}, a restart marker {@code FF D0..D7}
-     * or fill bytes; bytes after the EOI are not part of the image. The file's start (SOI) is not checked here.
+     * The length of a JPEG's datastream: the offset just after its EOI marker, found as libjpeg finds it
+     * ({@link JpegDatastream}): marker segments are skipped by their length (so an EXIF thumbnail's EOI inside APP1
+     * is skipped); entropy-coded data after each SOS runs to EOI or to a marker that may follow a scan and heads a
+     * whole segment, and any other {@code FF xx} in it is a damaged data byte left to the decoder; bytes after the
+     * EOI are not part of the image. The file's start (SOI) is not checked here.
      *
      * @return the offset after the EOI marker, at most {@code d.length}
-     * @throws InvalidFrameException {@code decode-failed} when the file ends before its EOI marker (truncated)
+     * @throws InvalidFrameException {@code decode-failed} when the file ends before its EOI marker, or another
+     *     image's SOI starts inside its scan data (truncated)
      */
     public static int jpegLength(byte[] d) throws InvalidFrameException {
-        int i = 2;
-        boolean inScan = false;
-        while (i + 1 < d.length) {
-            if (inScan) {
-                if ((d[i] & 0xFF) != 0xFF) {
-                    i++;
-                    continue;
-                }
-                int m = d[i + 1] & 0xFF;
-                if (m == 0x00 || (m >= 0xD0 && m <= 0xD7)) {
-                    i += 2;
-                    continue;
-                }
-                if (m == 0xFF) {
-                    i++;
-                    continue;
-                }
-                inScan = false;
-            }
-            if ((d[i] & 0xFF) != 0xFF) {
-                i++; // extraneous bytes before a marker: libjpeg skips them with a warning
-                continue;
-            }
-            int m = d[i + 1] & 0xFF;
-            if (m == 0xFF || m == 0x00) {
-                i += m == 0xFF ? 1 : 2;
-                continue;
-            }
-            if (m == 0xD9) {
-                return i + 2;
-            }
-            if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
-                i += 2;
-                continue;
-            }
-            if (i + 4 > d.length) {
-                break;
-            }
-            int len = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
-            if (len < 2) {
-                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
-                        "corrupt JPEG: segment length " + len + " at byte " + i);
-            }
-            i += 2 + len;
-            inScan = m == 0xDA;
-        }
-        throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
-                "truncated JPEG: no EOI marker (FF D9) in " + d.length + " bytes");
+        return JpegDatastream.length(d);
     }
 
     static Dimensions probePng(byte[] d) throws InvalidFrameException {

@@ -6,6 +6,11 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.KafkaException;
@@ -47,6 +52,10 @@ public class JobCommand implements Callable<Integer> {
     String transactionalIdPrefix;
     @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism (0 = environment default).")
     int parallelism;
+    @Option(names = "--max-restart-attempts", defaultValue = "" + JobSettings.DEFAULT_MAX_RESTART_ATTEMPTS,
+            description = "Restarts before the job fails for good (exponential-delay; the count resets after an hour"
+                    + " without failure; a cluster's other restart strategy is kept) (default: ${DEFAULT-VALUE}).")
+    int maxRestartAttempts;
     @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
     String model;
     @Option(names = "--backend", description = "onnxruntime, tensorrt or auto (default auto).")
@@ -61,6 +70,9 @@ public class JobCommand implements Callable<Integer> {
     Long timeoutMs;
     @Option(names = "--capacity", description = "Async operator capacity per subtask (default 64).")
     Integer capacity;
+    @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache on the TaskManagers,"
+            + " kept across runs so only the first run builds (inference.tensorrt.engine-cache-dir).")
+    String engineCacheDir;
     @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value (see README).")
     Map<String, String> inference = new LinkedHashMap<>();
     @Option(names = "--kafka-property", description = "Kafka client property key=value for source and sinks"
@@ -85,12 +97,14 @@ public class JobCommand implements Callable<Integer> {
         putIf(inf, InferenceOptions.MAX_QUEUE_DELAY_MS.key(), maxQueueDelayMs);
         putIf(inf, InferenceOptions.TIMEOUT_MS.key(), timeoutMs);
         putIf(inf, InferenceOptions.CAPACITY.key(), capacity);
+        putIf(inf, InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
         return JobSettings.builder()
                 .bootstrapServers(bootstrapServers).framesTopic(framesTopic).detectionsTopic(detectionsTopic)
                 .deadLetterTopic(deadLetterTopic).groupId(groupId).startFrom(startFrom).bounded(bounded)
                 .checkpointIntervalMs(checkpointIntervalMs).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
-                .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).build();
+                .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
+                .build();
     }
 
     private static void putIf(Map<String, String> m, String k, Object v) {
@@ -126,7 +140,29 @@ public class JobCommand implements Callable<Integer> {
             s = s.toBuilder().checkpointDir(dir).build();
         }
         VideoInferenceJob.build(env, s);
-        env.execute("video-inference " + s.framesTopic() + " -> " + s.detectionsTopic());
+        String name = "video-inference " + s.framesTopic() + " -> " + s.detectionsTopic();
+        if (!(env instanceof LocalStreamEnvironment)) {
+            env.execute(name); // a cluster: engine progress is in the TaskManager log and the engine gauges
+            return 0;
+        }
+        // java -jar: the TaskManager is in this JVM, so its engines' progress (a first-run TensorRT build) is shown here
+        JobClient client = env.executeAsync(name);
+        EngineConsole engines = new EngineConsole(client.getJobID().toString(),
+                s.parallelism() > 0 ? s.parallelism() : env.getParallelism(), err, "job: ");
+        ScheduledExecutorService printer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "job-engine-console");
+            t.setDaemon(true);
+            return t;
+        });
+        printer.scheduleWithFixedDelay(engines::poll, 0, 1, TimeUnit.SECONDS);
+        try {
+            client.getJobExecutionResult().get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        } finally {
+            printer.shutdownNow();
+            engines.clear();
+        }
         return 0;
     }
 }

@@ -13,6 +13,9 @@ import org.apache.flink.configuration.Configuration;
 public final class JobSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Default of {@link #maxRestartAttempts()}. */
+    public static final int DEFAULT_MAX_RESTART_ATTEMPTS = 10;
+
     /** Where the source starts when the consumer group has no committed offset. */
     public enum StartFrom { EARLIEST, LATEST, COMMITTED_OR_EARLIEST }
 
@@ -30,6 +33,7 @@ public final class JobSettings implements Serializable {
     private final Map<String, String> inference;
     private final boolean checkTopics;
     private final String checkpointDir;
+    private final int maxRestartAttempts;
 
     private JobSettings(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -46,6 +50,7 @@ public final class JobSettings implements Serializable {
         this.inference = Map.copyOf(b.inference);
         this.checkTopics = b.checkTopics;
         this.checkpointDir = b.checkpointDir;
+        this.maxRestartAttempts = b.maxRestartAttempts;
     }
 
     public static Builder builder() {
@@ -79,6 +84,14 @@ public final class JobSettings implements Serializable {
      */
     public String checkpointDir() { return checkpointDir; }
 
+    /**
+     * Restarts the job may make before it fails for good (Flink's exponential-delay restart strategy, option
+     * {@code restart-strategy.exponential-delay.attempts-before-reset-backoff}; the count starts again after the job
+     * ran an hour without failing). Applied when the environment names no restart strategy or exponential-delay
+     * without a bound; another strategy set on the cluster or environment (none, fixed-delay...) is kept.
+     */
+    public int maxRestartAttempts() { return maxRestartAttempts; }
+
     /** The inference options as a Flink {@link Configuration}. */
     public Configuration inference() {
         return Configuration.fromMap(inference);
@@ -91,7 +104,7 @@ public final class JobSettings implements Serializable {
                 .startFrom(startFrom).bounded(bounded).checkpointIntervalMs(checkpointIntervalMs)
                 .transactionalIdPrefix(transactionalIdPrefix).parallelism(parallelism)
                 .kafkaProperties(kafkaProperties).inference(inference).checkTopics(checkTopics)
-                .checkpointDir(checkpointDir);
+                .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts);
     }
 
     /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
@@ -110,6 +123,7 @@ public final class JobSettings implements Serializable {
         private final Map<String, String> inference = new LinkedHashMap<>();
         private boolean checkTopics = true;
         private String checkpointDir;
+        private int maxRestartAttempts = DEFAULT_MAX_RESTART_ATTEMPTS;
 
         public Builder bootstrapServers(String v) { this.bootstrapServers = v; return this; }
         public Builder framesTopic(String v) { this.framesTopic = v; return this; }
@@ -128,6 +142,7 @@ public final class JobSettings implements Serializable {
         public Builder inference(Map<String, String> m) { this.inference.putAll(m); return this; }
         public Builder checkTopics(boolean v) { this.checkTopics = v; return this; }
         public Builder checkpointDir(String v) { this.checkpointDir = v; return this; }
+        public Builder maxRestartAttempts(int v) { this.maxRestartAttempts = v; return this; }
 
         /** @throws IllegalArgumentException naming the missing or bad setting */
         public JobSettings build() {
@@ -143,6 +158,9 @@ public final class JobSettings implements Serializable {
             if (checkpointIntervalMs < 10) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 10 (EXACTLY_ONCE output is"
                         + " committed on checkpoints), got " + checkpointIntervalMs);
+            }
+            if (maxRestartAttempts < 0) {
+                throw new IllegalArgumentException("--max-restart-attempts must be >= 0, got " + maxRestartAttempts);
             }
             return new JobSettings(this);
         }

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -84,6 +86,7 @@ public final class VideoInferenceJob {
             storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, s.checkpointDir());
             env.configure(storage);
         }
+        boundRestarts(env, s.maxRestartAttempts());
         if (s.parallelism() > 0) {
             env.setParallelism(s.parallelism());
         }
@@ -124,17 +127,39 @@ public final class VideoInferenceJob {
                         .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT_MS))
                         .build())
                 .name("detections: " + s.detectionsTopic()).uid("detections-sink");
+        // dead letters are bounded by construction to the size the sink's producer accepts
+        DeadLetterSerializationSchema deadLetterSchema = new DeadLetterSerializationSchema(s.deadLetterTopic(),
+                inference);
         deadLetters.sinkTo(KafkaSink.<DeadLetter>builder()
                         .setBootstrapServers(s.bootstrapServers())
                         .setKafkaProducerConfig(kafka)
-                        .setRecordSerializer(new DeadLetterSerializationSchema(s.deadLetterTopic()))
+                        .setRecordSerializer(deadLetterSchema)
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(s.transactionalIdPrefix() + "-dlq")
                         .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT_MS))
-                        .setProperty("max.request.size", Integer.toString(32 * 1024 * 1024))
+                        .setProperty("max.request.size", Integer.toString(deadLetterSchema.maxRecordBytes()))
                         .build())
                 .name("dead letters: " + s.deadLetterTopic()).uid("dlq-sink");
         return detections;
+    }
+
+    /**
+     * A failure that repeats (a sink the broker keeps refusing, a broken model) must not restart the job forever:
+     * without a restart strategy, or with exponential-delay and no bound, the job gets exponential-delay with
+     * {@code maxAttempts}, after which it fails with the last cause. A strategy chosen by the cluster or the
+     * environment otherwise (none, fixed-delay, failure-rate, or a bound of its own) is kept.
+     */
+    static void boundRestarts(StreamExecutionEnvironment env, int maxAttempts) {
+        ReadableConfig current = env.getConfiguration();
+        String strategy = current.getOptional(RestartStrategyOptions.RESTART_STRATEGY).orElse("exponential-delay");
+        boolean exponential = strategy.equalsIgnoreCase("exponential-delay") || strategy.equalsIgnoreCase("exponentialdelay");
+        if (exponential && current.getOptional(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS)
+                .isEmpty()) {
+            Configuration restart = new Configuration();
+            restart.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+            restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, maxAttempts);
+            env.configure(restart);
+        }
     }
 
     private static OffsetsInitializer startingOffsets(JobSettings.StartFrom from) {

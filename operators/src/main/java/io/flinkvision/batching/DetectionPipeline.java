@@ -615,7 +615,7 @@ public final class DetectionPipeline implements AutoCloseable {
         dl.setOriginalKey(frame.getKey());
         dl.setOriginalValue(frame.getPayload());
         if (frame.getHeaders() != null) {
-            dl.getOriginalHeaders().putAll(frame.getHeaders());
+            dl.setOriginalHeaders(frame.getHeaders().clone());
         }
         dl.setSourceTopic(frame.getSourceTopic());
         dl.setSourcePartition(frame.getSourcePartition());

@@ -1,7 +1,6 @@
 package io.flinkvision.detection;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.flinkvision.frame.FrameHeader;
 
 /**
  * A frame that produced no detection record, with the reason. Written to the dead-letter topic with the original key,
@@ -16,7 +15,8 @@ public class DeadLetter {
     private String message;
     private byte[] originalKey;
     private byte[] originalValue;
-    private Map<String, String> originalHeaders = new LinkedHashMap<>();
+    /** The frame record's headers in record order, duplicates and value bytes as received. */
+    private FrameHeader[] originalHeaders = new FrameHeader[0];
     private String sourceTopic;
     private int sourcePartition = -1;
     private long sourceOffset = -1;
@@ -37,8 +37,8 @@ public class DeadLetter {
     public void setOriginalKey(byte[] originalKey) { this.originalKey = originalKey; }
     public byte[] getOriginalValue() { return originalValue; }
     public void setOriginalValue(byte[] originalValue) { this.originalValue = originalValue; }
-    public Map<String, String> getOriginalHeaders() { return originalHeaders; }
-    public void setOriginalHeaders(Map<String, String> originalHeaders) { this.originalHeaders = originalHeaders; }
+    public FrameHeader[] getOriginalHeaders() { return originalHeaders; }
+    public void setOriginalHeaders(FrameHeader[] originalHeaders) { this.originalHeaders = originalHeaders; }
     public String getSourceTopic() { return sourceTopic; }
     public void setSourceTopic(String sourceTopic) { this.sourceTopic = sourceTopic; }
     public int getSourcePartition() { return sourcePartition; }

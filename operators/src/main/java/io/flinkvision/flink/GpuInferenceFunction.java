@@ -10,6 +10,7 @@ import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
@@ -62,6 +63,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
 
     /** The subtask's GPU place (null on ONNX Runtime or when closed). */
     private transient GpuAssignment.Lease gpu;
+    /** This subtask's entry in {@link EngineStatus} (the console's and the engine gauges' source). */
+    private transient EngineStatus.Tracker engineStatus;
     private transient DetectionPipeline pipeline;
     private transient InferenceMetrics metrics;
     private transient EngineInfo engineInfo;
@@ -94,24 +97,37 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         return new Builder();
     }
 
+    /** The engine settings each subtask opens (before its device index is resolved). */
+    public EngineSpec engineSpec() {
+        return engineSpec;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         attemptNumber = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        engineStatus = EngineStatus.start(getRuntimeContext().getJobInfo().getJobId().toString(), subtaskIndex,
+                attemptNumber, "engine of subtask " + (subtaskIndex + 1) + "/"
+                        + getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
+                engineSpec.backend().id());
+        EngineStatusGauges.register(getRuntimeContext().getMetricGroup(), engineStatus);
         EngineSpec spec = engineSpec;
-        if (spec.backend() != Backend.ONNXRUNTIME) {
-            gpu = GpuAssignment.acquire(gpuResources(), spec.deviceIndex());
-            LOG.info("subtask {}: {}", subtaskIndex, gpu.describe());
-            spec = spec.withDeviceIndex(gpu.device());
-        }
         InferenceEngine engine;
         try {
+            if (spec.backend() != Backend.ONNXRUNTIME) {
+                gpu = GpuAssignment.acquire(gpuResources(), spec.deviceIndex());
+                LOG.info("subtask {}: {}", subtaskIndex, gpu.describe());
+                spec = spec.withDeviceIndex(gpu.device());
+            }
             engine = engineOpener.open(spec);
         } catch (Exception | Error e) {
+            engineStatus.failed(e);
             releaseGpu();
             throw e;
         }
         engineInfo = engine.info();
+        engineStatus.ready(engineInfo.backend().id() + " " + engineInfo.precision().id() + " on "
+                + engineInfo.device());
         LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtaskIndex,
                 engineInfo.backend().id(), engineInfo.precision().id(), engineInfo.device(), engineInfo.modelName(),
                 engineInfo.modelSha256(), batchPolicy);
@@ -213,6 +229,10 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             }
         } finally {
             releaseGpu();
+            if (engineStatus != null) {
+                engineStatus.close();
+                engineStatus = null;
+            }
         }
     }
 

@@ -116,4 +116,20 @@ public final class InferenceOptions {
             .enumType(TimeoutOutput.class).defaultValue(TimeoutOutput.ERROR_RECORD)
             .withDescription("What a timed-out frame becomes: ERROR_RECORD (detections topic, status=error) or"
                     + " DEAD_LETTER.");
+    public static final ConfigOption<Integer> DEAD_LETTER_MAX_RECORD_BYTES = ConfigOptions
+            .key("inference.dead-letter.max-record-bytes").intType().defaultValue(1024 * 1024)
+            .withDescription("Largest dead-letter record, bytes, as Kafka's producer estimates it (key + value +"
+                    + " headers + record and batch overhead); also the dead-letter sink's max.request.size. A dead"
+                    + " letter that would be larger keeps only its dlq.* headers and a prefix of the value"
+                    + " (dlq.truncated=true). The default, 1 MiB, is Kafka's default max.request.size and fits a topic"
+                    + " with the broker's default max.message.bytes; raise it together with the dead-letter topic's"
+                    + " max.message.bytes to keep large frames whole. At least 16384.");
+    public static final ConfigOption<Integer> DEAD_LETTER_MAX_HEADERS_BYTES = ConfigOptions
+            .key("inference.dead-letter.max-headers-bytes").intType().defaultValue(64 * 1024)
+            .withDescription("Largest total of the original headers (keys in UTF-8 + values, bytes) a dead letter"
+                    + " copies; a record with more is dead-lettered truncated (no original headers).");
+    public static final ConfigOption<Integer> DEAD_LETTER_MAX_MESSAGE_BYTES = ConfigOptions
+            .key("inference.dead-letter.max-message-bytes").intType().defaultValue(2048)
+            .withDescription("Largest dlq.message header, bytes of UTF-8; a longer message is cut at a character"
+                    + " boundary and ends with '...'.");
 }

@@ -1,8 +1,7 @@
 package io.flinkvision.frame;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -28,8 +27,8 @@ public class Frame {
     private byte[] payload;
     /** Original key bytes, kept for the dead-letter record; may be null. */
     private byte[] key;
-    /** Original headers (UTF-8 decoded), kept for the dead-letter record. */
-    private Map<String, String> headers = new LinkedHashMap<>();
+    /** Original headers in record order, duplicates and value bytes as received, kept for the dead-letter record. */
+    private FrameHeader[] headers = new FrameHeader[0];
     private String sourceTopic;
     private int sourcePartition = -1;
     private long sourceOffset = -1;
@@ -65,8 +64,8 @@ public class Frame {
     public void setPayload(byte[] payload) { this.payload = payload; }
     public byte[] getKey() { return key; }
     public void setKey(byte[] key) { this.key = key; }
-    public Map<String, String> getHeaders() { return headers; }
-    public void setHeaders(Map<String, String> headers) { this.headers = headers; }
+    public FrameHeader[] getHeaders() { return headers; }
+    public void setHeaders(FrameHeader[] headers) { this.headers = headers; }
     public String getSourceTopic() { return sourceTopic; }
     public void setSourceTopic(String sourceTopic) { this.sourceTopic = sourceTopic; }
     public int getSourcePartition() { return sourcePartition; }
@@ -88,6 +87,23 @@ public class Frame {
         this.invalidReason = reason;
         this.invalidMessage = message;
         return this;
+    }
+
+    /**
+     * The value of the last header named {@code key}, decoded as UTF-8 (Kafka's {@code Headers.lastHeader}
+     * semantics); null when there is no such header or its value is null.
+     */
+    public String lastHeaderValue(String key) {
+        if (headers == null) {
+            return null;
+        }
+        for (int i = headers.length - 1; i >= 0; i--) {
+            if (headers[i] != null && key.equals(headers[i].getKey())) {
+                byte[] v = headers[i].getValue();
+                return v == null ? null : new String(v, StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     /** Payload size in bytes, 0 when there is none. */

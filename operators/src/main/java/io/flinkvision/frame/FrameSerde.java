@@ -1,8 +1,8 @@
 package io.flinkvision.frame;
 
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -53,27 +53,27 @@ public final class FrameSerde {
         frame.setPayload(record.value());
         frame.setCameraId(record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8));
         frame.setCaptureTimestampMs(record.timestamp());
-        Map<String, String> headers = new LinkedHashMap<>();
+        List<FrameHeader> received = new ArrayList<>();
         for (Header h : record.headers()) {
-            headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+            received.add(new FrameHeader(h.key(), h.value()));
         }
-        frame.setHeaders(headers);
+        frame.setHeaders(received.toArray(new FrameHeader[0]));
         if (record.key() == null || record.key().length == 0) {
             return frame.markInvalid(DeadLetterReason.MISSING_HEADER.code(), "record key (camera id) is missing");
         }
         try {
-            String index = headers.get(FrameHeaders.FRAME_INDEX);
+            String index = frame.lastHeaderValue(FrameHeaders.FRAME_INDEX);
             if (index == null) {
                 return frame.markInvalid(DeadLetterReason.MISSING_HEADER.code(),
                         "header '" + FrameHeaders.FRAME_INDEX + "' is missing");
             }
             frame.setFrameIndex(parseLong(FrameHeaders.FRAME_INDEX, index, 0));
-            String ts = headers.get(FrameHeaders.CAPTURE_TIMESTAMP);
+            String ts = frame.lastHeaderValue(FrameHeaders.CAPTURE_TIMESTAMP);
             if (ts != null) {
                 frame.setCaptureTimestampMs(parseLong(FrameHeaders.CAPTURE_TIMESTAMP, ts, 0));
             }
-            String w = headers.get(FrameHeaders.WIDTH);
-            String h = headers.get(FrameHeaders.HEIGHT);
+            String w = frame.lastHeaderValue(FrameHeaders.WIDTH);
+            String h = frame.lastHeaderValue(FrameHeaders.HEIGHT);
             if (w != null) {
                 frame.setWidth((int) parseLong(FrameHeaders.WIDTH, w, 1));
             }
@@ -83,7 +83,7 @@ public final class FrameSerde {
         } catch (IllegalArgumentException e) {
             return frame.markInvalid(DeadLetterReason.MALFORMED_HEADER.code(), e.getMessage());
         }
-        String encoding = headers.get(FrameHeaders.ENCODING);
+        String encoding = frame.lastHeaderValue(FrameHeaders.ENCODING);
         frame.setEncoding(encoding);
         if (encoding == null) {
             return frame.markInvalid(DeadLetterReason.MISSING_HEADER.code(),
@@ -91,7 +91,7 @@ public final class FrameSerde {
         }
         if (FrameEncoding.fromWireName(encoding).isEmpty()) {
             return frame.markInvalid(DeadLetterReason.UNKNOWN_ENCODING.code(),
-                    "unknown encoding '" + encoding + "' (expected jpeg, png or raw-bgr)");
+                    "unknown encoding '" + quoted(encoding) + "' (expected jpeg, png or raw-bgr)");
         }
         return frame;
     }
@@ -101,13 +101,21 @@ public final class FrameSerde {
         try {
             v = Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("header '" + header + "' is not a number: '" + value + "'");
+            throw new IllegalArgumentException("header '" + header + "' is not a number: '" + quoted(value) + "'");
         }
         if (v < min || (header.equals(FrameHeaders.WIDTH) || header.equals(FrameHeaders.HEIGHT)) && v > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("header '" + header + "' is out of range: " + v);
         }
         return v;
     }
+
+    /** A header value as quoted in a reason message: at most {@value #QUOTED_CHARS} chars, so the message stays small. */
+    private static String quoted(String value) {
+        return value.length() <= QUOTED_CHARS ? value
+                : value.substring(0, QUOTED_CHARS) + "... (" + value.length() + " chars)";
+    }
+
+    private static final int QUOTED_CHARS = 64;
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

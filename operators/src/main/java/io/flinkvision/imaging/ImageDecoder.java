@@ -63,7 +63,10 @@ public final class ImageDecoder {
             ImageHeaderProbe.JpegFrame frame = ImageHeaderProbe.probeJpegFrame(payload);
             if (frame.baselineYCbCr()) {
                 checkSize(frame.width(), frame.height(), "declared by the jpeg header");
-                return SourceImage.ofJpeg(payload, frame.width(), frame.height());
+                // the device decoder gets the datastream only, SOI to EOI: bytes after the EOI are cut off
+                int length = ImageHeaderProbe.jpegLength(payload);
+                byte[] jpeg = length == payload.length ? payload : java.util.Arrays.copyOf(payload, length);
+                return SourceImage.ofJpeg(jpeg, frame.width(), frame.height());
             }
         }
         return SourceImage.ofMat(decodeCompressed(encoding, payload));

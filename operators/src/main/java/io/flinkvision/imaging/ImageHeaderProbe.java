@@ -10,13 +10,13 @@ import io.flinkvision.frame.InvalidFrameException;
  *
  * <p>Formats: JPEG (ITU T.81 B.2: SOI {@code FFD8}, segments, SOFn {@code FFC0..FFCF} except DHT {@code C4}, JPG
  * {@code C8}, DAC {@code CC} holding height then width as big-endian 16-bit; a complete file ends with EOI
- * {@code FFD9}) and PNG (RFC 2083: 8-byte signature, IHDR width and height as big-endian 32-bit, a complete file ends
- * with the IEND chunk).
+ * {@code FFD9}) and PNG (RFC 2083: 8-byte signature, IHDR width and height as big-endian 32-bit, a complete file has
+ * an IEND chunk). Bytes after the end marker (EOI, IEND) are accepted and ignored, as libjpeg and libpng ignore them:
+ * the end is found by walking the file's structure, not by looking at its last bytes, so that an EXIF thumbnail's EOI
+ * or an {@code FF D9} in the trailing bytes is not taken for the image's end.
  */
 public final class ImageHeaderProbe {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    /** Bytes at the end of a JPEG searched for EOI: some encoders pad after it. */
-    private static final int EOI_SEARCH_BYTES = 64;
 
     private ImageHeaderProbe() {}
 
@@ -99,10 +99,7 @@ public final class ImageHeaderProbe {
         if (d.length < 4 || (d[0] & 0xFF) != 0xFF || (d[1] & 0xFF) != 0xD8) {
             throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a JPEG: no SOI marker (FF D8)");
         }
-        if (!hasJpegEoi(d)) {
-            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
-                    "truncated JPEG: no EOI marker (FF D9) at the end of " + d.length + " bytes");
-        }
+        jpegLength(d);
         int i = 2;
         while (i + 4 <= d.length) {
             if ((d[i] & 0xFF) != 0xFF) {
@@ -152,14 +149,64 @@ public final class ImageHeaderProbe {
         throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "corrupt JPEG: no frame header (SOF) found");
     }
 
-    private static boolean hasJpegEoi(byte[] d) {
-        int from = Math.max(2, d.length - EOI_SEARCH_BYTES);
-        for (int i = d.length - 2; i >= from; i--) {
-            if ((d[i] & 0xFF) == 0xFF && (d[i + 1] & 0xFF) == 0xD9) {
-                return true;
+    /**
+     * The length of a JPEG's datastream: the offset just after its EOI marker, found as libjpeg finds it: marker
+     * segments are skipped by their length (so an EXIF thumbnail's EOI inside APP1 is skipped), entropy-coded data
+     * after each SOS runs to the first marker other than a stuffed {@code FF 00}, a restart marker {@code FF D0..D7}
+     * or fill bytes; bytes after the EOI are not part of the image. The file's start (SOI) is not checked here.
+     *
+     * @return the offset after the EOI marker, at most {@code d.length}
+     * @throws InvalidFrameException {@code decode-failed} when the file ends before its EOI marker (truncated)
+     */
+    public static int jpegLength(byte[] d) throws InvalidFrameException {
+        int i = 2;
+        boolean inScan = false;
+        while (i + 1 < d.length) {
+            if (inScan) {
+                if ((d[i] & 0xFF) != 0xFF) {
+                    i++;
+                    continue;
+                }
+                int m = d[i + 1] & 0xFF;
+                if (m == 0x00 || (m >= 0xD0 && m <= 0xD7)) {
+                    i += 2;
+                    continue;
+                }
+                if (m == 0xFF) {
+                    i++;
+                    continue;
+                }
+                inScan = false;
             }
+            if ((d[i] & 0xFF) != 0xFF) {
+                i++; // extraneous bytes before a marker: libjpeg skips them with a warning
+                continue;
+            }
+            int m = d[i + 1] & 0xFF;
+            if (m == 0xFF || m == 0x00) {
+                i += m == 0xFF ? 1 : 2;
+                continue;
+            }
+            if (m == 0xD9) {
+                return i + 2;
+            }
+            if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+                i += 2;
+                continue;
+            }
+            if (i + 4 > d.length) {
+                break;
+            }
+            int len = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
+            if (len < 2) {
+                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                        "corrupt JPEG: segment length " + len + " at byte " + i);
+            }
+            i += 2 + len;
+            inScan = m == 0xDA;
         }
-        return false;
+        throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                "truncated JPEG: no EOI marker (FF D9) in " + d.length + " bytes");
     }
 
     static Dimensions probePng(byte[] d) throws InvalidFrameException {
@@ -176,14 +223,30 @@ public final class ImageHeaderProbe {
         }
         long w = readU32(d, 16);
         long h = readU32(d, 20);
-        if (d.length < 12 + 33 || d[d.length - 8] != 'I' || d[d.length - 7] != 'E' || d[d.length - 6] != 'N'
-                || d[d.length - 5] != 'D') {
-            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "truncated PNG: no IEND chunk at the end");
+        if (!hasPngEnd(d)) {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "truncated PNG: no IEND chunk");
         }
         if (w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
             return new Dimensions(Integer.MAX_VALUE, Integer.MAX_VALUE);
         }
         return new Dimensions((int) w, (int) h);
+    }
+
+    /**
+     * Whether the chunks after the signature (RFC 2083 3.2: 4-byte length, 4-byte type, data, 4-byte CRC) reach a
+     * whole IEND chunk; bytes after it are ignored, as libpng ignores them.
+     */
+    private static boolean hasPngEnd(byte[] d) {
+        long i = 8;
+        while (i + 12 <= d.length) {
+            int at = (int) i;
+            long len = readU32(d, at);
+            if (d[at + 4] == 'I' && d[at + 5] == 'E' && d[at + 6] == 'N' && d[at + 7] == 'D') {
+                return true;
+            }
+            i += 12 + len;
+        }
+        return false;
     }
 
     private static long readU32(byte[] d, int at) {

@@ -30,7 +30,8 @@ public final class SourceImage implements AutoCloseable {
     /**
      * Wraps a JPEG file, not decoded, for an engine that decodes JPEG on its device.
      *
-     * @param jpeg the whole file (SOI to EOI), checked by {@link ImageHeaderProbe#probeJpegFrame}
+     * @param jpeg the datastream, SOI to EOI and nothing after it ({@link ImageHeaderProbe#jpegLength}), checked by
+     *     {@link ImageHeaderProbe#probeJpegFrame}
      * @param width width from its frame header, pixels
      * @param height height from its frame header, pixels
      * @throws IllegalArgumentException if the file is empty or a size is not positive

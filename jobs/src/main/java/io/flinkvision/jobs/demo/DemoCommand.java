@@ -3,8 +3,10 @@ package io.flinkvision.jobs.demo;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.jobs.EngineConsole;
 import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.LocalCluster;
+import io.flinkvision.jobs.TaskManagerWatch;
 import io.flinkvision.jobs.VideoInferenceJob;
 import io.flinkvision.jobs.dashboard.DetectionsDashboard;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
@@ -13,13 +15,16 @@ import io.flinkvision.jobs.producer.VideoToKafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,8 +82,16 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value.")
     Map<String, String> inference = new java.util.LinkedHashMap<>();
     @Option(names = "--drain-timeout-s", defaultValue = "180",
-            description = "How long to wait for the last outputs after the producer finished, s.")
+            description = "How long to wait for the last outputs once the producer has finished and every"
+                    + " subtask's engine is ready (a first-run TensorRT build is not counted), s.")
     long drainTimeoutS;
+    @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache (plans, timing"
+            + " cache), kept across runs so only the first run builds (inference.tensorrt.engine-cache-dir).")
+    String engineCacheDir;
+    @Option(names = "--taskmanager-timeout-s", defaultValue = "120", description = "How long the MiniCluster's"
+            + " TaskManager may take to register; the demo ends with the cause at once when it fails (default:"
+            + " ${DEFAULT-VALUE}).")
+    long taskManagerTimeoutS;
     @Option(names = "--metrics-port", description = "Enable Flink's Prometheus reporter on this port: the operator's"
             + " metrics at http://127.0.0.1:PORT/metrics (the reporter binds all interfaces; it has no host option).")
     Integer metricsPort;
@@ -107,6 +120,8 @@ public class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         System.out.printf("demo: starting embedded Kafka (KRaft) ...%n");
         DetectionsDashboard board = null;
+        MiniCluster cluster = null;
+        TaskManagerWatch taskManager = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             String frames = "frames";
             String detections = "detections";
@@ -122,25 +137,22 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.printf("demo: dashboard at %s%n", board.uri());
             }
 
-            JobSettings.Builder settings = JobSettings.builder().bootstrapServers(kafka.bootstrapServers())
-                    .framesTopic(frames).detectionsTopic(detections).deadLetterTopic(dlq)
-                    .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
-                    .parallelism(parallelism)
-                    .checkpointDir(Files.createTempDirectory("flinkvision-checkpoints-").toUri().toString())
-                    .inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT))
-                    .inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT))
-                    .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
-                    .inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs))
-                    .inference(inference);
+            JobSettings.Builder settings = settings(kafka.bootstrapServers(), frames, detections, dlq)
+                    .checkpointDir(Files.createTempDirectory("flinkvision-checkpoints-").toUri().toString());
             Configuration conf = LocalCluster.loopbackOnly(); // REST API and blob server on 127.0.0.1 only
             if (metricsPort != null) {
                 PrometheusMetrics.enable(conf, metricsPort);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
             VideoInferenceJob.build(env, settings.build());
-            JobClient job = env.executeAsync("video-inference demo");
+            cluster = LocalCluster.create(conf, LocalCluster.slotsFor(env));
+            taskManager = TaskManagerWatch.start(cluster, Duration.ofSeconds(taskManagerTimeoutS));
+            cluster.start();
+            JobID jobId = LocalCluster.submit(cluster, env, "video-inference demo");
+            MiniCluster job = cluster;
+            EngineConsole engines = new EngineConsole(jobId.toString(), parallelism, System.out, "demo: ");
             System.out.printf("demo: Flink job %s running on a MiniCluster (parallelism %d, batch <= %d, backend %s)%n",
-                    job.getJobID(), parallelism, batchSize, backend);
+                    jobId, parallelism, batchSize, backend);
             if (metricsPort != null) {
                 System.out.printf("demo: Prometheus metrics at %s (operator metrics: %s*; the reporter listens on all"
                         + " interfaces)%n", PrometheusMetrics.scrapeUrl(metricsPort),
@@ -167,15 +179,35 @@ public class DemoCommand implements Callable<Integer> {
                 long lastPrint = 0;
                 long drainDeadline = Long.MAX_VALUE;
                 double producerSeconds = 0;
+                boolean waitingForEngines = false;
                 while (true) {
                     Thread.sleep(250);
                     boolean producing = producerThread.isAlive();
-                    if (!producing && drainDeadline == Long.MAX_VALUE) {
-                        producerSeconds = (System.nanoTime() - produceStart) / 1e9;
-                        drainDeadline = System.nanoTime() + drainTimeoutS * 1_000_000_000L;
+                    Optional<String> stuck = taskManager.failure();
+                    engines.poll();
+                    if (stuck.isPresent() || engines.failed().isPresent()) {
+                        // nothing can come out: end now with the cause, no report of zeros
+                        System.out.printf("demo: FAILED: %s%n", stuck.isPresent() ? stuck.get()
+                                : "the inference engine failed to open: " + engines.failed().get().describe());
+                        producerThread.interrupt();
+                        job.cancelJob(jobId);
+                        return 1;
+                    }
+                    if (!producing && producerSeconds == 0) {
+                        producerSeconds = Math.max(1e-9, (System.nanoTime() - produceStart) / 1e9);
                         if (producerError.get() != null) {
                             System.out.printf("demo: producer failed: %s%n", producerError.get());
                             break;
+                        }
+                    }
+                    if (!producing && drainDeadline == Long.MAX_VALUE) {
+                        if (engines.allReady()) { // the drain timeout does not count a first-run engine build
+                            drainDeadline = System.nanoTime() + drainTimeoutS * 1_000_000_000L;
+                        } else if (!waitingForEngines) {
+                            waitingForEngines = true;
+                            System.out.printf("demo: producer done; waiting for the engines (%d of %d ready), the"
+                                    + " %d s drain timeout starts when all are ready%n", engines.ready(),
+                                    engines.subtasks(), drainTimeoutS);
                         }
                     }
                     if (System.nanoTime() - lastPrint > 2_000_000_000L) {
@@ -189,8 +221,8 @@ public class DemoCommand implements Callable<Integer> {
                         System.out.printf("demo: gave up waiting for outputs after %d s%n", drainTimeoutS);
                         break;
                     }
-                    if (job.getJobStatus().get().isGloballyTerminalState()) {
-                        System.out.printf("demo: job ended early: %s%n", job.getJobStatus().get());
+                    if (job.getJobStatus(jobId).get().isGloballyTerminalState()) {
+                        System.out.printf("demo: job ended early: %s%n", job.getJobStatus(jobId).get());
                         break;
                     }
                 }
@@ -216,14 +248,37 @@ public class DemoCommand implements Callable<Integer> {
                 if (board != null) {
                     board.close(); // before Kafka stops, so its consumer does not complain
                 }
-                job.cancel().get();
+                job.cancelJob(jobId).get();
+                engines.clear();
                 return r.balanced() && producerError.get() == null ? 0 : 1;
             }
         } finally {
             if (board != null) {
                 board.close();
             }
+            if (taskManager != null) {
+                taskManager.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
         }
+    }
+
+    /** The job's settings these options describe, for the given Kafka and topics (no checkpoint directory yet). */
+    public JobSettings.Builder settings(String bootstrapServers, String frames, String detections, String dlq) {
+        JobSettings.Builder b = JobSettings.builder().bootstrapServers(bootstrapServers)
+                .framesTopic(frames).detectionsTopic(detections).deadLetterTopic(dlq)
+                .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
+                .parallelism(parallelism)
+                .inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT))
+                .inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT))
+                .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
+                .inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
+        if (engineCacheDir != null) {
+            b.inference(InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
+        }
+        return b.inference(inference);
     }
 
     /** Keeps everything up for {@code --linger-s} seconds so the dashboard and the metrics can be looked at. */

@@ -8,11 +8,13 @@ import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.engine.Precision;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.jobs.EngineConsole;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +24,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,21 +59,34 @@ public class DetectCommand implements Callable<Integer> {
     @Option(names = "--max-pixels", description = "Largest image accepted, width*height from its header (default 40"
             + " megapixels, as inference.max-pixels); larger ones are refused before decoding (image-too-large).")
     Long maxPixels;
+    @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache, kept across runs so"
+            + " only the first run builds (as inference.tensorrt.engine-cache-dir).")
+    String engineCacheDir;
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
     List<Path> images;
 
     PrintStream out = System.out;
+    /** Where engine progress lines go (a first-run TensorRT build takes minutes); stdout stays JSON only. */
+    PrintStream err = System.err;
 
-    @Override
-    public Integer call() {
+    /** The engine settings these options describe. */
+    public EngineSpec spec() {
         EngineSpec.Builder spec = EngineSpec.builder().backend(Backend.parse(backend))
                 .precision(Precision.parse(precision)).maxBatchSize(batchSize).maxInFlight(2);
         if (model != null) {
             spec.modelPath(model);
         }
+        if (engineCacheDir != null) {
+            spec.engineCacheDir(engineCacheDir);
+        }
+        return spec.build();
+    }
+
+    @Override
+    public Integer call() {
         int failures = 0;
         DecodeLimits limits = limits();
-        InferenceEngine engine = InferenceEngines.open(spec.build());
+        InferenceEngine engine = openWithProgress(spec());
         try (DetectionPipeline pipeline = DetectionPipeline.builder(engine)
                 .ownsEngine(true)
                 .batchPolicy(new BatchPolicy(batchSize, 5, 2))
@@ -120,6 +138,31 @@ public class DetectCommand implements Callable<Integer> {
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    /** Opens the engine on this thread while a daemon thread prints its {@link EngineStatus} to {@link #err}. */
+    private InferenceEngine openWithProgress(EngineSpec spec) {
+        String group = "detect-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        EngineStatus.Tracker status = EngineStatus.start(group, 0, 0, "engine", spec.backend().id());
+        EngineConsole console = new EngineConsole(group, 1, err, "detect: ");
+        ScheduledExecutorService printer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "detect-engine-console");
+            t.setDaemon(true);
+            return t;
+        });
+        printer.scheduleWithFixedDelay(console::poll, 2, 2, TimeUnit.SECONDS); // quiet when the open is quick
+        try {
+            InferenceEngine e = InferenceEngines.open(spec);
+            status.ready(e.info().backend().id() + " " + e.info().precision().id() + " on " + e.info().device());
+            return e;
+        } catch (RuntimeException | Error e) {
+            status.failed(e);
+            throw e;
+        } finally {
+            printer.shutdownNow();
+            status.close();
+            console.clear();
+        }
     }
 
     private DecodeLimits limits() {

@@ -127,7 +127,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 config.put("unstable.api.versions.enable", "false");
                 config.put("unstable.feature.versions.enable", "false");
             }
-            // Advertise the loopback address; port 0 = chosen by the OS (the kit pre-binds it).
+            // Listen on and advertise the loopback address only; port 0 = chosen by the OS (the kit pre-binds it on the
+            // wildcard address: LoopbackListeners rebinds it on 127.0.0.1 before start-up).
             config.put("listeners", nodes.brokerListenerName().value() + "://127.0.0.1:0,"
                     + nodes.controllerListenerName().value() + "://127.0.0.1:0");
             config.put("transaction.state.log.replication.factor", "1");
@@ -142,6 +143,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
             config.forEach(builder::setConfigProp);
             cluster = builder.build();
+            LoopbackListeners.closePreboundSockets(cluster);
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();

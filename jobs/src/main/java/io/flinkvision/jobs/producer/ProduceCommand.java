@@ -3,6 +3,7 @@ package io.flinkvision.jobs.producer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,8 +25,10 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>Exit codes: 0 when the input was streamed (or Ctrl-C stopped it after a clean flush), 1 when the input cannot be
- * read or Kafka refuses the frames, 2 for invalid option values. Ctrl-C stops after the current frame and flushes
- * what was sent (up to 30 s).
+ * read or Kafka refuses the frames, 2 for invalid option values, 3 when a live stream (URL) dropped and could not be
+ * reconnected. Ctrl-C stops after the current frame and flushes what was sent (up to 30 s). The last line on
+ * standard output (also after a failure) sums up: frames sent/skipped, records acked/failed, reconnects, frames/s
+ * and MB/s.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Stream a video file, an RTSP/HTTP URL or a folder of images (jpg/jpeg/png) into a Kafka "
@@ -69,16 +72,53 @@ public class ProduceCommand implements Callable<Integer> {
             description = "JPEG quality 1-100 when encoding frames (default: ${DEFAULT-VALUE}).")
     int jpegQuality;
 
+    @Option(names = "--cameras", defaultValue = "1", paramLabel = "K",
+            description = "Fan the input out to K simulated cameras <camera-id>-0..<camera-id>-(K-1): every frame is "
+                    + "sent once per camera (default: ${DEFAULT-VALUE}, the camera id as it is).")
+    int cameras;
+
+    @Option(names = "--partitioning", defaultValue = "CAMERA", paramLabel = "CAMERA|KEY_HASH",
+            description = "CAMERA: each camera gets its own partition, dealt round-robin over the sorted camera set "
+                    + "(balanced; one camera without --camera-set keeps the key hash); KEY_HASH: Kafka's murmur2 "
+                    + "hash of the camera id (default: ${DEFAULT-VALUE}).")
+    VideoToKafka.Partitioning partitioning;
+
+    @Option(names = "--camera-set", split = ",", paramLabel = "ID[,ID...]",
+            description = "All camera ids sharing the topic, so that separate producers deal the partitions alike "
+                    + "(default: this producer's cameras).")
+    List<String> cameraSet;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Encode threads (JPEG encoding of video frames, checks of folder images); default: the "
+                    + "available processors.")
+    Integer threads;
+
+    @Option(names = "--reconnect-attempts", defaultValue = "" + ReconnectPolicy.DEFAULT_ATTEMPTS, paramLabel = "N",
+            description = "Consecutive reopen attempts of a dropped live stream (URL) before giving up with exit "
+                    + "code 3; 0 = never reconnect (default: ${DEFAULT-VALUE}).")
+    int reconnectAttempts;
+
+    @Option(names = "--reconnect-backoff-ms", defaultValue = "" + ReconnectPolicy.DEFAULT_INITIAL_BACKOFF_MS,
+            paramLabel = "MS", description = "Delay before the first reopen attempt; doubles per attempt, with "
+                    + "jitter (default: ${DEFAULT-VALUE}).")
+    long reconnectBackoffMs;
+
+    @Option(names = "--reconnect-max-backoff-ms", defaultValue = "" + ReconnectPolicy.DEFAULT_MAX_BACKOFF_MS,
+            paramLabel = "MS", description = "Upper bound of the reopen delay (default: ${DEFAULT-VALUE}).")
+    long reconnectMaxBackoffMs;
+
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
             description = "Extra Kafka producer setting, repeatable (e.g. security.protocol=SASL_SSL, "
                     + "ssl.truststore.location=...). Overrides the defaults acks=all, enable.idempotence=true, "
-                    + "linger.ms=5, compression.type=none, max.request.size=16777216.")
+                    + "max.in.flight.requests.per.connection=5, linger.ms=5, batch.size=1048576, "
+                    + "buffer.memory=268435456, compression.type=none, max.request.size=16777216.")
     Map<String, String> producerProperties = new LinkedHashMap<>();
 
     /**
      * Runs the producer until the input ends, {@code --max-frames} is reached, or the process is interrupted.
      *
-     * @return the exit code: 0 on success, 1 when the input or Kafka fails, 2 for invalid option values
+     * @return the exit code: 0 on success, 1 when the input or Kafka fails, 2 for invalid option values, 3 when a
+     *     live stream was lost
      */
     @Override
     public Integer call() {
@@ -94,7 +134,16 @@ public class ProduceCommand implements Callable<Integer> {
                     .loop(loop)
                     .maxFrames(maxFrames)
                     .jpegQuality(jpegQuality)
+                    .cameras(cameras)
+                    .partitioning(partitioning)
+                    .reconnect(new ReconnectPolicy(reconnectAttempts, reconnectBackoffMs, reconnectMaxBackoffMs))
                     .producerProperties(producerProperties);
+            if (cameraSet != null) {
+                builder.cameraSet(cameraSet);
+            }
+            if (threads != null) {
+                builder.threads(threads);
+            }
             if (fps != null) {
                 builder.fps(fps);
             }
@@ -114,18 +163,15 @@ public class ProduceCommand implements Callable<Integer> {
             }
         }, "produce-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        long t0 = System.nanoTime();
         try {
-            long sent = producer.run();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            out.printf("Sent %d frames (%d skipped) of camera '%s' to topic '%s' at %s in %.1f s%n", sent,
-                    producer.framesSkipped(), cameraId, topic, bootstrapServers, seconds);
+            int code = runProducer(producer, err);
+            List<String> ids = producer.cameraIds();
+            out.printf("%s %s to topic '%s' at %s: %s%n", code == 0 ? "Sent" : "Gave up:",
+                    ids.size() == 1 ? "camera '" + ids.get(0) + "'" : ids.size() + " cameras", topic,
+                    bootstrapServers, producer.summary());
             out.flush();
-            return 0;
-        } catch (IOException | VideoToKafka.SendFailedException e) {
-            err.println("produce: " + e.getMessage());
             err.flush();
-            return 1;
+            return code;
         } finally {
             done.countDown();
             try {
@@ -133,6 +179,20 @@ public class ProduceCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is exiting; the hook is running
             }
+        }
+    }
+
+    /** Runs the producer; returns the exit code, printing the failure (if any) to {@code err}. */
+    private static int runProducer(VideoToKafka producer, PrintWriter err) {
+        try {
+            producer.run();
+            return 0;
+        } catch (StreamLostException e) {
+            err.println("produce: " + e.getMessage());
+            return 3;
+        } catch (IOException | VideoToKafka.SendFailedException e) {
+            err.println("produce: " + e.getMessage());
+            return 1;
         }
     }
 }

@@ -1,78 +1,82 @@
 package io.flinkvision.jobs.producer;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
-
-import io.flinkvision.frame.Frame;
-import io.flinkvision.frame.FrameEncoding;
-import io.flinkvision.frame.FrameSerde;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.OpenCVFrameConverter;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams a video source into a Kafka frames topic, one record per frame, following the frame contract of
- * {@link FrameSerde}: key = camera id, value = JPEG (or PNG) bytes, headers {@code frame-index} (from 0, increasing
- * across {@code loop} restarts), {@code capture-ts} (wall-clock milliseconds when the frame was grabbed, also the
- * record timestamp), {@code encoding}, {@code width}, {@code height}.
+ * Streams a video source into a Kafka frames topic, one record per frame and camera, following the frame contract of
+ * {@link io.flinkvision.frame.FrameSerde}: key = camera id, value = JPEG (or PNG) bytes, headers {@code frame-index}
+ * (from 0, increasing across {@code loop} restarts and reconnects), {@code capture-ts} (wall-clock milliseconds when
+ * the frame was read, also the record timestamp), {@code encoding}, {@code width}, {@code height}.
  *
  * <p>Sources:
  * <ul>
- *   <li>a video file (anything FFmpeg reads: avi, mp4, mkv, ...), decoded by javacv's {@link FFmpegFrameGrabber},
- *       converted to an 8-bit BGR {@link Mat} and JPEG-encoded by OpenCV at {@link Builder#jpegQuality};</li>
+ *   <li>a video file (anything FFmpeg reads: avi, mp4, mkv, ...), decoded by javacv's FFmpegFrameGrabber,
+ *       converted to an 8-bit BGR image and JPEG-encoded by OpenCV at {@link Builder#jpegQuality};</li>
  *   <li>a URL ({@code rtsp://}, {@code rtmp://}, {@code http(s)://}, {@code udp://}, ...), likewise; RTSP is read
- *       over TCP; network reads time out after 10 s;</li>
+ *       over TCP; network reads time out after 10 s. A URL is a live source: when it ends or fails it is reopened
+ *       with exponential backoff ({@link Builder#reconnect}), and {@link #run()} throws {@link StreamLostException}
+ *       when the policy gives up;</li>
  *   <li>a folder of images ({@code .jpg}, {@code .jpeg}, {@code .png}, sorted by file name): the file bytes are sent
  *       as they are (encoding from the file's magic bytes); a file that is neither JPEG nor PNG inside is re-encoded
  *       to JPEG. Each file is decoded once (OpenCV {@code IMREAD_COLOR}, as the inference operator does) to check it
- *       and to fill the width/height headers.</li>
+ *       and to fill the width/height headers; later {@code loop} passes reuse that check.</li>
  * </ul>
  *
- * <p>Pacing: {@link Builder#fps} frames per second; by default a video file is paced at its own frame rate, while
- * URLs (live sources pace themselves) and image folders go as fast as possible. A frame that cannot be decoded or
- * encoded is logged and skipped ({@link #framesSkipped()}); frame indexes stay contiguous over sent frames. Note that
- * FFmpeg conceals many bit-stream errors itself: those frames arrive damaged rather than skipped.
+ * <p>Pipeline: the calling thread reads (and for video decodes) the source and paces it; {@link Builder#threads}
+ * encode threads JPEG-encode (video) or check (folder) the frames; one sender thread takes the results in read
+ * order and hands them to the asynchronous Kafka producer. Frames therefore leave in source order, for every camera.
  *
- * <p>Producer defaults: {@code acks=all}, {@code enable.idempotence=true}, {@code linger.ms=5},
- * {@code compression.type=none} (JPEG does not compress further), {@code max.request.size} 16 MiB. Frames over
- * 1 MB also need the topic's {@code max.message.bytes} (broker {@code message.max.bytes}) raised.
+ * <p>Cameras: {@link Builder#cameras} {@code K > 1} fans the input out to K simulated cameras
+ * {@code <cameraId>-0 .. <cameraId>-(K-1)}: every frame is sent once per camera, with the same frame index, so each
+ * camera sees the whole input ({@code K} records per source frame). Partitioning: by default every camera gets an
+ * explicit partition from {@link CameraPartitions} over the camera set (the producer's own cameras, or
+ * {@link Builder#cameraSet} when several producers share a topic); a single camera without a camera set, or
+ * {@link Partitioning#KEY_HASH}, leaves the partition to Kafka's key hash.
  *
- * <p>One instance runs once: build, {@link #run()}, read the counters. {@link #stop()} may be called from any thread.
+ * <p>Pacing: {@link Builder#fps} frames per second (per camera); by default a video file is paced at its own frame
+ * rate, while URLs (live sources pace themselves) and image folders go as fast as possible. A frame that cannot be
+ * decoded or encoded is logged and skipped ({@link #framesSkipped()}); frame indexes stay contiguous over sent
+ * frames. Note that FFmpeg conceals many bit-stream errors itself: those frames arrive damaged rather than skipped.
+ *
+ * <p>Producer defaults ({@link #producerDefaults()}), chosen for frames of about 150 KB: {@code acks=all},
+ * {@code enable.idempotence=true} (order kept across retries), {@code linger.ms=5}, {@code batch.size} 1 MiB (the
+ * default 16 KB holds no frame, so each record was its own batch), {@code buffer.memory} 256 MiB,
+ * {@code max.in.flight.requests.per.connection=5} (the most idempotence allows), {@code compression.type=none} (JPEG
+ * does not compress further), {@code max.request.size} 16 MiB. Frames over 1 MB also need the topic's
+ * {@code max.message.bytes} (broker {@code message.max.bytes}) raised.
+ *
+ * <p>One instance runs once: build, {@link #run()}, read the counters or {@link #summary()}. {@link #stop()} may be
+ * called from any thread.
  *
  * <pre>{@code
  * long sent = VideoToKafka.builder()
@@ -90,38 +94,71 @@ public final class VideoToKafka {
     public static final int DEFAULT_JPEG_QUALITY = 90;
     /** Default {@code max.request.size} of the producer, in bytes (16 MiB). */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+    /** Default {@code batch.size} of the producer, in bytes (1 MiB: about 7 frames of 150 KB). */
+    public static final int DEFAULT_BATCH_BYTES = 1024 * 1024;
+    /** Default {@code buffer.memory} of the producer, in bytes (256 MiB: about 1700 frames of 150 KB). */
+    public static final long DEFAULT_BUFFER_BYTES = 256L * 1024 * 1024;
+    /** Default encode threads: the available processors. */
+    public static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
 
     private static final Pattern URL = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
-    private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png");
-    /** Consecutive grab failures after which the source is considered dead. */
-    private static final int MAX_CONSECUTIVE_FAILURES = 100;
     private static final long PROGRESS_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final String NETWORK_TIMEOUT_MICROS = Long.toString(TimeUnit.SECONDS.toMicros(10));
+
+    /** How records are assigned to partitions. */
+    public enum Partitioning {
+        /** Explicit partition per camera from {@link CameraPartitions} (balanced, stable for a camera set). */
+        CAMERA,
+        /** Kafka's default: murmur2 hash of the key (camera id). */
+        KEY_HASH
+    }
 
     private final String bootstrapServers;
     private final String topic;
     private final String input;
     private final String cameraId;
+    private final List<String> cameraIds;
+    private final List<String> cameraSet;
     private final Double fps;
     private final boolean loop;
     private final long maxFrames;
     private final int jpegQuality;
+    private final int threads;
+    private final ReconnectPolicy reconnect;
     private final Map<String, String> producerProperties;
 
     private final AtomicBoolean started = new AtomicBoolean();
+    private final ProduceStats stats = new ProduceStats();
     private volatile boolean stopRequested;
-    private volatile long framesSent;
-    private volatile long framesSkipped;
+    private volatile ProduceSummary summary;
+    private volatile int[] partitions = new int[0];
 
     private VideoToKafka(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
         this.topic = b.topic;
         this.input = b.input;
         this.cameraId = b.cameraId;
+        List<String> ids = new ArrayList<>();
+        if (b.cameras == 1) {
+            ids.add(b.cameraId);
+        } else {
+            for (int i = 0; i < b.cameras; i++) {
+                ids.add(b.cameraId + "-" + i);
+            }
+        }
+        this.cameraIds = List.copyOf(ids);
+        if (b.partitioning == Partitioning.KEY_HASH) {
+            this.cameraSet = null;
+        } else if (b.cameraSet != null) {
+            this.cameraSet = List.copyOf(b.cameraSet);
+        } else {
+            this.cameraSet = ids.size() > 1 ? cameraIds : null;
+        }
         this.fps = b.fps;
         this.loop = b.loop;
         this.maxFrames = b.maxFrames;
         this.jpegQuality = b.jpegQuality;
+        this.threads = b.threads;
+        this.reconnect = b.reconnect;
         this.producerProperties = Map.copyOf(b.producerProperties);
     }
 
@@ -135,13 +172,33 @@ public final class VideoToKafka {
     }
 
     /**
+     * The producer settings applied before {@link Builder#producerProperty} overrides (see the class comment).
+     *
+     * @return config name to value
+     */
+    public static Map<String, String> producerDefaults() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(DEFAULT_BATCH_BYTES));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(DEFAULT_BUFFER_BYTES));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(DEFAULT_MAX_REQUEST_BYTES));
+        return p;
+    }
+
+    /**
      * Reads the source and sends its frames until the end of the input (restarting it when {@code loop} is set),
      * {@code maxFrames} frames have been sent, {@link #stop()} is called or the calling thread is interrupted (the
-     * interrupt flag is then set again on return). Always flushes and closes the producer before returning.
+     * interrupt flag is then set again on return). Always flushes what was read and closes the producer before
+     * returning or throwing.
      *
-     * @return the number of frames sent and acknowledged by the broker
-     * @throws IOException when the input does not exist, cannot be opened, holds no frames at all, or fails more than
-     *     100 times in a row
+     * @return the number of frames sent and acknowledged by the broker (per camera)
+     * @throws IOException when the input does not exist, cannot be opened, holds no usable frame at all, or fails
+     *     more than 100 times in a row
+     * @throws StreamLostException when a live source dropped and could not be reopened (see {@link Builder#reconnect})
      * @throws SendFailedException when Kafka does not accept a frame (broker unreachable, record too large,
      *     authorization, ...); the message names the topic and the bootstrap servers
      * @throws IllegalStateException when called a second time
@@ -150,68 +207,118 @@ public final class VideoToKafka {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("VideoToKafka.run() may be called only once");
         }
-        boolean interrupted = false;
-        AtomicReference<Exception> asyncFailure = new AtomicReference<>();
         long t0 = System.nanoTime();
-        try (FrameSource source = openSource()) {
-            double pacingFps = fps != null ? fps : source.defaultFps();
-            LOG.info("Producing {} ({}) as camera '{}' to topic '{}' at {}; pacing: {}{}{}", input, source.describe(),
-                    cameraId, topic, bootstrapServers,
-                    pacingFps > 0 ? String.format(Locale.ROOT, "%.2f fps", pacingFps) : "as fast as possible",
-                    loop ? ", looping" : "", maxFrames > 0 ? ", at most " + maxFrames + " frames" : "");
-            Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig());
-            boolean failed = true;
-            try {
-                interrupted = produce(source, producer, pacingFps, asyncFailure);
-                flush(producer, asyncFailure);
-                failed = false;
-            } finally {
-                producer.close(failed ? Duration.ZERO : Duration.ofSeconds(30));
+        try {
+            return produce(t0);
+        } finally {
+            if (summary == null) {
+                summary = summarize(t0);
             }
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        LOG.info("Sent {} frames ({} skipped) of camera '{}' to topic '{}' in {} s ({} fps)", framesSent,
-                framesSkipped, cameraId, topic, String.format(Locale.ROOT, "%.1f", seconds),
-                String.format(Locale.ROOT, "%.1f", seconds > 0 ? framesSent / seconds : 0.0));
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+    }
+
+    private long produce(long t0) throws IOException {
+        try (FrameSource source = openSource()) {
+            double pacingFps = fps != null ? fps : source.defaultFps();
+            FrameSender sender = new FrameSender(producerConfig(), topic, bootstrapServers, cameraIds, cameraSet,
+                    stats);
+            partitions = sender.partitions();
+            LOG.info("Producing {} ({}) as camera(s) {} (partitions {}) to topic '{}' at {}; {} encode threads; "
+                    + "pacing: {}{}{}", input, source.describe(), cameraIds.size() > 4
+                    ? cameraIds.get(0) + ".." + cameraIds.get(cameraIds.size() - 1) : cameraIds,
+                    Arrays.toString(partitions).replace("-1", "hash"), topic, bootstrapServers, threads,
+                    pacingFps > 0 ? String.format(Locale.ROOT, "%.2f fps", pacingFps) : "as fast as possible",
+                    loop ? ", looping" : "", maxFrames > 0 ? ", at most " + maxFrames + " frames" : "");
+            boolean failed = true;
+            try {
+                boolean interrupted = pipeline(source, sender, pacingFps);
+                failed = false;
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            } finally {
+                sender.close(failed ? Duration.ZERO : Duration.ofSeconds(30));
+                summary = summarize(t0);
+                LOG.info("{}: {}", failed ? "Stopped on a failure" : "Done", summary);
+            }
         }
-        return framesSent;
-    }
-
-    /** Asks a running {@link #run()} to finish after the current frame; it then flushes and returns. Thread-safe. */
-    public void stop() {
-        stopRequested = true;
+        return stats.framesSent.get();
     }
 
     /**
-     * Frames sent so far (acknowledged once {@link #run()} has returned).
-     *
-     * @return the count; updated live while running
+     * Runs reader (this thread), encode pool and sender thread; returns true when interrupted. What was read is
+     * sent and flushed before a source failure is rethrown.
      */
-    public long framesSent() {
-        return framesSent;
+    private boolean pipeline(FrameSource source, FrameSender sender, double pacingFps) throws IOException {
+        AtomicInteger threadNumber = new AtomicInteger();
+        List<JpegEncoder> encoders = new ArrayList<>();
+        ThreadLocal<JpegEncoder> encoder = ThreadLocal.withInitial(() -> {
+            JpegEncoder e = new JpegEncoder(jpegQuality);
+            synchronized (encoders) {
+                encoders.add(e);
+            }
+            return e;
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "produce-encode-" + threadNumber.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        BlockingQueue<Future<EncodedImage>> inOrder = new ArrayBlockingQueue<>(Math.max(4, threads * 4));
+        SenderLoop senderLoop = new SenderLoop(inOrder, sender);
+        Thread senderThread = new Thread(senderLoop, "produce-send");
+        senderThread.setDaemon(true);
+        senderThread.start();
+        boolean interrupted = false;
+        IOException sourceFailure = null;
+        try {
+            interrupted = read(source, pacingFps, pool, encoder, inOrder, senderLoop);
+        } catch (IOException e) {
+            sourceFailure = e;
+        } finally {
+            if (!senderLoop.put(inOrder, SenderLoop.END)) {
+                interrupted = true;
+            }
+            try {
+                senderThread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+                senderLoop.abort();
+                senderThread.interrupt();
+            }
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            synchronized (encoders) {
+                encoders.forEach(JpegEncoder::close);
+            }
+        }
+        RuntimeException sendFailure = senderLoop.failure.get();
+        if (sendFailure != null) {
+            throw sendFailure;
+        }
+        try {
+            sender.flush();
+        } catch (InterruptException e) {
+            Thread.interrupted();
+            throw new SendFailedException("interrupted while flushing the frames sent to topic '" + topic + "' at "
+                    + bootstrapServers + "; the last ones may be lost", topic, bootstrapServers, e);
+        }
+        if (sourceFailure != null) {
+            throw sourceFailure;
+        }
+        return interrupted;
     }
 
-    /**
-     * Frames read from the source but not sent because they could not be decoded or encoded.
-     *
-     * @return the count; updated live while running
-     */
-    public long framesSkipped() {
-        return framesSkipped;
-    }
-
-    /** The main loop; returns true when it ended because the thread was interrupted. */
-    private boolean produce(FrameSource source, Producer<byte[], byte[]> producer, double pacingFps,
-            AtomicReference<Exception> asyncFailure) throws IOException {
+    /** The reader: paces, reads and submits frames in order; returns true when interrupted. */
+    private boolean read(FrameSource source, double pacingFps, ExecutorService pool, ThreadLocal<JpegEncoder> encoder,
+            BlockingQueue<Future<EncodedImage>> inOrder, SenderLoop senderLoop) throws IOException {
         long periodNanos = pacingFps > 0 ? (long) (1e9 / pacingFps) : 0;
         long nextDue = System.nanoTime();
-        long lastLog = System.nanoTime();
-        long lastLoggedCount = 0;
-        long framesThisPass = 0;
-        while (!stopRequested && (maxFrames <= 0 || framesSent < maxFrames)) {
-            throwIfFailed(asyncFailure, framesSent - 1);
+        while (!stopRequested && !senderLoop.done) {
             if (periodNanos > 0) {
                 long now = System.nanoTime();
                 if (nextDue > now) {
@@ -229,89 +336,194 @@ public final class VideoToKafka {
                 Thread.interrupted();
                 return true;
             }
-            EncodedImage image = source.next();
-            if (image == null) {
+            PendingImage pending = source.next();
+            if (pending == null) {
                 if (!loop || stopRequested) {
-                    break;
+                    return false;
                 }
-                if (framesThisPass == 0) {
+                if (stats.framesSent.get() == 0 && !senderLoop.awaitIdle()) {
+                    return true;
+                }
+                if (stats.framesSent.get() == 0) {
                     throw new IOException("input '" + input + "' produced no usable frame; not looping over it");
                 }
-                LOG.info("End of '{}' after {} frames in this pass, restarting (--loop)", input, framesThisPass);
+                LOG.info("End of '{}', restarting (--loop)", input);
                 source.restart();
-                framesThisPass = 0;
                 continue;
             }
-            long index = framesSent;
-            Frame frame = new Frame(cameraId, index, image.captureTimestampMs, image.encoding, image.bytes);
-            frame.setWidth(image.width);
-            frame.setHeight(image.height);
-            ProducerRecord<byte[], byte[]> record = FrameSerde.toRecord(topic, frame);
-            try {
-                producer.send(record, (metadata, e) -> {
-                    if (e != null) {
-                        asyncFailure.compareAndSet(null, new IndexedFailure(index, e));
-                    }
-                });
-            } catch (InterruptException e) {
-                Thread.interrupted();
+            Future<EncodedImage> result = pool.submit(() -> pending.encode(encoder.get()));
+            if (!senderLoop.put(inOrder, result)) {
                 return true;
-            } catch (KafkaException e) {
-                throw sendFailed(index, e);
-            }
-            framesSent++;
-            framesThisPass++;
-            long now = System.nanoTime();
-            if (now - lastLog >= PROGRESS_LOG_INTERVAL_NANOS) {
-                LOG.info("{} frames sent ({} skipped), {} fps over the last {} s", framesSent, framesSkipped,
-                        String.format(Locale.ROOT, "%.1f", (framesSent - lastLoggedCount) * 1e9 / (now - lastLog)),
-                        TimeUnit.NANOSECONDS.toSeconds(now - lastLog));
-                lastLog = now;
-                lastLoggedCount = framesSent;
             }
         }
         return false;
     }
 
-    private void flush(Producer<byte[], byte[]> producer, AtomicReference<Exception> asyncFailure) {
-        try {
-            producer.flush();
-        } catch (InterruptException e) {
-            // flush() was interrupted; the records already sent may or may not be acknowledged.
-            Thread.interrupted();
-            throw sendFailed(framesSent - 1, e);
+    /** Takes encoded frames in read order and sends them; stops at {@link #END}, maxFrames or a failure. */
+    private final class SenderLoop implements Runnable {
+        static final Future<EncodedImage> END = CompletableFuture.completedFuture(null);
+        private final BlockingQueue<Future<EncodedImage>> inOrder;
+        private final FrameSender sender;
+        final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        private final AtomicInteger pending = new AtomicInteger();
+        volatile boolean done;
+
+        SenderLoop(BlockingQueue<Future<EncodedImage>> inOrder, FrameSender sender) {
+            this.inOrder = inOrder;
+            this.sender = sender;
         }
-        throwIfFailed(asyncFailure, framesSent - 1);
+
+        /** Queues a frame; false when interrupted. Does not block once the sender is done. */
+        boolean put(BlockingQueue<Future<EncodedImage>> queue, Future<EncodedImage> f) {
+            if (f != END) {
+                pending.incrementAndGet();
+            }
+            try {
+                while (!queue.offer(f, 100, TimeUnit.MILLISECONDS)) {
+                    if (done) {
+                        if (f != END) {
+                            return true;
+                        }
+                        queue.clear(); // the sender only drains now: make room for the end marker
+                    }
+                }
+                return true;
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+
+        /** Waits until every queued frame is handled; false when interrupted. */
+        boolean awaitIdle() {
+            while (pending.get() > 0 && !done) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void abort() {
+            done = true;
+        }
+
+        @Override
+        public void run() {
+            long lastLog = System.nanoTime();
+            long lastLoggedRecords = 0;
+            try {
+                while (true) {
+                    Future<EncodedImage> f = inOrder.take();
+                    if (f == END) {
+                        return;
+                    }
+                    if (done) {
+                        pending.decrementAndGet();
+                        continue; // drain: maxFrames reached or a failure
+                    }
+                    EncodedImage image;
+                    try {
+                        image = f.get();
+                    } catch (ExecutionException e) {
+                        image = EncodedImage.skipped("encoding failed: " + e.getCause());
+                    }
+                    if (image.isSkipped()) {
+                        long skipped = stats.framesSkipped.incrementAndGet();
+                        LOG.warn("Skipping a frame of '{}': {} ({} skipped so far)", input, image.skipReason(),
+                                skipped);
+                    } else {
+                        sender.send(image, stats.framesSent.get());
+                        long sent = stats.framesSent.incrementAndGet();
+                        if (maxFrames > 0 && sent >= maxFrames) {
+                            done = true;
+                        }
+                    }
+                    pending.decrementAndGet();
+                    long now = System.nanoTime();
+                    if (now - lastLog >= PROGRESS_LOG_INTERVAL_NANOS) {
+                        long records = stats.recordsAcked.get();
+                        LOG.info("Progress: {} frames sent ({} skipped), {} records acked; {} records/s over the "
+                                + "last {} s", stats.framesSent.get(), stats.framesSkipped.get(), records,
+                                String.format(Locale.ROOT, "%.1f", (records - lastLoggedRecords) * 1e9
+                                        / (now - lastLog)), TimeUnit.NANOSECONDS.toSeconds(now - lastLog));
+                        lastLog = now;
+                        lastLoggedRecords = records;
+                    }
+                }
+            } catch (InterruptedException | InterruptException e) {
+                failure.compareAndSet(null, new SendFailedException("interrupted while sending to topic '" + topic
+                        + "' at " + bootstrapServers, topic, bootstrapServers, e));
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                done = true;
+                inOrder.clear(); // unblock the reader; it stops on done
+                pending.set(0);
+            }
+        }
     }
 
-    private void throwIfFailed(AtomicReference<Exception> asyncFailure, long lastIndex) {
-        Exception e = asyncFailure.get();
-        if (e instanceof IndexedFailure f) {
-            throw sendFailed(f.index, f.getCause());
-        } else if (e != null) {
-            throw sendFailed(lastIndex, e);
-        }
+    private ProduceSummary summarize(long t0) {
+        return new ProduceSummary(stats.framesSent.get(), stats.framesSkipped.get(), stats.recordsAcked.get(),
+                stats.recordsFailed.get(), stats.bytesSent.get(), stats.reconnects.get(),
+                (System.nanoTime() - t0) / 1e9);
     }
 
-    private SendFailedException sendFailed(long frameIndex, Throwable cause) {
-        String hint = "";
-        if (cause instanceof RecordTooLargeException) {
-            hint = " (raise the topic's max.message.bytes / the broker's message.max.bytes and the producer's "
-                    + "max.request.size, or lower the JPEG quality)";
-        } else if (cause instanceof TimeoutException) {
-            hint = " (is the broker reachable from here, does the topic exist, and do the security settings match?)";
-        }
-        return new SendFailedException("cannot send frame " + frameIndex + " of camera '" + cameraId + "' to topic '"
-                + topic + "' at " + bootstrapServers + ": " + cause + hint, topic, bootstrapServers, cause);
+    /** Asks a running {@link #run()} to finish after the current frame; it then flushes and returns. Thread-safe. */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Frames sent so far, per camera (acknowledged once {@link #run()} has returned).
+     *
+     * @return the count; updated live while running
+     */
+    public long framesSent() {
+        return stats.framesSent.get();
+    }
+
+    /**
+     * Frames read from the source but not sent because they could not be decoded or encoded.
+     *
+     * @return the count; updated live while running
+     */
+    public long framesSkipped() {
+        return stats.framesSkipped.get();
+    }
+
+    /**
+     * Successful reconnects of a dropped live source so far.
+     *
+     * @return the count; updated live while running
+     */
+    public long reconnects() {
+        return stats.reconnects.get();
+    }
+
+    /**
+     * The counters of the finished run, also after a failure.
+     *
+     * @return the summary, or null before {@link #run()} has returned or thrown
+     */
+    public ProduceSummary summary() {
+        return summary;
+    }
+
+    /**
+     * The camera ids this producer sends as.
+     *
+     * @return {@code [cameraId]}, or {@code cameraId-0 .. cameraId-(K-1)} for {@code K} cameras
+     */
+    public List<String> cameraIds() {
+        return cameraIds;
     }
 
     private Properties producerConfig() {
         Properties p = new Properties();
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(DEFAULT_MAX_REQUEST_BYTES));
+        p.putAll(producerDefaults());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "video-to-kafka-" + cameraId.replaceAll("[^A-Za-z0-9._-]", "_"));
         p.putAll(producerProperties);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -323,338 +535,20 @@ public final class VideoToKafka {
     private FrameSource openSource() throws IOException {
         if (URL.matcher(input).matches()) {
             boolean localFile = input.regionMatches(true, 0, "file:", 0, 5);
-            return new GrabberSource(input, !localFile);
+            return new GrabberSource(input, !localFile, reconnect, stats, () -> stopRequested);
         }
         Path path = Path.of(input);
         if (Files.isDirectory(path)) {
-            return new FolderSource(path);
+            return new FolderSource(path, stats);
         }
         if (!Files.isRegularFile(path)) {
             throw new IOException("input '" + input + "' is neither a file, a folder nor a URL (resolved to "
                     + path.toAbsolutePath() + ")");
         }
-        return new GrabberSource(input, false);
+        return new GrabberSource(input, false, reconnect, stats, () -> stopRequested);
     }
 
     // ------------------------------------------------------------------------------------------------------------
-
-    /** A frame ready to send. */
-    private record EncodedImage(byte[] bytes, FrameEncoding encoding, int width, int height,
-            long captureTimestampMs) {}
-
-    /** Where frames come from. {@link #next()} returns null at the end of the input. */
-    private interface FrameSource extends AutoCloseable {
-        EncodedImage next() throws IOException;
-
-        void restart() throws IOException;
-
-        /** Pacing used when none is configured, in frames per second; 0 = as fast as possible. */
-        double defaultFps();
-
-        String describe();
-
-        @Override
-        void close() throws IOException;
-    }
-
-    /** JPEG encoder with a reusable parameter block. Not thread-safe. */
-    private static final class JpegEncoder implements AutoCloseable {
-        private final IntPointer params;
-
-        JpegEncoder(int quality) {
-            this.params = new IntPointer(IMWRITE_JPEG_QUALITY, quality);
-        }
-
-        /** Returns the JPEG bytes, or null when OpenCV cannot encode this image. */
-        byte[] encode(Mat bgr) {
-            try (BytePointer out = new BytePointer()) {
-                if (!imencode(".jpg", bgr, out, params) || out.limit() <= 0) {
-                    return null;
-                }
-                byte[] bytes = new byte[(int) out.limit()];
-                out.get(bytes);
-                return bytes;
-            }
-        }
-
-        @Override
-        public void close() {
-            params.close();
-        }
-    }
-
-    /** Video files and URLs through FFmpeg. */
-    private final class GrabberSource implements FrameSource {
-        private final String location;
-        private final boolean network;
-        private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-        private final JpegEncoder encoder = new JpegEncoder(jpegQuality);
-        private FFmpegFrameGrabber grabber;
-        private int consecutiveFailures;
-
-        GrabberSource(String location, boolean network) throws IOException {
-            this.location = location;
-            this.network = network;
-            open();
-        }
-
-        private void open() throws IOException {
-            quietFfmpegBanner();
-            FFmpegFrameGrabber g = new FFmpegFrameGrabber(location);
-            if (network) {
-                String lower = location.toLowerCase(Locale.ROOT);
-                if (lower.startsWith("rtsp")) {
-                    g.setOption("rtsp_transport", "tcp");
-                    g.setOption("timeout", NETWORK_TIMEOUT_MICROS);
-                } else {
-                    g.setOption("rw_timeout", NETWORK_TIMEOUT_MICROS);
-                }
-            }
-            try {
-                g.start();
-            } catch (FrameGrabber.Exception | RuntimeException e) {
-                try {
-                    g.release();
-                } catch (FrameGrabber.Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw new IOException("cannot open input '" + location + "' with FFmpeg: " + e.getMessage(), e);
-            }
-            if (g.getVideoStream() < 0 && g.getImageWidth() <= 0) {
-                g.release();
-                throw new IOException("input '" + location + "' has no video stream");
-            }
-            grabber = g;
-        }
-
-        @Override
-        public EncodedImage next() throws IOException {
-            while (true) {
-                org.bytedeco.javacv.Frame grabbed;
-                try {
-                    grabbed = grabber.grabImage();
-                } catch (FrameGrabber.Exception e) {
-                    skip("FFmpeg could not read or decode a frame: " + e.getMessage());
-                    continue;
-                }
-                long captureTs = System.currentTimeMillis();
-                if (grabbed == null) {
-                    return null;
-                }
-                Mat bgr = converter.convert(grabbed);
-                if (bgr == null || bgr.empty()) {
-                    skip("frame " + grabber.getFrameNumber() + " has no convertible image");
-                    continue;
-                }
-                byte[] jpeg = encoder.encode(bgr);
-                if (jpeg == null) {
-                    skip("OpenCV could not JPEG-encode frame " + grabber.getFrameNumber() + " (" + bgr.cols() + "x"
-                            + bgr.rows() + ", " + bgr.channels() + " channels)");
-                    continue;
-                }
-                consecutiveFailures = 0;
-                return new EncodedImage(jpeg, FrameEncoding.JPEG, bgr.cols(), bgr.rows(), captureTs);
-            }
-        }
-
-        private void skip(String why) throws IOException {
-            framesSkipped++;
-            consecutiveFailures++;
-            LOG.warn("Skipping a frame of '{}': {} ({} skipped so far)", location, why, framesSkipped);
-            if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
-                throw new IOException("giving up on input '" + location + "' after " + consecutiveFailures
-                        + " consecutive unreadable frames; last: " + why);
-            }
-        }
-
-        @Override
-        public void restart() throws IOException {
-            try {
-                grabber.release();
-            } catch (FrameGrabber.Exception e) {
-                LOG.warn("Closing '{}' before restarting it failed: {}", location, e.toString());
-            }
-            grabber = null;
-            open();
-        }
-
-        @Override
-        public double defaultFps() {
-            if (network) {
-                return 0;
-            }
-            double rate = grabber.getVideoFrameRate();
-            if (!(rate > 0 && rate <= 1000)) {
-                LOG.warn("'{}' reports a frame rate of {}; sending as fast as possible (set --fps to pace)",
-                        location, rate);
-                return 0;
-            }
-            return rate;
-        }
-
-        @Override
-        public String describe() {
-            return String.format(Locale.ROOT, "%s, %dx%d, %.2f fps, %s frames", grabber.getFormat(),
-                    grabber.getImageWidth(), grabber.getImageHeight(), grabber.getVideoFrameRate(),
-                    grabber.getLengthInFrames() > 0 ? Integer.toString(grabber.getLengthInFrames()) : "unknown");
-        }
-
-        @Override
-        public void close() throws IOException {
-            encoder.close();
-            converter.close();
-            if (grabber != null) {
-                try {
-                    grabber.release();
-                } catch (FrameGrabber.Exception e) {
-                    throw new IOException("cannot close input '" + location + "': " + e.getMessage(), e);
-                }
-            }
-        }
-    }
-
-    /** A folder of JPEG/PNG files, sent in file-name order. */
-    private final class FolderSource implements FrameSource {
-        private final Path folder;
-        private final List<Path> files;
-        private final JpegEncoder encoder = new JpegEncoder(jpegQuality);
-        private int position;
-
-        FolderSource(Path folder) throws IOException {
-            this.folder = folder;
-            List<Path> found = new ArrayList<>();
-            try (Stream<Path> s = Files.list(folder)) {
-                s.filter(Files::isRegularFile).filter(FolderSource::isImageName).forEach(found::add);
-            }
-            found.sort(Comparator.comparing(p -> p.getFileName().toString()));
-            if (found.isEmpty()) {
-                throw new IOException("folder '" + folder + "' holds no " + String.join("/", IMAGE_EXTENSIONS)
-                        + " file");
-            }
-            this.files = found;
-        }
-
-        private static boolean isImageName(Path p) {
-            String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-            return IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith);
-        }
-
-        @Override
-        public EncodedImage next() throws IOException {
-            while (position < files.size()) {
-                Path file = files.get(position++);
-                long captureTs = System.currentTimeMillis();
-                byte[] bytes;
-                try {
-                    bytes = Files.readAllBytes(file);
-                } catch (IOException e) {
-                    skip(file, "cannot read it: " + e);
-                    continue;
-                }
-                FrameEncoding encoding = sniff(bytes);
-                Mat decoded = decode(bytes);
-                if (decoded == null) {
-                    skip(file, "OpenCV cannot decode it");
-                    continue;
-                }
-                try (decoded) {
-                    if (encoding == null) {
-                        bytes = encoder.encode(decoded);
-                        encoding = FrameEncoding.JPEG;
-                        if (bytes == null) {
-                            skip(file, "OpenCV cannot JPEG-encode it");
-                            continue;
-                        }
-                    }
-                    return new EncodedImage(bytes, encoding, decoded.cols(), decoded.rows(), captureTs);
-                }
-            }
-            return null;
-        }
-
-        private Mat decode(byte[] bytes) {
-            if (bytes.length == 0) {
-                return null;
-            }
-            Mat decoded;
-            try (BytePointer data = new BytePointer(bytes); Mat buf = new Mat(1, bytes.length, CV_8UC1, data)) {
-                decoded = imdecode(buf, IMREAD_COLOR);
-            } catch (RuntimeException e) {
-                return null;
-            }
-            if (decoded == null || decoded.empty()) {
-                if (decoded != null) {
-                    decoded.close();
-                }
-                return null;
-            }
-            return decoded;
-        }
-
-        private void skip(Path file, String why) {
-            framesSkipped++;
-            LOG.warn("Skipping image '{}': {} ({} skipped so far)", file, why, framesSkipped);
-        }
-
-        @Override
-        public void restart() {
-            position = 0;
-        }
-
-        @Override
-        public double defaultFps() {
-            return 0;
-        }
-
-        @Override
-        public String describe() {
-            return "image folder " + folder + ", " + files.size() + " files";
-        }
-
-        @Override
-        public void close() {
-            encoder.close();
-        }
-    }
-
-    /**
-     * FFmpeg prints the stream description ({@code av_dump_format}) at INFO level on every open: lower FFmpeg's
-     * process-wide log level to WARNING, but only when nobody changed it from FFmpeg's default (INFO). Decoding errors
-     * are still printed.
-     */
-    private static synchronized void quietFfmpegBanner() {
-        try {
-            FFmpegFrameGrabber.tryLoad();
-            if (avutil.av_log_get_level() == avutil.AV_LOG_INFO) {
-                avutil.av_log_set_level(avutil.AV_LOG_WARNING);
-            }
-        } catch (FrameGrabber.Exception | LinkageError e) {
-            // Natives missing: opening the grabber reports it.
-        }
-    }
-
-    /** JPEG or PNG from the magic bytes, else null. */
-    private static FrameEncoding sniff(byte[] b) {
-        if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
-            return FrameEncoding.JPEG;
-        }
-        if (b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G' && b[4] == 0x0D
-                && b[5] == 0x0A && b[6] == 0x1A && b[7] == 0x0A) {
-            return FrameEncoding.PNG;
-        }
-        return null;
-    }
-
-    /** A send failure reported by the producer callback, remembered with the frame index it concerns. */
-    private static final class IndexedFailure extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final long index;
-
-        IndexedFailure(long index, Exception cause) {
-            super(cause);
-            this.index = index;
-        }
-    }
 
     /**
      * Kafka did not accept a frame. The message names the frame, the camera, the topic and the bootstrap servers;
@@ -710,6 +604,11 @@ public final class VideoToKafka {
         private boolean loop;
         private long maxFrames;
         private int jpegQuality = DEFAULT_JPEG_QUALITY;
+        private int cameras = 1;
+        private List<String> cameraSet;
+        private Partitioning partitioning = Partitioning.CAMERA;
+        private int threads = DEFAULT_THREADS;
+        private ReconnectPolicy reconnect = ReconnectPolicy.DEFAULT;
         private final Map<String, String> producerProperties = new LinkedHashMap<>();
 
         private Builder() {}
@@ -756,6 +655,63 @@ public final class VideoToKafka {
          */
         public Builder cameraId(String cameraId) {
             this.cameraId = cameraId;
+            return this;
+        }
+
+        /**
+         * Fans the input out to simulated cameras {@code <cameraId>-0 .. <cameraId>-(cameras-1)}: every frame is
+         * sent once per camera with the same frame index.
+         *
+         * @param cameras camera count, at least 1; default 1 (the camera id as it is)
+         * @return this builder
+         */
+        public Builder cameras(int cameras) {
+            this.cameras = cameras;
+            return this;
+        }
+
+        /**
+         * All camera ids that share the topic, for {@link Partitioning#CAMERA}: the partition of each of this
+         * producer's cameras is its place in this set's {@link CameraPartitions} deal, so separate producers agree.
+         *
+         * @param cameraSet camera ids; must hold this producer's ids; default: this producer's own ids
+         * @return this builder
+         */
+        public Builder cameraSet(Collection<String> cameraSet) {
+            this.cameraSet = List.copyOf(cameraSet);
+            return this;
+        }
+
+        /**
+         * How records are assigned to partitions.
+         *
+         * @param partitioning default {@link Partitioning#CAMERA}
+         * @return this builder
+         */
+        public Builder partitioning(Partitioning partitioning) {
+            this.partitioning = Objects.requireNonNull(partitioning, "partitioning");
+            return this;
+        }
+
+        /**
+         * Encode threads (JPEG encoding of video frames, the check of folder images).
+         *
+         * @param threads at least 1; default the available processors
+         * @return this builder
+         */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * How a dropped live source (URL) is reopened.
+         *
+         * @param reconnect the policy; default {@link ReconnectPolicy#DEFAULT}
+         * @return this builder
+         */
+        public Builder reconnect(ReconnectPolicy reconnect) {
+            this.reconnect = Objects.requireNonNull(reconnect, "reconnect");
             return this;
         }
 
@@ -847,6 +803,22 @@ public final class VideoToKafka {
             }
             if (jpegQuality < 1 || jpegQuality > 100) {
                 throw new IllegalArgumentException("jpegQuality must be in 1..100, got " + jpegQuality);
+            }
+            if (cameras < 1) {
+                throw new IllegalArgumentException("cameras must be >= 1, got " + cameras);
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            }
+            if (cameraSet != null) {
+                List<String> own = new ArrayList<>();
+                for (int i = 0; i < cameras; i++) {
+                    own.add(cameras == 1 ? cameraId : cameraId + "-" + i);
+                }
+                if (!cameraSet.containsAll(own)) {
+                    throw new IllegalArgumentException("cameraSet " + cameraSet + " must contain this producer's "
+                            + "cameras " + own);
+                }
             }
             for (String owned : List.of(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {

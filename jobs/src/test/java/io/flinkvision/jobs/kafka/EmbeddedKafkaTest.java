@@ -2,13 +2,16 @@ package io.flinkvision.jobs.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -47,6 +50,22 @@ class EmbeddedKafkaTest {
     void bootstrapServersIsLoopbackWithARealPort() {
         assertThat(kafka.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
         assertThat(Integer.parseInt(kafka.bootstrapServers().split(":")[1])).isPositive();
+    }
+
+    @Test
+    void listensOnLoopbackOnly() throws Exception {
+        assumeTrue(ListeningSockets.available(), "needs Linux /proc to list the process's sockets");
+        Set<ListeningSockets.Listener> before = ListeningSockets.ofThisProcess();
+        try (EmbeddedKafka other = EmbeddedKafka.start()) {
+            Set<ListeningSockets.Listener> opened = new LinkedHashSet<>(ListeningSockets.ofThisProcess());
+            opened.removeAll(before);
+            int brokerPort = Integer.parseInt(other.bootstrapServers().substring(
+                    other.bootstrapServers().lastIndexOf(':') + 1));
+            // The broker's client listener and the controller's listener, each on 127.0.0.1 only.
+            assertThat(opened).extracting(ListeningSockets.Listener::port).contains(brokerPort);
+            assertThat(opened).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(opened).allSatisfy(l -> assertThat(l.loopback()).as("listener %s", l).isTrue());
+        }
     }
 
     @Test

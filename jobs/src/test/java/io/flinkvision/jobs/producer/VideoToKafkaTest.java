@@ -74,6 +74,7 @@ class VideoToKafkaTest {
                 .input(CLIP.toString())
                 .cameraId("street-cam")
                 .fps(0)
+                .threads(4)
                 .maxFrames(30)
                 .build();
 
@@ -265,7 +266,8 @@ class VideoToKafkaTest {
                 "--jpeg-quality", "70", "--producer-property", "linger.ms=0");
 
         assertThat(code).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("Sent 4 frames").contains(topic);
+        assertThat(out.toString()).contains("Sent camera 'cli-cam'")
+                .contains("4 frames sent (0 skipped), 4 records acked, 0 failed").contains(topic).contains("MB/s");
         List<ConsumerRecord<byte[], byte[]>> records = consume(topic, 4);
         assertThat(records).hasSize(4)
                 .allSatisfy(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("cli-cam"));

@@ -2,6 +2,7 @@ package io.flinkvision.engine.onnxruntime;
 
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngineFactory;
 import java.util.Optional;
@@ -20,6 +21,7 @@ public final class OrtEngineFactory implements InferenceEngineFactory {
 
     @Override
     public InferenceEngine open(EngineSpec spec) {
+        EngineStatus.current().stage("creating the ONNX Runtime session");
         return OrtInferenceEngine.open(spec);
     }
 }

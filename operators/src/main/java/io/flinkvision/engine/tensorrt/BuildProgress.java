@@ -1,5 +1,6 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.EngineStatus;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -16,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code "After <pass>: N layers"} (N = layers to time after fusion) and one {@code "Computing costs for <layer>"} per
  * layer it times; the percent is layers timed / N, capped at 99 until {@code "Engine generation completed"}. Phases:
  * {@code parse}, {@code optimize} (graph passes), {@code tactics} (kernel timing), {@code finalize}, {@code done}.
- * Thread-safe.
+ * Every change also goes to an {@link EngineStatus.Progress} (the console of {@code demo} / {@code job} and the
+ * operator's {@code engineBuildProgress} gauge read it). Thread-safe.
  */
 public final class BuildProgress {
     private static final Pattern LAYERS_AFTER = Pattern.compile("^After [^:]+: (\\d+) layers");
@@ -25,6 +27,7 @@ public final class BuildProgress {
 
     private final String label;
     private final Consumer<String> sink;
+    private final EngineStatus.Progress status;
     private final long startNanos;
     private final Set<String> timed = new HashSet<>();
     private String phase = "parse";
@@ -38,15 +41,28 @@ public final class BuildProgress {
      * @param sink where progress lines go (e.g. an INFO logger)
      */
     public BuildProgress(String label, Consumer<String> sink) {
+        this(label, sink, EngineStatus.Progress.NONE);
+    }
+
+    /**
+     * @param label what is being built, named in every line (e.g. the plan file name)
+     * @param sink where progress lines go (e.g. an INFO logger)
+     * @param status where phase and percent go on every change (e.g. {@link EngineStatus#current()} of the opening
+     *     thread)
+     */
+    public BuildProgress(String label, Consumer<String> sink, EngineStatus.Progress status) {
         this.label = label;
         this.sink = sink;
+        this.status = status;
         this.startNanos = System.nanoTime();
+        publish();
     }
 
     /** Marks the start of a named phase set by the caller (e.g. {@code optimize} when the builder is invoked). */
     public synchronized void phase(String name) {
         phase = name;
         report(true);
+        publish();
     }
 
     /** Feeds one TensorRT log message (any severity). */
@@ -54,6 +70,14 @@ public final class BuildProgress {
         if (message == null) {
             return;
         }
+        try {
+            parse(message);
+        } finally {
+            publish();
+        }
+    }
+
+    private void parse(String message) {
         Matcher m = LAYERS_AFTER.matcher(message);
         if (m.find()) {
             if (!"optimize".equals(phase) && !"parse".equals(phase)) {
@@ -113,14 +137,25 @@ public final class BuildProgress {
     /** Emits a heartbeat line with the elapsed time whatever the percent (called every few seconds by the builder). */
     public synchronized void heartbeat() {
         report(true);
+        publish();
+    }
+
+    /** The layer count in words ({@code "45 of 100 layers timed"}), empty before the builder logged the count. */
+    public synchronized String detail() {
+        return layers > 0 ? String.format(Locale.ROOT, "%d of %d layers timed", timed.size(), layers) : "";
     }
 
     /** The line {@link #report} would emit now. */
     public synchronized String line() {
         double s = (System.nanoTime() - startNanos) / 1e9;
-        String detail = layers > 0 ? String.format(Locale.ROOT, " (%d of %d layers timed)", timed.size(), layers) : "";
+        String detail = layers > 0 ? " (" + detail() + ")" : "";
         return String.format(Locale.ROOT, "TensorRT build %s: %sphase %s, %d%%%s, %.0f s elapsed", label,
                 pass > 1 ? "pass " + pass + ", " : "", phase, percent(), detail, s);
+    }
+
+    private void publish() {
+        String d = detail();
+        status.build(phase, percent(), pass > 1 ? "pass " + pass + (d.isEmpty() ? "" : ", " + d) : d);
     }
 
     private void report(boolean force) {

@@ -4,6 +4,7 @@ import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
 import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
 
 import io.flinkvision.engine.ElementType;
+import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.ModelSource;
 import io.flinkvision.engine.Precision;
@@ -62,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Output: unless {@code outputTopClasses} is 0, an output head on the GPU reduces the raw YOLOX rows to the
  *       box and the top-K class scores ({@link #addTopClassesHead}).</li>
  *   <li>Progress: TensorRT log lines -> {@link BuildProgress} -> INFO lines with phase and percent, plus a heartbeat
- *       every 15 s.</li>
+ *       every 15 s, and the calling thread's {@link EngineStatus}.</li>
  * </ul>
  * Parser errors are listed with their ONNX node index, name and operator. Builds are serialized per JVM (one at a time):
  * a build saturates the GPU and the CPU anyway.
@@ -106,7 +107,8 @@ public final class TrtEngineBuilder {
         EngineCacheKey key = req.key();
         String devLabel = Cuda.deviceLabel(req.device());
         Cuda.setDevice(req.device());
-        BuildProgress progress = new BuildProgress(key.fileName(), LOG::info);
+        // the opening thread's engine status: the console and the operator's gauges follow the build
+        BuildProgress progress = new BuildProgress(key.fileName(), LOG::info, EngineStatus.current());
         TrtLog.INSTANCE.startProgress(progress);
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "trt-build-heartbeat");

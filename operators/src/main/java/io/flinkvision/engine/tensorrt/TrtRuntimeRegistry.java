@@ -4,6 +4,7 @@ import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
 import io.flinkvision.engine.ElementType;
 import io.flinkvision.engine.EngineSpec;
+import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.ModelSource;
 import io.flinkvision.engine.Precision;
@@ -91,6 +92,8 @@ public final class TrtRuntimeRegistry {
         CompletableFuture<SharedEngine> existing = ENGINES.putIfAbsent(id, f);
         if (existing != null) {
             try {
+                EngineStatus.current().stage("waiting for the TensorRT engine " + key.fileName()
+                        + " that another subtask of this JVM is loading or building");
                 SharedEngine e = existing.join();
                 LOG.info("TensorRT engine reused from this JVM: cuda:{} {}", device, key.fileName());
                 return e;
@@ -126,7 +129,10 @@ public final class TrtRuntimeRegistry {
                 timingCache, calibration, calibrationCache);
         IRuntime runtime = runtime(device);
         for (int attempt = 0; ; attempt++) {
+            EngineStatus.current().stage("looking up " + key.fileName() + " in the engine cache " + cache.directory()
+                    + " (building it when missing)");
             EngineCache.Lookup lookup = cache.getOrBuild(key, () -> TrtEngineBuilder.build(req));
+            EngineStatus.current().stage("deserializing the TensorRT plan " + key.fileName());
             long t0 = System.nanoTime();
             Cuda.setDevice(device);
             BytePointer plan = new BytePointer(lookup.plan());

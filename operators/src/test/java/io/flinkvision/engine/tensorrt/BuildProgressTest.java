@@ -2,6 +2,7 @@ package io.flinkvision.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkvision.engine.EngineStatus;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -63,5 +64,30 @@ class BuildProgressTest {
         p.accept("Computing costs for final1");
         assertThat(p.percent()).isEqualTo(50);
         assertThat(p.line()).contains("pass 2, phase tactics, 50% (2 of 4 layers timed)");
+    }
+
+    @Test
+    void everyChangeReachesTheEngineStatusOfTheOpeningThread() {
+        String group = "build-progress-test";
+        EngineStatus.Tracker t = EngineStatus.start(group, 0, 0, "engine of subtask 1/1", "tensorrt");
+        try {
+            BuildProgress p = new BuildProgress("z.plan", line -> { }, EngineStatus.current());
+            assertThat(t.state()).isEqualTo(EngineStatus.State.BUILDING);
+            p.phase("optimize");
+            p.accept("After final dead-layer removal: 8 layers");
+            for (int i = 0; i < 3; i++) {
+                p.accept("Computing costs for conv" + i); // 37%: below the 10-point step of the log lines
+            }
+            assertThat(EngineStatus.snapshot(group)).singleElement().satisfies(s -> {
+                assertThat(s.buildPhase()).isEqualTo("tactics");
+                assertThat(s.percent()).isEqualTo(37);
+                assertThat(s.detail()).isEqualTo("3 of 8 layers timed");
+            });
+            p.accept("Engine generation completed in 1.0 seconds.");
+            assertThat(t.percent()).isEqualTo(100);
+        } finally {
+            t.close();
+        }
+        assertThat(EngineStatus.snapshot(group)).isEmpty();
     }
 }

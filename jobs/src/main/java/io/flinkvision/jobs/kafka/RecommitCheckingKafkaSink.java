@@ -63,6 +63,26 @@ public final class RecommitCheckingKafkaSink<IN> implements
         return new RecommitCheckingKafkaSink<>(sink, copy);
     }
 
+    /**
+     * The wrapped connector sink.
+     *
+     * @return the sink given to {@link #wrap}
+     */
+    public KafkaSink<IN> kafkaSink() {
+        return sink;
+    }
+
+    /**
+     * The settings of the admin client the committer asks the coordinator with.
+     *
+     * @return a copy of the properties given to {@link #wrap}
+     */
+    public Properties adminProperties() {
+        Properties copy = new Properties();
+        copy.putAll(adminProperties);
+        return copy;
+    }
+
     @Override
     public PrecommittingStatefulSinkWriter<IN, KafkaWriterState, KafkaCommittable> createWriter(
             WriterInitContext context) throws IOException {

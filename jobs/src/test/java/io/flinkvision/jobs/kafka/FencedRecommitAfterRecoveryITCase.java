@@ -53,12 +53,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fenced re-commit after recovery, on a real in-process KRaft broker (Kafka 4, transaction protocol version 2)
- * and a real Flink MiniCluster: a job with an EXACTLY_ONCE Kafka sink fails right after a checkpoint's transaction
- * was committed; on recovery Flink hands that transaction to the committer again. The job's output, counted with
- * {@code read_committed}, must hold every input record exactly once; the log must say "already committed, no loss"
- * and hold no ERROR about a fenced producer. A transaction that was really aborted (by the producer, or by the
- * coordinator after its timeout) must give the ERROR verdict instead and the request must still fail.
+ * The fenced re-commit after recovery, on a real in-process KRaft broker (transaction protocol version 2, as Kafka 4
+ * brokers default to) and a real Flink MiniCluster: a job with an EXACTLY_ONCE Kafka sink fails right after a
+ * checkpoint's transaction was committed; on recovery Flink hands that transaction to the committer again. With the
+ * connector's plain sink this reproduces the connector's "already fenced ... data loss" ERROR although the output,
+ * counted with {@code read_committed}, holds every input record exactly once. With {@link RecommitCheckingKafkaSink}
+ * the log says "already committed, no loss" at INFO and holds no ERROR. A restored transaction not yet committed is
+ * committed; one that was really aborted (by the producer, or by the coordinator after its timeout) gives the ERROR
+ * verdict and the request still fails.
  */
 class FencedRecommitAfterRecoveryITCase {
     static final int RECORDS = 3000;
@@ -266,10 +268,37 @@ class FencedRecommitAfterRecoveryITCase {
             log = List.copyOf(capture.lines);
         }
         System.out.printf("re-commit of a committed transaction: %s; log %s%n", request.outcome, log);
-        // either proven committed by the pre-check, or the connector's second commit was accepted by the broker
-        assertThat(request.outcome).isIn("already committed", "not signalled (committed)");
+        assertThat(request.outcome).as("proven committed by the pre-check").isEqualTo("already committed");
         assertThat(log).noneMatch(l -> l.level().isMoreSpecificThan(Level.WARN));
         assertThat(readCommitted("fenced-committed")).hasSize(1);
+    }
+
+    /**
+     * A transaction whose commit had not run before the failure (still ongoing at the coordinator), handed to the
+     * committer as if restored: not proven committed, so the connector commits it (resumed producer); it becomes
+     * visible, no verdict line, no ERROR. The writer's producer stays open but idle, as if its TaskManager had died.
+     */
+    @Test
+    void aRestoredTransactionNotYetCommittedIsCommitted() throws Exception {
+        kafka.createTopic("fenced-pending", 1);
+        try (FlinkKafkaInternalProducer<byte[], byte[]> p = producer("fenced-pending-tx", 600_000)) {
+            KafkaCommittable c = sendInTransaction(p, "fenced-pending");
+            p.flush();
+            Request request = new Request(new KafkaCommittable(c.getProducerId(), c.getEpoch(),
+                    c.getTransactionalId(), null));
+            List<LogCapture.Line> log;
+            try (LogCapture capture = LogCapture.open();
+                    RecommitCheckingCommitter committer = committer("fenced-pending-tx")) {
+                committer.commit(List.of(request));
+                log = List.copyOf(capture.lines);
+            }
+            System.out.printf("commit of a restored pending transaction: %s; log %s%n", request.outcome,
+                    log.stream().filter(l -> l.level().isMoreSpecificThan(Level.WARN)).toList());
+            assertThat(request.outcome).isEqualTo("not signalled (committed)");
+            assertThat(log).noneMatch(l -> l.level().isMoreSpecificThan(Level.WARN));
+            assertThat(log).noneMatch(l -> l.message().startsWith(RecommitCheckingCommitter.ALREADY_COMMITTED));
+            assertThat(readCommitted("fenced-pending")).hasSize(1);
+        }
     }
 
     private static void assertLossReported(KafkaCommittable c, TransactionState expected, String failure) throws Exception {

@@ -10,6 +10,7 @@ import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.OutcomeRouter;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameDeserializationSchema;
+import io.flinkvision.jobs.kafka.RecommitCheckingKafkaSink;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,8 @@ import picocli.CommandLine;
 /**
  * The main job: {@code KafkaSource<Frame>} (frames topic) -> {@link GpuInferenceFunction} via
  * {@code AsyncDataStream.orderedWait} -> {@link OutcomeRouter} -> {@code KafkaSink<FrameDetections>} (detections
- * topic, EXACTLY_ONCE) and {@code KafkaSink<DeadLetter>} (dead-letter topic, EXACTLY_ONCE).
+ * topic, EXACTLY_ONCE) and {@code KafkaSink<DeadLetter>} (dead-letter topic, EXACTLY_ONCE), each wrapped in
+ * {@link RecommitCheckingKafkaSink}.
  *
  * <p>{@link #main} is the entry point of {@code flink run} (arguments: see {@link JobCommand}); {@link #build} wires
  * the same pipeline into any environment (MiniCluster demo and tests).
@@ -118,19 +120,23 @@ public final class VideoInferenceJob {
                 .name("route outcomes").uid("route-outcomes");
         DataStream<DeadLetter> deadLetters = detections.getSideOutput(OutcomeRouter.DEAD_LETTERS);
 
-        detections.sinkTo(KafkaSink.<FrameDetections>builder()
+        // a re-commit after recovery of a transaction the broker already committed is logged at INFO, not as loss
+        Properties admin = new Properties();
+        admin.putAll(kafka);
+        admin.put("bootstrap.servers", s.bootstrapServers());
+        detections.sinkTo(RecommitCheckingKafkaSink.wrap(KafkaSink.<FrameDetections>builder()
                         .setBootstrapServers(s.bootstrapServers())
                         .setKafkaProducerConfig(kafka)
                         .setRecordSerializer(new DetectionSerializationSchema(s.detectionsTopic()))
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(s.transactionalIdPrefix() + "-detections")
                         .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT_MS))
-                        .build())
+                        .build(), admin))
                 .name("detections: " + s.detectionsTopic()).uid("detections-sink");
         // dead letters are bounded by construction to the size the sink's producer accepts
         DeadLetterSerializationSchema deadLetterSchema = new DeadLetterSerializationSchema(s.deadLetterTopic(),
                 inference);
-        deadLetters.sinkTo(KafkaSink.<DeadLetter>builder()
+        deadLetters.sinkTo(RecommitCheckingKafkaSink.wrap(KafkaSink.<DeadLetter>builder()
                         .setBootstrapServers(s.bootstrapServers())
                         .setKafkaProducerConfig(kafka)
                         .setRecordSerializer(deadLetterSchema)
@@ -138,7 +144,7 @@ public final class VideoInferenceJob {
                         .setTransactionalIdPrefix(s.transactionalIdPrefix() + "-dlq")
                         .setProperty("transaction.timeout.ms", Long.toString(TRANSACTION_TIMEOUT_MS))
                         .setProperty("max.request.size", Integer.toString(deadLetterSchema.maxRecordBytes()))
-                        .build())
+                        .build(), admin))
                 .name("dead letters: " + s.deadLetterTopic()).uid("dlq-sink");
         return detections;
     }

@@ -3,6 +3,7 @@ package io.flinkvision.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.jobs.dashboard.DashboardCommand;
+import io.flinkvision.jobs.kafka.RecommitCheckingKafkaSink;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Field;
@@ -25,7 +26,6 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.dag.Transformation;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -78,7 +78,13 @@ class SecuritySettingsTest {
         assertThat(sourceProps).containsEntry("bootstrap.servers", "kafka-1:9093,kafka-2:9093")
                 .containsEntry("isolation.level", "read_committed");
 
-        assertThat(sinks).hasSize(2).allMatch(s -> s instanceof KafkaSink);
+        // both sinks are the connector's KafkaSink inside RecommitCheckingKafkaSink, whose admin client gets them too
+        assertThat(sinks).hasSize(2).allMatch(s -> s instanceof RecommitCheckingKafkaSink);
+        for (Sink<?> wrapper : sinks) {
+            assertThat(((RecommitCheckingKafkaSink<?>) wrapper).adminProperties()).containsAllEntriesOf(SECURITY)
+                    .containsEntry("bootstrap.servers", "kafka-1:9093,kafka-2:9093");
+        }
+        sinks.replaceAll(s -> ((RecommitCheckingKafkaSink<?>) s).kafkaSink());
         for (Sink<?> sink : sinks) {
             Properties producer = (Properties) field(sink, "kafkaProducerConfig");
             assertThat(producer).as("producer config of %s", field(sink, "transactionalIdPrefix"))

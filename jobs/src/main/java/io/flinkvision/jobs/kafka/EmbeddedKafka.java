@@ -18,6 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.FeatureMetadata;
+import org.apache.kafka.clients.admin.FeatureUpdate;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
+import org.apache.kafka.clients.admin.SupportedVersionRange;
+import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * groups work: replication factor 1 and min ISR 1 for the internal topics, no initial rebalance delay. Records up to
  * {@value #MAX_MESSAGE_BYTES} bytes are accepted (video frames can exceed Kafka's 1 MB default).
  *
+ * <p>Transactions use protocol version {@value #TRANSACTION_VERSION} (KIP-890: the producer epoch is bumped at every
+ * end of a transaction), as on a cluster formatted by Kafka 4's {@code kafka-storage.sh format}, where it is the
+ * default ("The protocol is automatically enabled on the server since Apache Kafka 4.0", Kafka 4.2 documentation,
+ * Operations, Transaction Protocol). The test kit formats with the metadata version only, which leaves the feature
+ * {@code transaction.version} at 0; {@link #start} raises it with {@link Admin#updateFeatures}.
+ *
  * <p>Note: the test kit pre-binds its listener sockets on the wildcard address, so the port is reachable from other
  * hosts unless a firewall says otherwise. The listener is unauthenticated {@code PLAINTEXT}: do not expose it.
  *
@@ -58,6 +69,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Largest record batch the broker accepts, in bytes (16 MiB). */
     public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    /** Level of the {@code transaction.version} feature the broker runs with (Kafka 4's default). */
+    public static final short TRANSACTION_VERSION = 2;
+
+    private static final String TRANSACTION_VERSION_FEATURE = "transaction.version";
 
     /** How long {@link #createTopic} waits for the topic and its partition leaders, in milliseconds. */
     private static final long TOPIC_TIMEOUT_MS = 30_000;
@@ -148,6 +164,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             cluster.startup();
             cluster.waitForReadyBrokers();
             String bootstrap = loopback(cluster.bootstrapServers());
+            enableTransactionVersion(bootstrap);
             LOG.info("Embedded Kafka broker started at {} in {} ms (data in {})", bootstrap,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), base);
             return new EmbeddedKafka(cluster, base, bootstrap);
@@ -331,6 +348,42 @@ public final class EmbeddedKafka implements AutoCloseable {
             LOG.warn("Cannot select the latest production metadata version, keeping the test kit's default: {}",
                     e.toString());
             return false;
+        }
+    }
+
+    /**
+     * Raises the finalized {@code transaction.version} to {@link #TRANSACTION_VERSION} and waits until the broker
+     * reports it, so that producers created afterwards use that protocol. Kept as it is when the broker already runs
+     * it or does not support it (then logged).
+     */
+    private static void enableTransactionVersion(String bootstrap) throws Exception {
+        try (Admin a = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOPIC_TIMEOUT_MS);
+            boolean requested = false;
+            while (true) {
+                FeatureMetadata features = a.describeFeatures().featureMetadata().get(TOPIC_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                FinalizedVersionRange finalized = features.finalizedFeatures().get(TRANSACTION_VERSION_FEATURE);
+                if (finalized != null && finalized.maxVersionLevel() >= TRANSACTION_VERSION) {
+                    return;
+                }
+                SupportedVersionRange supported = features.supportedFeatures().get(TRANSACTION_VERSION_FEATURE);
+                if (supported == null || supported.maxVersion() < TRANSACTION_VERSION) {
+                    LOG.warn("Embedded Kafka broker does not support {}={} (supported: {}); transactions use {}",
+                            TRANSACTION_VERSION_FEATURE, TRANSACTION_VERSION, supported, finalized);
+                    return;
+                }
+                if (!requested) {
+                    a.updateFeatures(Map.of(TRANSACTION_VERSION_FEATURE,
+                                    new FeatureUpdate(TRANSACTION_VERSION, FeatureUpdate.UpgradeType.UPGRADE)),
+                            new UpdateFeaturesOptions()).all().get(TOPIC_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    requested = true;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException(TRANSACTION_VERSION_FEATURE + " is not " + TRANSACTION_VERSION
+                            + " after " + TOPIC_TIMEOUT_MS + " ms (finalized: " + finalized + ")");
+                }
+                Thread.sleep(50);
+            }
         }
     }
 

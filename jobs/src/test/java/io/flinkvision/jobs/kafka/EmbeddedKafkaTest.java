@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -111,6 +113,35 @@ class EmbeddedKafkaTest {
         }
         List<ConsumerRecord<String, String>> records = consumeReadCommitted("tx", 2);
         assertThat(records).extracting(ConsumerRecord::value).containsExactly("committed-1", "committed-2");
+    }
+
+    /** Like a broker formatted by Kafka 4: transaction protocol v2, whose commit bumps the producer epoch. */
+    @Test
+    void transactionsUseProtocolVersion2LikeAKafka4Broker() throws Exception {
+        kafka.createTopic("tv2", 1);
+        String id = "tv2-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+                KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(id))) {
+            assertThat(admin.describeFeatures().featureMetadata().get().finalizedFeatures().get("transaction.version"))
+                    .as("finalized transaction.version").isNotNull()
+                    .satisfies(v -> assertThat(v.maxVersionLevel()).isEqualTo(EmbeddedKafka.TRANSACTION_VERSION));
+            producer.initTransactions();
+            TransactionDescription initialized = admin.describeTransactions(List.of(id)).description(id).get();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>("tv2", "k", "v")).get();
+            producer.commitTransaction();
+            // the coordinator writes the commit markers after answering the commit: wait for CompleteCommit
+            TransactionDescription committed = admin.describeTransactions(List.of(id)).description(id).get();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (committed.state() == TransactionState.PREPARE_COMMIT && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+                committed = admin.describeTransactions(List.of(id)).description(id).get();
+            }
+            assertThat(committed.state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
+            assertThat(committed.producerId()).isEqualTo(initialized.producerId());
+            assertThat(committed.producerEpoch()).as("epoch after the commit (v2 bumps it)")
+                    .isEqualTo((short) (initialized.producerEpoch() + 1));
+        }
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.flinkvision.jobs.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.withPercentage;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,14 +57,14 @@ class EndToEndBenchmarkCommandTest {
         assertThat(op).isPositive();
         assertThat(steady).isPositive();
         // the report's figures are rounded (fps to 0.1, seconds to 0.01): compare within 1%
-        assertThat(r.get("endToEndVsOperator").asDouble()).isCloseTo(steady / op, withPercentage(1));
-        assertThat(job).isCloseTo(FRAMES / r.get("jobSeconds").asDouble(), withPercentage(1));
+        assertThat(r.get("endToEndVsOperator").asDouble()).isCloseTo(steady / op, withinPercentage(1));
+        assertThat(job).isCloseTo(FRAMES / r.get("jobSeconds").asDouble(), withinPercentage(1));
         assertThat(r.get("firstOutputSeconds").asDouble()).isPositive()
                 .isLessThanOrEqualTo(r.get("jobSeconds").asDouble());
         assertThat(r.get("meanBatch").asDouble()).isBetween(1.0, 8.0);
         assertThat(r.get("kafkaInMBps").asDouble()).isPositive();
         assertThat(r.get("producerRecordsPerSecond").asDouble()).isPositive();
-        assertThat(r.get("latencyOfferedFps").asDouble()).isCloseTo(0.7 * steady, withPercentage(1));
+        assertThat(r.get("latencyOfferedFps").asDouble()).isCloseTo(0.7 * steady, withinPercentage(1));
         long p50 = r.get("p50Ms").asLong();
         long p99 = r.get("p99Ms").asLong();
         assertThat(p50).isPositive().isLessThanOrEqualTo(p99);

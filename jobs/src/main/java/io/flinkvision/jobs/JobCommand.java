@@ -1,6 +1,7 @@
 package io.flinkvision.jobs;
 
 import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.flink.InferenceProfile;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -75,6 +76,10 @@ public class JobCommand implements Callable<Integer> {
     String engineCacheDir;
     @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value (see README).")
     Map<String, String> inference = new LinkedHashMap<>();
+    @Option(names = "--profile", defaultValue = "default", description = "Set of inference.* values under the flags and"
+            + " -D: default (ONNX Runtime sizes) or gpu (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing"
+            + " threads; run 2 subtasks per GPU). Default: ${DEFAULT-VALUE}.")
+    String profile;
     @Option(names = "--kafka-property", description = "Kafka client property key=value for source and sinks"
             + " (security.protocol, sasl.*, ssl.*).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -89,7 +94,8 @@ public class JobCommand implements Callable<Integer> {
 
     /** The settings these options describe. */
     public JobSettings settings() {
-        Map<String, String> inf = new LinkedHashMap<>(inference);
+        Map<String, String> inf = new LinkedHashMap<>(InferenceProfile.parse(profile).options());
+        inf.putAll(inference);
         putIf(inf, InferenceOptions.MODEL_PATH.key(), model);
         putIf(inf, InferenceOptions.BACKEND.key(), backend == null ? null : backend.toUpperCase());
         putIf(inf, InferenceOptions.PRECISION.key(), precision == null ? null : precision.toUpperCase());

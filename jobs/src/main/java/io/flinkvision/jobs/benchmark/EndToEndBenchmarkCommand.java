@@ -7,8 +7,10 @@ import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.flink.GpuInferenceFunction;
 import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.flink.InferenceProfile;
 import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.jobs.EngineConsole;
+import io.flinkvision.jobs.ExplicitOptions;
 import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.TaskManagerWatch;
@@ -127,6 +129,10 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value, for the job and the"
             + " operator alone.")
     Map<String, String> inference = new LinkedHashMap<>();
+    @Option(names = "--profile", defaultValue = "default", description = "Set of inference.* values for the job and the"
+            + " operator alone: default, or gpu (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing"
+            + " threads, parallelism 2); options given on the command line win. Default: ${DEFAULT-VALUE}.")
+    String profile;
     @Option(names = "--operator-frames", defaultValue = "0", description = "Frames of the operator-alone run (0:"
             + " min(--frames, 12000)).")
     int operatorFrames;
@@ -165,6 +171,10 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        InferenceProfile p = InferenceProfile.parse(profile);
+        if (p != InferenceProfile.DEFAULT && !ExplicitOptions.given(spec, "--parallelism")) {
+            parallelism = p.subtasksPerGpu();
+        }
         long t0 = System.nanoTime();
         Map<String, Object> r = new LinkedHashMap<>();
         BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames,
@@ -191,11 +201,21 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
                 .framesTopic(framesTopic).detectionsTopic(detectionsTopic).deadLetterTopic(dlqTopic)
                 .groupId(prefix + "job").transactionalIdPrefix(prefix + "job")
                 .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
-                .parallelism(parallelism).kafkaProperties(kafkaProperties)
-                .inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT))
-                .inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT))
-                .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
-                .inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
+                .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(p.options());
+        // under a profile, a flag's own default does not override the profile's value; a flag given does
+        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--backend")) {
+            settings.inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT));
+        }
+        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--precision")) {
+            settings.inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT));
+        }
+        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--batch-size")) {
+            settings.inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize));
+        }
+        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--max-queue-delay-ms")) {
+            settings.inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
+        }
+        r.put("profile", p.id());
         if (engineCacheDir != null) {
             settings.inference(InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
         }

@@ -3,7 +3,9 @@ package io.flinkvision.jobs.demo;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.flink.InferenceProfile;
 import io.flinkvision.jobs.EngineConsole;
+import io.flinkvision.jobs.ExplicitOptions;
 import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.TaskManagerWatch;
@@ -81,6 +83,10 @@ public class DemoCommand implements Callable<Integer> {
     long checkpointIntervalMs;
     @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value.")
     Map<String, String> inference = new java.util.LinkedHashMap<>();
+    @Option(names = "--profile", defaultValue = "default", description = "Set of inference.* values: default, or gpu"
+            + " (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing threads, 2 subtasks); options given"
+            + " on the command line win. Default: ${DEFAULT-VALUE}.")
+    String profile;
     @Option(names = "--drain-timeout-s", defaultValue = "180",
             description = "How long to wait for the last outputs once the producer has finished and every"
                     + " subtask's engine is ready (a first-run TensorRT build is not counted), s.")
@@ -150,16 +156,21 @@ public class DemoCommand implements Callable<Integer> {
             if (metricsPort != null) {
                 PrometheusMetrics.enable(conf, metricsPort);
             }
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-            VideoInferenceJob.build(env, settings.build());
+            JobSettings jobSettings = settings.build();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                    jobSettings.parallelism(), conf);
+            VideoInferenceJob.build(env, jobSettings);
             cluster = LocalCluster.create(conf, LocalCluster.slotsFor(env));
             taskManager = TaskManagerWatch.start(cluster, Duration.ofSeconds(taskManagerTimeoutS));
             cluster.start();
             JobID jobId = LocalCluster.submit(cluster, env, "video-inference demo");
             MiniCluster job = cluster;
-            EngineConsole engines = new EngineConsole(jobId.toString(), parallelism, System.out, "demo: ");
-            System.out.printf("demo: Flink job %s running on a MiniCluster (parallelism %d, batch <= %d, backend %s)%n",
-                    jobId, parallelism, batchSize, backend);
+            EngineConsole engines = new EngineConsole(jobId.toString(), jobSettings.parallelism(), System.out,
+                    "demo: ");
+            Configuration inf = jobSettings.inference();
+            System.out.printf("demo: Flink job %s running on a MiniCluster (profile %s, parallelism %d, batch <= %d,"
+                    + " backend %s)%n", jobId, profile, jobSettings.parallelism(),
+                    inf.get(InferenceOptions.MAX_BATCH_SIZE), inf.get(InferenceOptions.BACKEND).id());
             if (metricsPort != null) {
                 System.out.printf("demo: Prometheus metrics at %s (operator metrics: %s*; the reporter listens on all"
                         + " interfaces)%n", PrometheusMetrics.scrapeUrl(metricsPort),
@@ -241,7 +252,7 @@ public class DemoCommand implements Callable<Integer> {
                         s.readSpanSeconds() > 0 ? round((s.detectionRecords() + s.deadLetters()) / s.readSpanSeconds())
                                 : 0,
                         new DemoReport.Latency(s.latencyP50Ms(), s.latencyP99Ms()), s.backend(), s.model(),
-                        s.precision(), batchSize, round(s.meanBatchSize()),
+                        s.precision(), inf.get(InferenceOptions.MAX_BATCH_SIZE), round(s.meanBatchSize()),
                         producerSeconds > 0 ? round(framesIn / producerSeconds) : 0,
                         round((System.nanoTime() - t0) / 1e9),
                         framesIn == s.detectionRecords() + s.deadLetters());
@@ -274,18 +285,39 @@ public class DemoCommand implements Callable<Integer> {
 
     /** The job's settings these options describe, for the given Kafka and topics (no checkpoint directory yet). */
     public JobSettings.Builder settings(String bootstrapServers, String frames, String detections, String dlq) {
+        InferenceProfile p = InferenceProfile.parse(profile);
         JobSettings.Builder b = JobSettings.builder().bootstrapServers(bootstrapServers)
                 .framesTopic(frames).detectionsTopic(detections).deadLetterTopic(dlq)
                 .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
-                .parallelism(parallelism)
-                .inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT))
-                .inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT))
-                .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
-                .inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
+                .parallelism(parallelism()).inference(p.options());
+        // under a profile, a flag's own default does not override the profile's value; a flag given does
+        if (given(p, "--backend")) {
+            b.inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT));
+        }
+        if (given(p, "--precision")) {
+            b.inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT));
+        }
+        if (given(p, "--batch-size")) {
+            b.inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize));
+        }
+        if (given(p, "--max-queue-delay-ms")) {
+            b.inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
+        }
         if (engineCacheDir != null) {
             b.inference(InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
         }
         return b.inference(inference);
+    }
+
+    /** The job's parallelism: {@code --parallelism}, or the profile's subtasks per GPU when it is not given. */
+    int parallelism() {
+        InferenceProfile p = InferenceProfile.parse(profile);
+        return given(p, "--parallelism") ? parallelism : p.subtasksPerGpu();
+    }
+
+    /** Whether the option applies: always without a profile, else only when given on the command line. */
+    private boolean given(InferenceProfile p, String option) {
+        return p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, option);
     }
 
     /** Keeps everything up for {@code --linger-s} seconds so the dashboard and the metrics can be looked at. */

@@ -10,22 +10,22 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
 /** Collects every log event that reaches Log4j's root logger (after the loggers' levels and filters) while open. */
-final class LogCapture extends AbstractAppender implements AutoCloseable {
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
     /** One captured event: level, logger name, formatted message and the thrown exception's text (or null). */
-    record Line(Level level, String logger, String message, String thrown) {
+    public record Line(Level level, String logger, String message, String thrown) {
         @Override
         public String toString() {
             return level + " " + logger + " - " + message + (thrown == null ? "" : " [" + thrown + "]");
         }
     }
 
-    final List<Line> lines = new CopyOnWriteArrayList<>();
+    public final List<Line> lines = new CopyOnWriteArrayList<>();
 
     private LogCapture() {
         super("capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
     }
 
-    static LogCapture open() {
+    public static LogCapture open() {
         LogCapture c = new LogCapture();
         c.start();
         LoggerContext ctx = (LoggerContext) LogManager.getContext(false);

@@ -81,43 +81,15 @@ public final class VideoInferenceJob {
         GpuInferenceFunction.Builder operator = GpuInferenceFunction.builder().configure(inference);
         customizer.accept(operator);
         GpuInferenceFunction function = operator.build();
-        env.enableCheckpointing(s.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
-        if (s.checkpointDir() != null) {
-            Configuration storage = new Configuration();
-            storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, s.checkpointDir());
-            env.configure(storage);
-        }
-        boundRestarts(env, s.maxRestartAttempts());
+        checkpointsAndRestarts(env, s);
         if (s.parallelism() > 0) {
             env.setParallelism(s.parallelism());
         }
         Properties kafka = new Properties();
         kafka.putAll(s.kafkaProperties());
 
-        KafkaSourceBuilder<Frame> source = KafkaSource.<Frame>builder()
-                .setBootstrapServers(s.bootstrapServers())
-                .setTopics(s.framesTopic())
-                .setGroupId(s.groupId())
-                .setDeserializer(new FrameDeserializationSchema())
-                .setProperties(kafka)
-                .setProperty("isolation.level", "read_committed")
-                .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
-                .setStartingOffsets(startingOffsets(s.startFrom()));
-        if (s.bounded()) {
-            source.setBounded(OffsetsInitializer.latest());
-        }
-        DataStream<Frame> frames = env.fromSource(source.build(),
-                WatermarkStrategy.<Frame>forBoundedOutOfOrderness(Duration.ofSeconds(5))
-                        .withIdleness(Duration.ofSeconds(30)), "frames: " + s.framesTopic())
-                .uid("frames-source");
-
-        SingleOutputStreamOperator<InferenceOutcome> outcomes = AsyncDataStream.orderedWait(frames, function,
-                        inference.get(InferenceOptions.TIMEOUT_MS), TimeUnit.MILLISECONDS,
-                        inference.get(InferenceOptions.CAPACITY))
-                .name("inference").uid("inference");
-        SingleOutputStreamOperator<FrameDetections> detections = outcomes.process(new OutcomeRouter())
-                .name("route outcomes").uid("route-outcomes");
+        DataStream<Frame> frames = frames(env, s);
+        SingleOutputStreamOperator<FrameDetections> detections = inference(frames, function, inference);
         DataStream<DeadLetter> deadLetters = detections.getSideOutput(OutcomeRouter.DEAD_LETTERS);
 
         // a re-commit after recovery of a transaction the broker already committed is logged at INFO, not as loss
@@ -147,6 +119,62 @@ public final class VideoInferenceJob {
                         .build(), admin))
                 .name("dead letters: " + s.deadLetterTopic()).uid("dlq-sink");
         return detections;
+    }
+
+    /**
+     * EXACTLY_ONCE checkpoints every {@link JobSettings#checkpointIntervalMs()} ms, on the file system under
+     * {@link JobSettings#checkpointDir()} when set (in-flight frames in the async operator's state exceed the 5 MB
+     * of JobManager-memory checkpoints), and restarts bounded by {@link #boundRestarts}.
+     */
+    public static void checkpointsAndRestarts(StreamExecutionEnvironment env, JobSettings s) {
+        env.enableCheckpointing(s.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+        if (s.checkpointDir() != null) {
+            Configuration storage = new Configuration();
+            storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, s.checkpointDir());
+            env.configure(storage);
+        }
+        boundRestarts(env, s.maxRestartAttempts());
+    }
+
+    /**
+     * The job's source: {@code KafkaSource<Frame>} on the frames topic ({@code read_committed}, fetches of up to 32 MiB
+     * per partition for ~150 KB frame records), bounded at the latest offsets when {@link JobSettings#bounded()},
+     * watermarks 5 s out of order, idle partitions after 30 s. The benchmark's stage breakdown reads through it too.
+     */
+    public static DataStream<Frame> frames(StreamExecutionEnvironment env, JobSettings s) {
+        Properties kafka = new Properties();
+        kafka.putAll(s.kafkaProperties());
+        KafkaSourceBuilder<Frame> source = KafkaSource.<Frame>builder()
+                .setBootstrapServers(s.bootstrapServers())
+                .setTopics(s.framesTopic())
+                .setGroupId(s.groupId())
+                .setDeserializer(new FrameDeserializationSchema())
+                .setProperties(kafka)
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
+                .setStartingOffsets(startingOffsets(s.startFrom()));
+        if (s.bounded()) {
+            source.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(source.build(),
+                WatermarkStrategy.<Frame>forBoundedOutOfOrderness(Duration.ofSeconds(5))
+                        .withIdleness(Duration.ofSeconds(30)), "frames: " + s.framesTopic())
+                .uid("frames-source");
+    }
+
+    /**
+     * The inference operator ({@code AsyncDataStream.orderedWait} with the {@code inference.async.*} timeout and
+     * capacity) followed by {@link OutcomeRouter}: detection records on the main output, dead letters on
+     * {@link OutcomeRouter#DEAD_LETTERS}.
+     */
+    public static SingleOutputStreamOperator<FrameDetections> inference(DataStream<Frame> frames,
+            GpuInferenceFunction function, Configuration inference) {
+        SingleOutputStreamOperator<InferenceOutcome> outcomes = AsyncDataStream.orderedWait(frames, function,
+                        inference.get(InferenceOptions.TIMEOUT_MS), TimeUnit.MILLISECONDS,
+                        inference.get(InferenceOptions.CAPACITY))
+                .name("inference").uid("inference");
+        return outcomes.process(new OutcomeRouter()).name("route outcomes").uid("route-outcomes");
     }
 
     /**

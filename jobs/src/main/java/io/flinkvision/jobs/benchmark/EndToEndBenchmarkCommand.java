@@ -60,6 +60,10 @@ import picocli.CommandLine.Spec;
  *       partition of its own where {@code --partitions} allows: the producer's round-robin
  *       {@code CameraPartitions}) written to the frames topic by the product's own producer ({@link VideoToKafka},
  *       from a folder of the frames, as fast as it goes): {@code producerRecordsPerSecond}.</li>
+ *   <li><b>Stage breakdown</b> (unless {@code --skip-stages}): the graph cut after the source, then after the
+ *       operator and JSON serialization (no Kafka sinks), each a bounded job over the backlog
+ *       ({@link StageBreakdown}): {@code sourceFps}, {@code sourceOperatorFps} and their ratios to the operator
+ *       alone, to tell which stage bounds {@code endToEndVsOperator}.</li>
  *   <li><b>Backlog</b>: the same graph as {@code job} (KafkaSource read_committed, the operator, EXACTLY_ONCE
  *       KafkaSinks, checkpoints every {@code --checkpoint-interval-ms}) on a MiniCluster drains the backlog; a
  *       {@code read_committed} consumer ({@link CommittedOutputSampler}) times every committed output:
@@ -138,6 +142,9 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     int operatorFrames;
     @Option(names = "--skip-operator", description = "Skip the operator-alone run (no endToEndVsOperator).")
     boolean skipOperator;
+    @Option(names = "--skip-stages", description = "Skip the stage breakdown (the source alone, the source and the"
+            + " operator without the Kafka sinks).")
+    boolean skipStages;
     @Option(names = "--latency-load", defaultValue = "0.7", description = "Share of steadyFps offered in the latency"
             + " run (default: ${DEFAULT-VALUE}; 0 skips it).")
     double latencyLoad;
@@ -254,6 +261,10 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
                 throw new IllegalStateException("the preload failed: " + pre);
             }
 
+            if (!skipStages) {
+                stageBreakdown(settings.build(), framesIn, r, t0);
+            }
+
             // the job on a MiniCluster
             Configuration conf = LocalCluster.loopbackOnly();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
@@ -338,6 +349,22 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The graph cut after the source, then after the operator (no Kafka sinks), each a bounded job over the preloaded
+     * frames ({@link StageBreakdown}): {@code sourceFps}, {@code sourceOperatorFps}.
+     */
+    private void stageBreakdown(JobSettings s, long framesIn, Map<String, Object> r, long t0) throws Exception {
+        Map<String, Object> stages = new LinkedHashMap<>();
+        for (StageBreakdown.Stage stage : StageBreakdown.Stage.values()) {
+            progress(t0, "stage breakdown: %s (%d records, bounded job)", stage.reportKey, framesIn);
+            StageBreakdown.Result res = StageBreakdown.run(stage, s, framesIn, Math.max(600, stallTimeoutS * 3));
+            stages.put(stage.reportKey, res.toMap());
+            r.put(stage.reportKey, round(res.steadyFps(), 1));
+            progress(t0, "stage breakdown: %s %.1f records/s", stage.reportKey, res.steadyFps());
+        }
+        r.put("stages", stages);
+    }
+
     /** The backlog run's figures, from the times the sampler read the outputs. */
     private void backlogFigures(Map<String, Object> r, CommittedOutputSampler sampler, long framesIn,
             long submittedNanos, long payloadBytesIn) {
@@ -368,6 +395,11 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
         r.put("balanced", s.outputs() == framesIn && s.duplicates() == 0 && s.malformed() == 0);
         Object op = r.get("operatorJpegFps");
         if (op instanceof Double d && d > 0) {
+            for (StageBreakdown.Stage stage : StageBreakdown.Stage.values()) {
+                if (r.get(stage.reportKey) instanceof Double f) {
+                    r.put(stage.reportKey.replace("Fps", "VsOperator"), round(f / d, 3));
+                }
+            }
             r.put("endToEndVsOperator", round(steadyFps / d, 3));
             r.put("jobVsOperator", round(jobFps / d, 3));
         }

@@ -72,5 +72,14 @@ class EndToEndBenchmarkCommandTest {
         assertThat(cp.get("completed").asLong()).as("outputs are committed by checkpoints").isPositive();
         assertThat(cp.get("durationMaxMs").asDouble()).isGreaterThanOrEqualTo(cp.get("durationAvgMs").asDouble());
         assertThat(r.get("backend").asText()).isEqualTo("onnxruntime");
+        // the stage breakdown read every preloaded frame, once after the source and once after the operator
+        for (String stage : new String[] {"sourceFps", "sourceOperatorFps"}) {
+            JsonNode st = r.get("stages").get(stage);
+            assertThat(st.get("records").asLong()).as(stage).isEqualTo(FRAMES);
+            assertThat(st.get("steadyFps").asDouble()).as(stage).isPositive();
+            assertThat(r.get(stage).asDouble()).isEqualTo(st.get("steadyFps").asDouble());
+            assertThat(r.get(stage.replace("Fps", "VsOperator")).asDouble()).as(stage)
+                    .isCloseTo(st.get("steadyFps").asDouble() / op, withinPercentage(1));
+        }
     }
 }

@@ -83,26 +83,51 @@ class FencedRecommitAfterRecoveryITCase {
         kafka.close();
     }
 
-    /** Passes records through slowly; throws once, on the first record after checkpoint 3 completed. */
+    /**
+     * Passes records through slowly; throws once, on a record after checkpoint 3 completed AND the broker's
+     * transaction coordinator reports that checkpoint's transaction {@code CompleteCommit}: only then is the recovery
+     * a re-commit of a committed transaction (the case under test), however slow the machine. Until then records
+     * go on, slowed down so that the input lasts.
+     */
     static final class FailAfterCommit extends RichMapFunction<String, String> implements CheckpointListener {
         private static final long serialVersionUID = 1L;
         static final AtomicBoolean armed = new AtomicBoolean();
         static final AtomicBoolean failed = new AtomicBoolean();
         static final AtomicLong failedAfterCheckpoint = new AtomicLong();
+        /** The sink's transactional id prefix (its ids are prefix-subtask-checkpoint). */
+        static volatile String transactionalIdPrefix;
+        private transient long lastCheckNanos;
 
         @Override
         public String map(String value) throws Exception {
-            if (armed.get() && failed.compareAndSet(false, true)) {
-                throw new IllegalStateException("injected failure after checkpoint " + failedAfterCheckpoint.get()
-                        + " was committed");
+            if (armed.get() && !failed.get()) {
+                if (System.nanoTime() - lastCheckNanos > 50_000_000L) {
+                    lastCheckNanos = System.nanoTime();
+                    if (committedAtBroker(transactionalIdPrefix + "-0-" + failedAfterCheckpoint.get())
+                            && failed.compareAndSet(false, true)) {
+                        throw new IllegalStateException("injected failure after checkpoint "
+                                + failedAfterCheckpoint.get() + " was committed");
+                    }
+                }
+                Thread.sleep(20);
+                return value;
             }
             Thread.sleep(1);
             return value;
         }
 
+        private static boolean committedAtBroker(String transactionalId) throws Exception {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                        .get(30, TimeUnit.SECONDS).state() == TransactionState.COMPLETE_COMMIT;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return false; // not known to the coordinator yet
+            }
+        }
+
         @Override
         public void notifyCheckpointComplete(long checkpointId) {
-            // the sink's committer is chained after this operator and committed in the same notification
+            // the sink's committer is chained after this operator and commits on the same notification
             if (checkpointId >= 3 && !failed.get() && armed.compareAndSet(false, true)) {
                 failedAfterCheckpoint.set(checkpointId);
             }
@@ -175,6 +200,7 @@ class FencedRecommitAfterRecoveryITCase {
         }
         FailAfterCommit.armed.set(false);
         FailAfterCommit.failed.set(false);
+        FailAfterCommit.transactionalIdPrefix = name;
 
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");

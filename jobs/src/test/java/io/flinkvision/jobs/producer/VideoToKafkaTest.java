@@ -246,9 +246,10 @@ class VideoToKafkaTest {
             producer.stop();
         });
         stopper.start();
-        long sent = run(producer);
+        long sent = run(producer); // a looping run returns only when stopped
         stopper.join();
-        assertThat(sent).isBetween(5L, 10L);
+        // no upper bound: how many frames go out between the 5th and the stop depends on the machine's load
+        assertThat(sent).isGreaterThanOrEqualTo(5L).isEqualTo(producer.framesSent());
         assertThat(consume(topic, (int) sent)).hasSize((int) sent);
     }
 

@@ -1,5 +1,6 @@
 package io.flinkvision.verification;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -16,6 +17,7 @@ public record AgreementReport(long frames, long framesInAgreement, ClassAgreemen
         List<FrameAgreement> worstFrames) {
 
     /** {@link ClassAgreement#agreement()} of all classes together. */
+    @JsonProperty
     public double agreement() {
         return all.agreement();
     }

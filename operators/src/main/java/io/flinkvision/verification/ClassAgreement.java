@@ -1,5 +1,7 @@
 package io.flinkvision.verification;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * Detection agreement of one class (or of all classes together) between a reference and a run under test.
  *
@@ -22,11 +24,13 @@ public record ClassAgreement(int classId, String label, long reference, long tes
         double meanAbsScoreDiff, double maxAbsScoreDiff, double meanIou) {
 
     /** Reference detections without a partner at IoU >= 0.5. */
+    @JsonProperty
     public long missed() {
         return reference - matched50;
     }
 
     /** Detections under test without a partner at IoU >= 0.5. */
+    @JsonProperty
     public long extra() {
         return test - matched50;
     }
@@ -37,16 +41,19 @@ public record ClassAgreement(int classId, String label, long reference, long tes
      * the same boxes; it falls alike for missed and for extra detections (with no extra detections it is the matched
      * fraction of the reference's, the figure the golden tests use). 1 when neither side has a detection.
      */
+    @JsonProperty
     public double agreement() {
         return ratio(matched90, reference + test - matched90);
     }
 
     /** As {@link #agreement()} at IoU >= 0.5. */
+    @JsonProperty
     public double agreement50() {
         return ratio(matched50, reference + test - matched50);
     }
 
     /** Fraction of reference detections matched at IoU >= 0.9 (recall against the reference). */
+    @JsonProperty
     public double recall90() {
         return ratio(matched90, reference);
     }

@@ -1,5 +1,7 @@
 package io.flinkvision.verification;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * Errors of one group of output fields over every compared image and anchor.
  *
@@ -11,6 +13,7 @@ package io.flinkvision.verification;
  */
 public record FieldStats(String name, long elements, long within, double maxAbsError, double maxRelError) {
     /** {@code within / elements}, 1 when nothing was compared. */
+    @JsonProperty
     public double fractionWithin() {
         return elements == 0 ? 1.0 : (double) within / elements;
     }

@@ -1,5 +1,7 @@
 package io.flinkvision.verification;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * Detection agreement on one frame (all classes), see {@link ClassAgreement} for the definitions.
  *
@@ -11,15 +13,18 @@ package io.flinkvision.verification;
  */
 public record FrameAgreement(String frame, int reference, int test, int matched50, int matched90) {
     /** {@code matched90 / (reference + test - matched90)}; 1 when neither side has a detection. */
+    @JsonProperty
     public double agreement() {
         int union = reference + test - matched90;
         return union == 0 ? 1.0 : (double) matched90 / union;
     }
 
+    @JsonProperty
     public int missed() {
         return reference - matched50;
     }
 
+    @JsonProperty
     public int extra() {
         return test - matched50;
     }

@@ -11,7 +11,8 @@ import java.util.PriorityQueue;
  * Accumulates an element-wise comparison of YOLOX output tensors, image by image: the engine under test's
  * {@code [anchors, 5 + classes]} floats against the reference's for the same input, with {@link Tolerance} (the
  * {@code assert_allclose} rule). Keeps counts, max/mean errors per field group and the {@code worstCount} elements
- * with the largest {@link ElementError#excess()} (error minus its bound), located as (image, anchor, field).
+ * that differ with the largest {@link ElementError#excess()} (error minus its bound), located as (image, anchor,
+ * field).
  * Not thread-safe.
  */
 public final class TensorComparison {
@@ -125,8 +126,8 @@ public final class TensorComparison {
 
     private void keepIfWorst(int image, int anchor, int field, float a, float r, double abs, double rel,
             boolean ok) {
-        if (worstCount == 0) {
-            return;
+        if (worstCount == 0 || abs == 0) {
+            return; // equal elements are never among the worst
         }
         double bound = tolerance.bound(r);
         double excess = Double.isNaN(abs) ? Double.POSITIVE_INFINITY : abs - bound;

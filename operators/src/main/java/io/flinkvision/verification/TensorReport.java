@@ -1,5 +1,6 @@
 package io.flinkvision.verification;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -23,11 +24,13 @@ public record TensorReport(Tolerance tolerance, int images, int rows, int column
         List<ElementError> worst) {
 
     /** {@code within / elements}, 1 when nothing was compared. */
+    @JsonProperty
     public double fractionWithin() {
         return elements == 0 ? 1.0 : (double) within / elements;
     }
 
     /** Whether every element is within tolerance (as {@code assert_allclose} requires). */
+    @JsonProperty
     public boolean passed() {
         return within == elements;
     }

@@ -1,5 +1,6 @@
 package io.flinkvision.verification;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.flinkvision.engine.EngineInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +21,13 @@ public record VerificationReport(EngineInfo reference, EngineInfo test, double m
         AgreementReport detections, List<ImageResult> images) {
 
     /** Whether every output element is within tolerance and the detection agreement reaches the threshold. */
+    @JsonProperty
     public boolean passed() {
         return failures().isEmpty();
     }
 
     /** Why the verification failed, one line per failed check; empty when it passed. */
+    @JsonProperty
     public List<String> failures() {
         List<String> f = new ArrayList<>();
         if (!tensor.passed()) {

@@ -24,13 +24,11 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
 /**
@@ -103,9 +101,9 @@ public final class VideoInferenceJob {
                 .setProperties(kafka)
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
-                .setStartingOffsets(startingOffsets(s.startFrom()));
-        if (s.bounded()) {
-            source.setBounded(OffsetsInitializer.latest());
+                .setStartingOffsets(s.startPosition().initializer(s.framesTopic()));
+        if (s.stopAt() != null) {
+            source.setBounded(s.stopAt().initializer(s.framesTopic()));
         }
         DataStream<Frame> frames = env.fromSource(source.build(),
                 WatermarkStrategy.<Frame>forBoundedOutOfOrderness(Duration.ofSeconds(5))
@@ -165,17 +163,6 @@ public final class VideoInferenceJob {
             restart.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
             restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, maxAttempts);
             env.configure(restart);
-        }
-    }
-
-    private static OffsetsInitializer startingOffsets(JobSettings.StartFrom from) {
-        switch (from) {
-            case EARLIEST:
-                return OffsetsInitializer.earliest();
-            case LATEST:
-                return OffsetsInitializer.latest();
-            default:
-                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         }
     }
 }

@@ -2,6 +2,8 @@ package io.flinkvision.jobs;
 
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.InferenceProfile;
+import io.flinkvision.jobs.kafka.StartPosition;
+import io.flinkvision.jobs.kafka.StopPosition;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -38,9 +40,13 @@ public class JobCommand implements Callable<Integer> {
     String deadLetterTopic;
     @Option(names = "--group-id", defaultValue = "video-inference", description = "Consumer group id.")
     String groupId;
-    @Option(names = "--start-from", defaultValue = "COMMITTED_OR_EARLIEST",
-            description = "EARLIEST, LATEST or COMMITTED_OR_EARLIEST (default).")
-    JobSettings.StartFrom startFrom;
+    @Option(names = "--start-from", defaultValue = "committed", description = "Where to read frames from: earliest,"
+            + " latest, committed (the group's offsets, else earliest; default), timestamp:<epoch-ms or ISO-8601>"
+            + " or offsets:<partition>:<offset>,... (replay).")
+    String startFrom;
+    @Option(names = "--stop-at", description = "Stop (bounded run) at latest, timestamp:<epoch-ms or ISO-8601> or"
+            + " offsets:<partition>:<offset>,... (exclusive): with --start-from, a past range to re-score.")
+    String stopAt;
     @Option(names = "--bounded", description = "Stop at the offsets latest at start instead of running forever.")
     boolean bounded;
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval (ms).")
@@ -106,10 +112,11 @@ public class JobCommand implements Callable<Integer> {
         putIf(inf, InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
         return JobSettings.builder()
                 .bootstrapServers(bootstrapServers).framesTopic(framesTopic).detectionsTopic(detectionsTopic)
-                .deadLetterTopic(deadLetterTopic).groupId(groupId).startFrom(startFrom).bounded(bounded)
+                .deadLetterTopic(deadLetterTopic).groupId(groupId).bounded(bounded)
                 .checkpointIntervalMs(checkpointIntervalMs).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
                 .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
+                .startPosition(StartPosition.parse(startFrom)).stopAt(stopAt == null ? null : StopPosition.parse(stopAt))
                 .build();
     }
 

@@ -1,5 +1,7 @@
 package io.flinkvision.jobs;
 
+import io.flinkvision.jobs.kafka.StartPosition;
+import io.flinkvision.jobs.kafka.StopPosition;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,6 +36,8 @@ public final class JobSettings implements Serializable {
     private final boolean checkTopics;
     private final String checkpointDir;
     private final int maxRestartAttempts;
+    private final StartPosition startPosition;
+    private final StopPosition stopAt;
 
     private JobSettings(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -51,6 +55,8 @@ public final class JobSettings implements Serializable {
         this.checkTopics = b.checkTopics;
         this.checkpointDir = b.checkpointDir;
         this.maxRestartAttempts = b.maxRestartAttempts;
+        this.startPosition = b.startPosition;
+        this.stopAt = b.stopAt;
     }
 
     public static Builder builder() {
@@ -92,6 +98,15 @@ public final class JobSettings implements Serializable {
      */
     public int maxRestartAttempts() { return maxRestartAttempts; }
 
+    /** Where the frames source starts ({@code --start-from}): the position set, else {@link #startFrom()}'s. */
+    public StartPosition startPosition() { return startPosition != null ? startPosition : StartPosition.of(startFrom); }
+
+    /**
+     * Where a bounded run stops ({@code --stop-at}): the position set, else {@link StopPosition#LATEST} when
+     * {@link #bounded()}; null for an unbounded job.
+     */
+    public StopPosition stopAt() { return stopAt != null ? stopAt : bounded ? StopPosition.LATEST : null; }
+
     /** The inference options as a Flink {@link Configuration}. */
     public Configuration inference() {
         return Configuration.fromMap(inference);
@@ -104,7 +119,8 @@ public final class JobSettings implements Serializable {
                 .startFrom(startFrom).bounded(bounded).checkpointIntervalMs(checkpointIntervalMs)
                 .transactionalIdPrefix(transactionalIdPrefix).parallelism(parallelism)
                 .kafkaProperties(kafkaProperties).inference(inference).checkTopics(checkTopics)
-                .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts);
+                .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
+                .startPosition(startPosition).stopAt(stopAt);
     }
 
     /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
@@ -127,6 +143,8 @@ public final class JobSettings implements Serializable {
         private boolean checkTopics = true;
         private String checkpointDir;
         private int maxRestartAttempts = DEFAULT_MAX_RESTART_ATTEMPTS;
+        private StartPosition startPosition;
+        private StopPosition stopAt;
 
         public Builder bootstrapServers(String v) { this.bootstrapServers = v; return this; }
         public Builder framesTopic(String v) { this.framesTopic = v; return this; }
@@ -146,6 +164,10 @@ public final class JobSettings implements Serializable {
         public Builder checkTopics(boolean v) { this.checkTopics = v; return this; }
         public Builder checkpointDir(String v) { this.checkpointDir = v; return this; }
         public Builder maxRestartAttempts(int v) { this.maxRestartAttempts = v; return this; }
+        /** Start position, winning over {@link #startFrom}; null keeps {@link #startFrom}'s. */
+        public Builder startPosition(StartPosition v) { this.startPosition = v; return this; }
+        /** Stop position of a bounded run (a replay range); null: unbounded unless {@link #bounded}. */
+        public Builder stopAt(StopPosition v) { this.stopAt = v; return this; }
 
         /** @throws IllegalArgumentException naming the missing or bad setting */
         public JobSettings build() {
@@ -164,6 +186,13 @@ public final class JobSettings implements Serializable {
             }
             if (maxRestartAttempts < 0) {
                 throw new IllegalArgumentException("--max-restart-attempts must be >= 0, got " + maxRestartAttempts);
+            }
+            if (stopAt != null) {
+                if (bounded && !stopAt.equals(StopPosition.LATEST)) {
+                    throw new IllegalArgumentException("--bounded (stop at latest) and --stop-at " + stopAt
+                            + " both given: keep one");
+                }
+                stopAt.checkAfter(startPosition != null ? startPosition : StartPosition.of(startFrom));
             }
             return new JobSettings(this);
         }

@@ -2,24 +2,27 @@ package io.flinkvision.jobs;
 
 import io.flinkvision.jobs.benchmark.BenchmarkCommand;
 import io.flinkvision.jobs.benchmark.EndToEndBenchmarkCommand;
+import io.flinkvision.jobs.compare.CompareCommand;
 import io.flinkvision.jobs.dashboard.DashboardCommand;
 import io.flinkvision.jobs.demo.DemoCommand;
 import io.flinkvision.jobs.detect.DetectCommand;
 import io.flinkvision.jobs.producer.ProduceCommand;
 import io.flinkvision.jobs.soak.SoakCommand;
+import io.flinkvision.jobs.verify.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * Main class of {@code video-inference.jar}: {@code java -jar jobs/target/video-inference.jar <command> ...}.
  * Commands: {@code demo}, {@code produce}, {@code detect}, {@code job}, {@code dashboard}, {@code benchmark},
- * {@code benchmark-e2e}, {@code soak}.
+ * {@code benchmark-e2e}, {@code soak}, {@code verify}, {@code compare}.
  */
 @Command(name = "video-inference", mixinStandardHelpOptions = true, version = "video-inference 0.1.0",
         description = "Real-time video inference on Apache Flink: Kafka frames -> batched YOLOX (ONNX Runtime /"
                 + " TensorRT) -> Kafka detections.",
         subcommands = {DemoCommand.class, ProduceCommand.class, DetectCommand.class, JobCommand.class,
-                DashboardCommand.class, BenchmarkCommand.class, EndToEndBenchmarkCommand.class, SoakCommand.class})
+                DashboardCommand.class, BenchmarkCommand.class, EndToEndBenchmarkCommand.class, SoakCommand.class,
+                VerifyCommand.class, CompareCommand.class})
 public final class VideoInferenceCli implements Runnable {
 
     @Override

@@ -24,13 +24,11 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
 /**
@@ -139,7 +137,7 @@ public final class VideoInferenceJob {
 
     /**
      * The job's source: {@code KafkaSource<Frame>} on the frames topic ({@code read_committed}, fetches of up to 32 MiB
-     * per partition for ~150 KB frame records), bounded at the latest offsets when {@link JobSettings#bounded()},
+     * per partition for ~150 KB frame records), from {@link JobSettings#startPosition()}, bounded at {@link JobSettings#stopAt()} when set,
      * watermarks 5 s out of order, idle partitions after 30 s. The benchmark's stage breakdown reads through it too.
      */
     public static DataStream<Frame> frames(StreamExecutionEnvironment env, JobSettings s) {
@@ -153,9 +151,9 @@ public final class VideoInferenceJob {
                 .setProperties(kafka)
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
-                .setStartingOffsets(startingOffsets(s.startFrom()));
-        if (s.bounded()) {
-            source.setBounded(OffsetsInitializer.latest());
+                .setStartingOffsets(s.startPosition().initializer(s.framesTopic()));
+        if (s.stopAt() != null) {
+            source.setBounded(s.stopAt().initializer(s.framesTopic()));
         }
         return env.fromSource(source.build(),
                 WatermarkStrategy.<Frame>forBoundedOutOfOrderness(Duration.ofSeconds(5))
@@ -193,17 +191,6 @@ public final class VideoInferenceJob {
             restart.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
             restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, maxAttempts);
             env.configure(restart);
-        }
-    }
-
-    private static OffsetsInitializer startingOffsets(JobSettings.StartFrom from) {
-        switch (from) {
-            case EARLIEST:
-                return OffsetsInitializer.earliest();
-            case LATEST:
-                return OffsetsInitializer.latest();
-            default:
-                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         }
     }
 }

@@ -82,7 +82,8 @@ final class StageBreakdown {
         StageClock clock = StageClock.register(id, expected);
         try {
             JobSettings cut = s.toBuilder().groupId(s.groupId() + "-stage-" + stage.name().toLowerCase())
-                    .startFrom(JobSettings.StartFrom.EARLIEST).bounded(true).build();
+                    .startFrom(JobSettings.StartFrom.EARLIEST).startPosition(null).stopAt(null).bounded(true)
+                    .build();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                     Math.max(1, s.parallelism()), LocalCluster.loopbackOnly());
             VideoInferenceJob.checkpointsAndRestarts(env, cut);

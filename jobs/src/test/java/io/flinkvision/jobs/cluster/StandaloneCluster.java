@@ -175,9 +175,11 @@ final class StandaloneCluster implements AutoCloseable {
         });
     }
 
-    /** The last 80 lines of each process's .log and .out file, for failure messages. */
+    /** Whether each process runs, and the last 80 lines of its .log and .out file, for failure messages. */
     String logTails() {
         StringBuilder b = new StringBuilder();
+        processes.forEach((name, p) -> b.append(name).append(" process: ")
+                .append(p.isAlive() ? "running" : "exited with code " + p.exitValue()).append('\n'));
         for (String name : processes.keySet()) {
             for (String ext : List.of(".log", ".out")) {
                 Path f = logDir.resolve(name + ext);

@@ -140,7 +140,7 @@ class StandaloneClusterITCase {
         List<String> args = List.of("--bootstrap-servers", kafka.bootstrapServers(),
                 "--start-from", "EARLIEST", "--bounded", "--parallelism", "1",
                 "--checkpoint-interval-ms", "1000", "--checkpoint-dir", work.resolve("checkpoints").toUri().toString(),
-                "--backend", "onnxruntime", "--batch-size", "4", "--max-restart-attempts", "0",
+                "--backend", "onnxruntime", "--batch-size", "4", "--max-restart-attempts", "1",
                 "--transactional-id-prefix", "cluster-it");
         t0 = System.nanoTime();
         String jobId = rest.runJar(jarId, VideoInferenceJob.class.getName(), args);

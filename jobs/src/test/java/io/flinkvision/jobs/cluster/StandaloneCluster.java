@@ -195,6 +195,7 @@ final class StandaloneCluster implements AutoCloseable {
         return b.toString();
     }
 
+    /** Stops both processes; a second call does nothing. */
     @Override
     public void close() {
         processes.values().forEach(Process::destroy); // SIGTERM: Flink's shutdown hooks run

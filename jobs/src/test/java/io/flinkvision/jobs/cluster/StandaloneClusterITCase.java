@@ -31,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster path of the README ("Running on a Flink cluster") on real parts, without Docker: a standalone Flink 2.2
@@ -47,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * dead letters.
  *
  * <p>Runs in failsafe after {@code package} (jobs/pom.xml). Every wait is on a condition with a generous timeout;
- * failures carry the tails of the JobManager's and TaskManager's logs.
+ * failures carry the tails of the JobManager's and TaskManager's logs, whose full text stays in
+ * target/cluster-it/log/.
  */
 class StandaloneClusterITCase {
     private static final int CLIP_FRAMES = 30;
@@ -77,7 +77,11 @@ class StandaloneClusterITCase {
     }
 
     @Test
-    void flinkRunJarSubmittedThroughRestRunsOnAStandaloneClusterWithFlinkLib(@TempDir Path work) throws Exception {
+    void flinkRunJarSubmittedThroughRestRunsOnAStandaloneClusterWithFlinkLib() throws Exception {
+        // conf/, log/ (full JobManager and TaskManager logs, kept after the run) and tmp/ of the cluster
+        Path work = Path.of("target/cluster-it").toAbsolutePath();
+        org.apache.flink.util.FileUtils.deleteDirectory(work.toFile());
+        Files.createDirectories(work);
         Path jobJar = existing("flinkvision.it.flink-run-jar");
         Path flinkLib = existing("flinkvision.it.flink-lib-dir");
         Path distLib = existing("flinkvision.it.flink-dist-lib-dir");
@@ -105,6 +109,8 @@ class StandaloneClusterITCase {
             runAndCheck(new FlinkRest(cluster.restUrl()), jobJar, work);
         } catch (Throwable t) {
             throw new AssertionError(t + "\n" + cluster.logTails(), t);
+        } finally {
+            cluster.close();
         }
     }
 

@@ -90,6 +90,16 @@ class StandaloneClusterITCase {
                     .filter(n -> n.startsWith("org/bytedeco/") || n.startsWith("ai/onnxruntime/")).findAny())
                     .as("the flink-run jar must leave JavaCPP and ONNX Runtime to lib/").isEmpty();
         }
+        try (var libJars = Files.list(flinkLib)) {
+            for (Path lib : libJars.collect(Collectors.toList())) {
+                try (JarFile jar = new JarFile(lib.toFile())) {
+                    assertThat(jar.stream().map(e -> e.getName())
+                            .filter(n -> n.startsWith("io/flinkvision/") || n.startsWith("demo/")).findAny())
+                            .as("%s must hold no class or file of this project (they belong in the job jar)", lib)
+                            .isEmpty();
+                }
+            }
+        }
         System.out.println("cluster-it: lib/ = " + distLib + " + " + flinkLib + " " + list(flinkLib));
 
         Map<String, String> settings = new LinkedHashMap<>();

@@ -275,7 +275,7 @@ class DeploymentFilesTest {
         assertThat(args.get("TENSORRT_VERSION")).startsWith(trtMajorMinor + ".").endsWith("+cuda" + cudaMajorMinor);
         assertThat(dockerfile).contains("libnvinfer10=${TENSORRT_VERSION}")
                 .contains("COPY --chown=flink:flink docker/flink-conf/config.yaml /opt/flink/conf/config.yaml")
-                .contains("-DincludeGroupIds=org.bytedeco,com.microsoft.onnxruntime -DoutputDirectory=/out/lib")
+                .contains("cp jobs/target/flink-lib/*.jar /out/lib/")
                 .contains("/opt/flink/lib/");
     }
 

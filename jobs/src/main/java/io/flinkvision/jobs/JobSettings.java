@@ -34,6 +34,11 @@ public final class JobSettings implements Serializable {
     private final boolean checkTopics;
     private final String checkpointDir;
     private final int maxRestartAttempts;
+    // tracking (issue 20)
+    private final boolean tracking;
+    private final String tracksTopic;
+    private final String analyticsTopic;
+    private final String analyticsConfig;
 
     private JobSettings(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -51,6 +56,10 @@ public final class JobSettings implements Serializable {
         this.checkTopics = b.checkTopics;
         this.checkpointDir = b.checkpointDir;
         this.maxRestartAttempts = b.maxRestartAttempts;
+        this.tracking = b.tracking;
+        this.tracksTopic = b.tracksTopic;
+        this.analyticsTopic = b.analyticsTopic;
+        this.analyticsConfig = b.analyticsConfig;
     }
 
     public static Builder builder() {
@@ -92,6 +101,19 @@ public final class JobSettings implements Serializable {
      */
     public int maxRestartAttempts() { return maxRestartAttempts; }
 
+    /**
+     * Whether detection records are tracked ({@code io.flinkvision.tracking.ObjectTracker}: {@code trackId} on
+     * detections, lifecycle events to {@link #tracksTopic()}); {@code tracking.*} options come from
+     * {@link #inferenceOptions()} ({@code -D}).
+     */
+    public boolean tracking() { return tracking; }
+    /** Topic of the track lifecycle events (EXACTLY_ONCE), with {@link #tracking()}. */
+    public String tracksTopic() { return tracksTopic; }
+    /** Topic of the line/zone counts per window (EXACTLY_ONCE), with {@link #analyticsConfig()}. */
+    public String analyticsTopic() { return analyticsTopic; }
+    /** Path of the analytics config file (JSON or YAML; read when the job is built), or null for none. */
+    public String analyticsConfig() { return analyticsConfig; }
+
     /** The inference options as a Flink {@link Configuration}. */
     public Configuration inference() {
         return Configuration.fromMap(inference);
@@ -104,7 +126,9 @@ public final class JobSettings implements Serializable {
                 .startFrom(startFrom).bounded(bounded).checkpointIntervalMs(checkpointIntervalMs)
                 .transactionalIdPrefix(transactionalIdPrefix).parallelism(parallelism)
                 .kafkaProperties(kafkaProperties).inference(inference).checkTopics(checkTopics)
-                .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts);
+                .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
+                .tracking(tracking).tracksTopic(tracksTopic).analyticsTopic(analyticsTopic)
+                .analyticsConfig(analyticsConfig);
     }
 
     /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
@@ -127,6 +151,10 @@ public final class JobSettings implements Serializable {
         private boolean checkTopics = true;
         private String checkpointDir;
         private int maxRestartAttempts = DEFAULT_MAX_RESTART_ATTEMPTS;
+        private boolean tracking;
+        private String tracksTopic = "tracks";
+        private String analyticsTopic = "analytics";
+        private String analyticsConfig;
 
         public Builder bootstrapServers(String v) { this.bootstrapServers = v; return this; }
         public Builder framesTopic(String v) { this.framesTopic = v; return this; }
@@ -146,6 +174,10 @@ public final class JobSettings implements Serializable {
         public Builder checkTopics(boolean v) { this.checkTopics = v; return this; }
         public Builder checkpointDir(String v) { this.checkpointDir = v; return this; }
         public Builder maxRestartAttempts(int v) { this.maxRestartAttempts = v; return this; }
+        public Builder tracking(boolean v) { this.tracking = v; return this; }
+        public Builder tracksTopic(String v) { this.tracksTopic = v; return this; }
+        public Builder analyticsTopic(String v) { this.analyticsTopic = v; return this; }
+        public Builder analyticsConfig(String v) { this.analyticsConfig = v; return this; }
 
         /** @throws IllegalArgumentException naming the missing or bad setting */
         public JobSettings build() {
@@ -164,6 +196,15 @@ public final class JobSettings implements Serializable {
             }
             if (maxRestartAttempts < 0) {
                 throw new IllegalArgumentException("--max-restart-attempts must be >= 0, got " + maxRestartAttempts);
+            }
+            if (analyticsConfig != null && !tracking) {
+                throw new IllegalArgumentException("--analytics-config needs --tracking (lines and zones count tracks)");
+            }
+            if (tracking && java.util.Set.of(framesTopic, detectionsTopic, deadLetterTopic).contains(tracksTopic)
+                    || analyticsConfig != null && (java.util.Set.of(framesTopic, detectionsTopic, deadLetterTopic,
+                            tracksTopic).contains(analyticsTopic))) {
+                throw new IllegalArgumentException("--tracks-topic and --analytics-topic must differ from the other"
+                        + " topics: " + tracksTopic + ", " + analyticsTopic);
             }
             return new JobSettings(this);
         }

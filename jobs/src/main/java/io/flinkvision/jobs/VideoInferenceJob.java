@@ -37,7 +37,8 @@ import picocli.CommandLine;
  * The main job: {@code KafkaSource<Frame>} (frames topic) -> {@link GpuInferenceFunction} via
  * {@code AsyncDataStream.orderedWait} -> {@link OutcomeRouter} -> {@code KafkaSink<FrameDetections>} (detections
  * topic, EXACTLY_ONCE) and {@code KafkaSink<DeadLetter>} (dead-letter topic, EXACTLY_ONCE), each wrapped in
- * {@link RecommitCheckingKafkaSink}.
+ * {@link RecommitCheckingKafkaSink}. With {@link JobSettings#tracking()} the detection records go through
+ * {@link io.flinkvision.tracking.ObjectTracker} first (see {@link TrackingSinks}).
  *
  * <p>{@link #main} is the entry point of {@code flink run} (arguments: see {@link JobCommand}); {@link #build} wires
  * the same pipeline into any environment (MiniCluster demo and tests).
@@ -116,14 +117,16 @@ public final class VideoInferenceJob {
                         inference.get(InferenceOptions.TIMEOUT_MS), TimeUnit.MILLISECONDS,
                         inference.get(InferenceOptions.CAPACITY))
                 .name("inference").uid("inference");
-        SingleOutputStreamOperator<FrameDetections> detections = outcomes.process(new OutcomeRouter())
+        SingleOutputStreamOperator<FrameDetections> routed = outcomes.process(new OutcomeRouter())
                 .name("route outcomes").uid("route-outcomes");
-        DataStream<DeadLetter> deadLetters = detections.getSideOutput(OutcomeRouter.DEAD_LETTERS);
+        DataStream<DeadLetter> deadLetters = routed.getSideOutput(OutcomeRouter.DEAD_LETTERS);
 
         // a re-commit after recovery of a transaction the broker already committed is logged at INFO, not as loss
         Properties admin = new Properties();
         admin.putAll(kafka);
         admin.put("bootstrap.servers", s.bootstrapServers());
+        // --tracking: detection records get track ids; track events and window counts to their own sinks
+        DataStream<FrameDetections> detections = s.tracking() ? TrackingSinks.add(routed, s, kafka, admin) : routed;
         detections.sinkTo(RecommitCheckingKafkaSink.wrap(KafkaSink.<FrameDetections>builder()
                         .setBootstrapServers(s.bootstrapServers())
                         .setKafkaProducerConfig(kafka)

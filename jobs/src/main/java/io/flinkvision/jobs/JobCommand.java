@@ -95,6 +95,19 @@ public class JobCommand implements Callable<Integer> {
             + " model path exists only on the TaskManagers).")
     boolean skipModelCheck;
 
+    @Option(names = "--tracking", description = "Track objects per camera (ByteTrack, keyed state): trackId on"
+            + " detections, lifecycle events to --tracks-topic; tracking.* options as -D (README, Tracking).")
+    boolean tracking;
+    @Option(names = "--tracks-topic", defaultValue = "tracks", description = "Track events topic (default:"
+            + " ${DEFAULT-VALUE}).")
+    String tracksTopic;
+    @Option(names = "--analytics-config", description = "Lines and zones per camera (JSON or YAML file, needs"
+            + " --tracking): crossing counts, occupancy and dwell per window to --analytics-topic.")
+    String analyticsConfig;
+    @Option(names = "--analytics-topic", defaultValue = "analytics", description = "Analytics topic (default:"
+            + " ${DEFAULT-VALUE}).")
+    String analyticsTopic;
+
     /** Where start-up check failures are reported (one line); tests redirect it. */
     PrintStream err = System.err;
 
@@ -117,7 +130,8 @@ public class JobCommand implements Callable<Integer> {
                 .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
                 .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
                 .startPosition(StartPosition.parse(startFrom)).stopAt(stopAt == null ? null : StopPosition.parse(stopAt))
-                .build();
+                .tracking(tracking).tracksTopic(tracksTopic).analyticsConfig(analyticsConfig)
+                .analyticsTopic(analyticsTopic).build();
     }
 
     private static void putIf(Map<String, String> m, String k, Object v) {
@@ -138,6 +152,14 @@ public class JobCommand implements Callable<Integer> {
                 KafkaPreflight.check(s.bootstrapServers(), s.kafkaProperties(), Map.of(s.framesTopic(),
                         "--frames-topic", s.detectionsTopic(), "--detections-topic", s.deadLetterTopic(),
                         "--dead-letter-topic"), 15_000);
+            }
+            if (s.analyticsConfig() != null) {
+                TrackingSinks.analyticsConfig(s);
+            }
+            if (s.tracking() && s.checkTopics()) {
+                KafkaPreflight.check(s.bootstrapServers(), s.kafkaProperties(), s.analyticsConfig() == null
+                        ? Map.of(s.tracksTopic(), "--tracks-topic")
+                        : Map.of(s.tracksTopic(), "--tracks-topic", s.analyticsTopic(), "--analytics-topic"), 15_000);
             }
         } catch (IllegalArgumentException | IllegalStateException | KafkaException e) {
             err.println("job: " + e.getMessage());

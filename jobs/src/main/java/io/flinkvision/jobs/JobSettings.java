@@ -38,6 +38,11 @@ public final class JobSettings implements Serializable {
     private final int maxRestartAttempts;
     private final StartPosition startPosition;
     private final StopPosition stopAt;
+    // tracking (issue 20)
+    private final boolean tracking;
+    private final String tracksTopic;
+    private final String analyticsTopic;
+    private final String analyticsConfig;
 
     private JobSettings(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -57,6 +62,10 @@ public final class JobSettings implements Serializable {
         this.maxRestartAttempts = b.maxRestartAttempts;
         this.startPosition = b.startPosition;
         this.stopAt = b.stopAt;
+        this.tracking = b.tracking;
+        this.tracksTopic = b.tracksTopic;
+        this.analyticsTopic = b.analyticsTopic;
+        this.analyticsConfig = b.analyticsConfig;
     }
 
     public static Builder builder() {
@@ -106,6 +115,18 @@ public final class JobSettings implements Serializable {
      * {@link #bounded()}; null for an unbounded job.
      */
     public StopPosition stopAt() { return stopAt != null ? stopAt : bounded ? StopPosition.LATEST : null; }
+    /**
+     * Whether detection records are tracked ({@code io.flinkvision.tracking.ObjectTracker}: {@code trackId} on
+     * detections, lifecycle events to {@link #tracksTopic()}); {@code tracking.*} options come from
+     * {@link #inferenceOptions()} ({@code -D}).
+     */
+    public boolean tracking() { return tracking; }
+    /** Topic of the track lifecycle events (EXACTLY_ONCE), with {@link #tracking()}. */
+    public String tracksTopic() { return tracksTopic; }
+    /** Topic of the line/zone counts per window (EXACTLY_ONCE), with {@link #analyticsConfig()}. */
+    public String analyticsTopic() { return analyticsTopic; }
+    /** Path of the analytics config file (JSON or YAML; read when the job is built), or null for none. */
+    public String analyticsConfig() { return analyticsConfig; }
 
     /** The inference options as a Flink {@link Configuration}. */
     public Configuration inference() {
@@ -120,13 +141,15 @@ public final class JobSettings implements Serializable {
                 .transactionalIdPrefix(transactionalIdPrefix).parallelism(parallelism)
                 .kafkaProperties(kafkaProperties).inference(inference).checkTopics(checkTopics)
                 .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
-                .startPosition(startPosition).stopAt(stopAt);
+                .startPosition(startPosition).stopAt(stopAt)
+                .tracking(tracking).tracksTopic(tracksTopic).analyticsTopic(analyticsTopic)
+                .analyticsConfig(analyticsConfig);
     }
 
-    /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
     /** The Kafka consumer group of the frames source unless set ({@code --group-id}). */
     public static final String DEFAULT_GROUP_ID = "video-inference";
 
+    /** Builder with defaults: topics frames / detections / frames-dlq, 1 s checkpoints, committed-or-earliest. */
     public static final class Builder {
         private String bootstrapServers;
         private String framesTopic = "frames";
@@ -145,6 +168,10 @@ public final class JobSettings implements Serializable {
         private int maxRestartAttempts = DEFAULT_MAX_RESTART_ATTEMPTS;
         private StartPosition startPosition;
         private StopPosition stopAt;
+        private boolean tracking;
+        private String tracksTopic = "tracks";
+        private String analyticsTopic = "analytics";
+        private String analyticsConfig;
 
         public Builder bootstrapServers(String v) { this.bootstrapServers = v; return this; }
         public Builder framesTopic(String v) { this.framesTopic = v; return this; }
@@ -168,6 +195,10 @@ public final class JobSettings implements Serializable {
         public Builder startPosition(StartPosition v) { this.startPosition = v; return this; }
         /** Stop position of a bounded run (a replay range); null: unbounded unless {@link #bounded}. */
         public Builder stopAt(StopPosition v) { this.stopAt = v; return this; }
+        public Builder tracking(boolean v) { this.tracking = v; return this; }
+        public Builder tracksTopic(String v) { this.tracksTopic = v; return this; }
+        public Builder analyticsTopic(String v) { this.analyticsTopic = v; return this; }
+        public Builder analyticsConfig(String v) { this.analyticsConfig = v; return this; }
 
         /** @throws IllegalArgumentException naming the missing or bad setting */
         public JobSettings build() {
@@ -184,8 +215,8 @@ public final class JobSettings implements Serializable {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 10 (EXACTLY_ONCE output is"
                         + " committed on checkpoints), got " + checkpointIntervalMs);
             }
-            if (maxRestartAttempts < 0) {
-                throw new IllegalArgumentException("--max-restart-attempts must be >= 0, got " + maxRestartAttempts);
+            if (maxRestartAttempts < 1) { // Flink's exponential-delay strategy refuses 0 when the job starts
+                throw new IllegalArgumentException("--max-restart-attempts must be >= 1, got " + maxRestartAttempts);
             }
             if (stopAt != null) {
                 if (bounded && !stopAt.equals(StopPosition.LATEST)) {
@@ -193,6 +224,15 @@ public final class JobSettings implements Serializable {
                             + " both given: keep one");
                 }
                 stopAt.checkAfter(startPosition != null ? startPosition : StartPosition.of(startFrom));
+            }
+            if (analyticsConfig != null && !tracking) {
+                throw new IllegalArgumentException("--analytics-config needs --tracking (lines and zones count tracks)");
+            }
+            if (tracking && java.util.Set.of(framesTopic, detectionsTopic, deadLetterTopic).contains(tracksTopic)
+                    || analyticsConfig != null && (java.util.Set.of(framesTopic, detectionsTopic, deadLetterTopic,
+                            tracksTopic).contains(analyticsTopic))) {
+                throw new IllegalArgumentException("--tracks-topic and --analytics-topic must differ from the other"
+                        + " topics: " + tracksTopic + ", " + analyticsTopic);
             }
             return new JobSettings(this);
         }

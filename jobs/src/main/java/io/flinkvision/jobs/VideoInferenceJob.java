@@ -35,7 +35,8 @@ import picocli.CommandLine;
  * The main job: {@code KafkaSource<Frame>} (frames topic) -> {@link GpuInferenceFunction} via
  * {@code AsyncDataStream.orderedWait} -> {@link OutcomeRouter} -> {@code KafkaSink<FrameDetections>} (detections
  * topic, EXACTLY_ONCE) and {@code KafkaSink<DeadLetter>} (dead-letter topic, EXACTLY_ONCE), each wrapped in
- * {@link RecommitCheckingKafkaSink}.
+ * {@link RecommitCheckingKafkaSink}. With {@link JobSettings#tracking()} the detection records go through
+ * {@link io.flinkvision.tracking.ObjectTracker} first (see {@link TrackingSinks}).
  *
  * <p>{@link #main} is the entry point of {@code flink run} (arguments: see {@link JobCommand}); {@link #build} wires
  * the same pipeline into any environment (MiniCluster demo and tests).
@@ -46,11 +47,18 @@ public final class VideoInferenceJob {
 
     private VideoInferenceJob() {}
 
-    /** Entry point for {@code flink run -c io.flinkvision.jobs.VideoInferenceJob video-inference-flink.jar ...}. */
+    /**
+     * Entry point for {@code flink run -c io.flinkvision.jobs.VideoInferenceJob video-inference-flink.jar ...}.
+     * Never calls {@code System.exit}: under REST or web-UI submission {@code main} runs inside the JobManager, whose
+     * JVM an exit would end.
+     *
+     * @throws IllegalStateException when the command ends with a non-zero exit code (usage error, failed start-up
+     *     check, failed job); the cause was printed first
+     */
     public static void main(String[] args) {
         int rc = new CommandLine(new JobCommand()).execute(args);
         if (rc != 0) {
-            System.exit(rc);
+            throw new IllegalStateException("video-inference job: exit code " + rc + " (the cause is printed above)");
         }
     }
 
@@ -87,13 +95,15 @@ public final class VideoInferenceJob {
         kafka.putAll(s.kafkaProperties());
 
         DataStream<Frame> frames = frames(env, s);
-        SingleOutputStreamOperator<FrameDetections> detections = inference(frames, function, inference);
-        DataStream<DeadLetter> deadLetters = detections.getSideOutput(OutcomeRouter.DEAD_LETTERS);
+        SingleOutputStreamOperator<FrameDetections> routed = inference(frames, function, inference);
+        DataStream<DeadLetter> deadLetters = routed.getSideOutput(OutcomeRouter.DEAD_LETTERS);
 
         // a re-commit after recovery of a transaction the broker already committed is logged at INFO, not as loss
         Properties admin = new Properties();
         admin.putAll(kafka);
         admin.put("bootstrap.servers", s.bootstrapServers());
+        // --tracking: detection records get track ids; track events and window counts to their own sinks
+        DataStream<FrameDetections> detections = s.tracking() ? TrackingSinks.add(routed, s, kafka, admin) : routed;
         detections.sinkTo(RecommitCheckingKafkaSink.wrap(KafkaSink.<FrameDetections>builder()
                         .setBootstrapServers(s.bootstrapServers())
                         .setKafkaProducerConfig(kafka)

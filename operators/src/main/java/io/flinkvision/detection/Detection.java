@@ -2,12 +2,16 @@ package io.flinkvision.detection;
 
 import java.util.Objects;
 
-/** One detected object: class, label, confidence score in [0, 1] and box in source-image pixels. */
+/**
+ * One detected object: class, label, confidence score in [0, 1] and box in source-image pixels; with tracking on
+ * ({@code io.flinkvision.tracking.ObjectTracker}) also the {@link #getTrackId() track id} of the object.
+ */
 public class Detection {
     private int classId;
     private String label;
     private float score;
     private BoundingBox box;
+    private Long trackId;
 
     public Detection() {}
 
@@ -28,6 +32,13 @@ public class Detection {
     public void setScore(float score) { this.score = score; }
     public BoundingBox getBox() { return box; }
     public void setBox(BoundingBox box) { this.box = box; }
+    /**
+     * Id of the confirmed track this detection belongs to, stable per camera (ids start at 1 and grow by one per
+     * confirmed track of the camera); null (omitted from JSON) without tracking or when the detection matched no
+     * confirmed track. Optional in the JSON schema: records written before tracking existed have none.
+     */
+    public Long getTrackId() { return trackId; }
+    public void setTrackId(Long trackId) { this.trackId = trackId; }
 
     @Override
     public boolean equals(Object o) {
@@ -35,7 +46,7 @@ public class Detection {
         if (!(o instanceof Detection)) return false;
         Detection d = (Detection) o;
         return classId == d.classId && Float.compare(score, d.score) == 0 && Objects.equals(label, d.label)
-                && Objects.equals(box, d.box);
+                && Objects.equals(box, d.box) && Objects.equals(trackId, d.trackId);
     }
 
     @Override
@@ -45,6 +56,7 @@ public class Detection {
 
     @Override
     public String toString() {
-        return label + "(" + classId + ") " + String.format("%.3f", score) + " " + box;
+        return label + "(" + classId + ") " + String.format("%.3f", score) + " " + box
+                + (trackId == null ? "" : " #" + trackId);
     }
 }

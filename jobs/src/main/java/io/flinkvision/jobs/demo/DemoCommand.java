@@ -106,6 +106,10 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--dashboard-port", defaultValue = "8088",
             description = "Port of the dashboard on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int dashboardPort;
+    @Option(names = "--tracking", description = "Track people and cars (trackId on detections, track events to the"
+            + " topic tracks) and count crossings of two lines and a zone on the clip (analytics-vtest.yaml in the jar)"
+            + " per 10 s window to the topic analytics; a summary line at the end.")
+    boolean tracking;
     @Option(names = "--linger-s", defaultValue = "0", description = "Keep the job, the dashboard and the metrics"
             + " endpoint up this many seconds after the clip has been processed (default: ${DEFAULT-VALUE}).")
     long lingerS;
@@ -135,6 +139,10 @@ public class DemoCommand implements Callable<Integer> {
             kafka.createTopic(frames, partitions);
             kafka.createTopic(detections, 1);
             kafka.createTopic(dlq, 1);
+            if (tracking) {
+                kafka.createTopic("tracks", 1);
+                kafka.createTopic("analytics", 1);
+            }
             System.out.printf("demo: Kafka at %s, topics %s (%d partitions), %s, %s%n", kafka.bootstrapServers(),
                     frames, partitions, detections, dlq);
             int restPort;
@@ -155,6 +163,13 @@ public class DemoCommand implements Callable<Integer> {
             conf.set(org.apache.flink.configuration.RestOptions.PORT, restPort);
             if (metricsPort != null) {
                 PrometheusMetrics.enable(conf, metricsPort);
+            }
+            if (tracking) { // the shipped lines and zones, from the jar to a file the job reads
+                Path analytics = Files.createTempFile("demo-analytics-", ".yaml");
+                try (var in = DemoCommand.class.getResourceAsStream("/demo/analytics-vtest.yaml")) {
+                    Files.copy(in, analytics, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                settings.tracking(true).analyticsConfig(analytics.toString());
             }
             JobSettings jobSettings = settings.build();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
@@ -262,6 +277,9 @@ public class DemoCommand implements Callable<Integer> {
                 }
                 Files.write(report, json);
                 System.out.printf("demo: report %s%n%s%n", report.toAbsolutePath(), new String(json));
+                if (tracking) {
+                    System.out.println(TrackingSummary.read(kafka.bootstrapServers(), "tracks", "analytics"));
+                }
                 linger(board);
                 if (board != null) {
                     board.close(); // before Kafka stops, so its consumer does not complain

@@ -272,7 +272,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             try {
                 videoFile = Path.of(DemoInput.resolveDefault());
             } catch (RuntimeException e) {
-                throw new ParameterException(commandSpec.commandLine(), e.getMessage(), e, null, null);
+                throw new ParameterException(commandSpec.commandLine(), e.getMessage(), e);
             }
         }
         try (PhaseProgress p = new PhaseProgress(System.err, "benchmark: ", HEARTBEAT_S)) {

@@ -175,7 +175,7 @@ public class DemoCommand implements Callable<Integer> {
             InferenceCheck.checkOptions(s.inference());
             InferenceCheck.checkModelFile(s.inference());
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(cl, e.getMessage(), e, null, null);
+            throw new ParameterException(cl, e.getMessage(), e);
         }
         if (Files.isDirectory(report)) {
             throw new ParameterException(cl, "--report '" + report + "' is a folder: give the path of a file");
@@ -191,13 +191,13 @@ public class DemoCommand implements Callable<Integer> {
         try {
             source = input != null ? input : DemoInput.resolveDefault();
         } catch (RuntimeException e) {
-            throw new ParameterException(cl, e.getMessage(), e, null, null);
+            throw new ParameterException(cl, e.getMessage(), e);
         }
         try {
             String what = producer("127.0.0.1:9092", "frames", source).build().checkInput();
             LOG.info("demo: input {}: {}", source, what);
         } catch (IOException | IllegalArgumentException e) {
-            throw new ParameterException(cl, "--input: " + e.getMessage(), e, null, null);
+            throw new ParameterException(cl, "--input: " + e.getMessage(), e);
         }
         return source;
     }

@@ -18,8 +18,12 @@ final class PhaseProgress implements AutoCloseable {
     private final PrintStream out;
     private final String prefix;
     private final ScheduledExecutorService ticker;
-    private volatile String current;
-    private volatile long currentStartNanos;
+    private final long heartbeatNanos;
+    /** The running phase: its name and start; null between phases. */
+    private volatile Running current;
+    private volatile long lastLineNanos;
+
+    private record Running(String name, long startNanos) {}
 
     /**
      * @param out where lines go
@@ -29,12 +33,13 @@ final class PhaseProgress implements AutoCloseable {
     PhaseProgress(PrintStream out, String prefix, int heartbeatSeconds) {
         this.out = out;
         this.prefix = prefix;
+        this.heartbeatNanos = TimeUnit.SECONDS.toNanos(Math.max(1, heartbeatSeconds));
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "benchmark-progress");
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(this::heartbeat, heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -47,11 +52,10 @@ final class PhaseProgress implements AutoCloseable {
      */
     <T> T phase(String name, String detail, Callable<T> body) throws Exception {
         long t0 = System.nanoTime();
-        String previous = current;
-        long previousStart = currentStartNanos;
+        Running previous = current;
         out.println(prefix + name + (detail == null ? "" : ": " + detail) + " ...");
-        currentStartNanos = t0;
-        current = name;
+        lastLineNanos = t0;
+        current = new Running(name, t0);
         boolean ok = false;
         try {
             T result = body.call();
@@ -59,7 +63,7 @@ final class PhaseProgress implements AutoCloseable {
             return result;
         } finally {
             current = previous;
-            currentStartNanos = previousStart;
+            lastLineNanos = System.nanoTime();
             out.println(String.format(Locale.ROOT, "%s%s: %s in %.1f s", prefix, name, ok ? "done" : "failed",
                     (System.nanoTime() - t0) / 1e9));
         }
@@ -78,11 +82,14 @@ final class PhaseProgress implements AutoCloseable {
         void run() throws Exception;
     }
 
+    /** Prints the running phase's line when {@code heartbeatSeconds} have passed since the last line. */
     private void heartbeat() {
-        String name = current;
-        if (name != null) {
-            out.println(String.format(Locale.ROOT, "%s%s: running, %d s", prefix, name,
-                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - currentStartNanos)));
+        Running r = current;
+        long now = System.nanoTime();
+        if (r != null && now - lastLineNanos >= heartbeatNanos) {
+            lastLineNanos = now;
+            out.println(String.format(Locale.ROOT, "%s%s: running, %d s", prefix, r.name(),
+                    TimeUnit.NANOSECONDS.toSeconds(now - r.startNanos())));
         }
     }
 

@@ -1,7 +1,11 @@
 package io.flinkvision.jobs;
 
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.Precision;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.InferenceProfile;
+import io.flinkvision.jobs.cli.InferenceCheck;
+import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.jobs.kafka.StartPosition;
 import io.flinkvision.jobs.kafka.StopPosition;
 import java.io.PrintStream;
@@ -49,7 +53,8 @@ public class JobCommand implements Callable<Integer> {
     String stopAt;
     @Option(names = "--bounded", description = "Stop at the offsets latest at start instead of running forever.")
     boolean bounded;
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval (ms).")
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", converter = OptionValues.PositiveLong.class,
+            description = "Checkpoint interval (ms).")
     long checkpointIntervalMs;
     @Option(names = "--checkpoint-dir", description = "Checkpoint directory URI (default: the cluster's checkpoint"
             + " storage).")
@@ -57,25 +62,33 @@ public class JobCommand implements Callable<Integer> {
     @Option(names = "--transactional-id-prefix", defaultValue = "video-inference",
             description = "Prefix of the Kafka sinks' transactional ids (unique per job on a cluster).")
     String transactionalIdPrefix;
-    @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism (0 = environment default).")
+    @Option(names = "--parallelism", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
+            description = "Job parallelism (0 = environment default).")
     int parallelism;
     @Option(names = "--max-restart-attempts", defaultValue = "" + JobSettings.DEFAULT_MAX_RESTART_ATTEMPTS,
+            converter = OptionValues.NonNegativeInt.class,
             description = "Restarts before the job fails for good (exponential-delay; the count resets after an hour"
                     + " without failure; a cluster's other restart strategy is kept) (default: ${DEFAULT-VALUE}).")
     int maxRestartAttempts;
     @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
     String model;
-    @Option(names = "--backend", description = "onnxruntime, tensorrt or auto (default auto).")
-    String backend;
-    @Option(names = "--precision", description = "fp32, fp16 or int8 (default fp32).")
-    String precision;
-    @Option(names = "--batch-size", description = "Max micro-batch size (default 8).")
+    @Option(names = "--backend", converter = OptionValues.BackendName.class,
+            description = "onnxruntime, tensorrt or auto (default auto).")
+    Backend backend;
+    @Option(names = "--precision", converter = OptionValues.PrecisionName.class,
+            description = "fp32, fp16 or int8 (default fp32).")
+    Precision precision;
+    @Option(names = "--batch-size", converter = OptionValues.PositiveInt.class,
+            description = "Max micro-batch size (default 8).")
     Integer batchSize;
-    @Option(names = "--max-queue-delay-ms", description = "Max queue delay of a micro-batch, ms (default 20).")
+    @Option(names = "--max-queue-delay-ms", converter = OptionValues.NonNegativeDouble.class,
+            description = "Max queue delay of a micro-batch, ms (default 20).")
     Double maxQueueDelayMs;
-    @Option(names = "--timeout-ms", description = "Async timeout per frame, ms (default 30000).")
+    @Option(names = "--timeout-ms", converter = OptionValues.PositiveLong.class,
+            description = "Async timeout per frame, ms (default 30000).")
     Long timeoutMs;
-    @Option(names = "--capacity", description = "Async operator capacity per subtask (default 64).")
+    @Option(names = "--capacity", converter = OptionValues.PositiveInt.class,
+            description = "Async operator capacity per subtask (default 64).")
     Integer capacity;
     @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache on the TaskManagers,"
             + " kept across runs so only the first run builds (inference.tensorrt.engine-cache-dir).")
@@ -116,8 +129,8 @@ public class JobCommand implements Callable<Integer> {
         Map<String, String> inf = new LinkedHashMap<>(InferenceProfile.parse(profile).options());
         inf.putAll(inference);
         putIf(inf, InferenceOptions.MODEL_PATH.key(), model);
-        putIf(inf, InferenceOptions.BACKEND.key(), backend == null ? null : backend.toUpperCase());
-        putIf(inf, InferenceOptions.PRECISION.key(), precision == null ? null : precision.toUpperCase());
+        putIf(inf, InferenceOptions.BACKEND.key(), backend == null ? null : backend.name());
+        putIf(inf, InferenceOptions.PRECISION.key(), precision == null ? null : precision.name());
         putIf(inf, InferenceOptions.MAX_BATCH_SIZE.key(), batchSize);
         putIf(inf, InferenceOptions.MAX_QUEUE_DELAY_MS.key(), maxQueueDelayMs);
         putIf(inf, InferenceOptions.TIMEOUT_MS.key(), timeoutMs);
@@ -145,6 +158,7 @@ public class JobCommand implements Callable<Integer> {
         JobSettings s;
         try { // start-up checks: one clear line naming the setting to fix, exit code 2, nothing submitted
             s = settings();
+            InferenceCheck.checkOptions(s.inference());
             if (!skipModelCheck) {
                 ModelPreflight.check(s.inference());
             }

@@ -2,6 +2,7 @@ package io.flinkvision.jobs;
 
 import io.flinkvision.jobs.benchmark.BenchmarkCommand;
 import io.flinkvision.jobs.benchmark.EndToEndBenchmarkCommand;
+import io.flinkvision.jobs.cli.CliErrors;
 import io.flinkvision.jobs.compare.CompareCommand;
 import io.flinkvision.jobs.dashboard.DashboardCommand;
 import io.flinkvision.jobs.demo.DemoCommand;
@@ -15,7 +16,9 @@ import picocli.CommandLine.Command;
 /**
  * Main class of {@code video-inference.jar}: {@code java -jar jobs/target/video-inference.jar <command> ...}.
  * Commands: {@code demo}, {@code produce}, {@code detect}, {@code job}, {@code dashboard}, {@code benchmark},
- * {@code benchmark-e2e}, {@code soak}, {@code verify}, {@code compare}.
+ * {@code benchmark-e2e}, {@code soak}, {@code verify}, {@code compare}. Logs (our own, Flink's, Kafka's) go to stderr (log4j2.xml), so that what a
+ * command prints on stdout is its result only (e.g. {@code detect}'s JSON lines). Usage errors are one line on stderr
+ * and exit code 2, for every command ({@link CliErrors}).
  */
 @Command(name = "video-inference", mixinStandardHelpOptions = true, version = "video-inference 0.1.0",
         description = "Real-time video inference on Apache Flink: Kafka frames -> batched YOLOX (ONNX Runtime /"
@@ -30,9 +33,9 @@ public final class VideoInferenceCli implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    /** Builds the command line with every subcommand registered. */
+    /** Builds the command line with every subcommand registered and the error handling of {@link CliErrors}. */
     public static CommandLine commandLine() {
-        return new CommandLine(new VideoInferenceCli());
+        return CliErrors.install(new CommandLine(new VideoInferenceCli()));
     }
 
     public static void main(String[] args) {

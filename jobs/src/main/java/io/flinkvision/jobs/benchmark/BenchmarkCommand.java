@@ -18,6 +18,9 @@ import io.flinkvision.engine.Precision;
 import io.flinkvision.engine.tensorrt.TrtInferenceEngine;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.SourceImage;
+import io.flinkvision.jobs.cli.CliErrors;
+import io.flinkvision.jobs.cli.OptionValues;
+import io.flinkvision.jobs.demo.DemoInput;
 import io.flinkvision.jobs.producer.VideoToKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code benchmark}: measures, in one run, how fast the engine and the operator path go on this machine, prints a table
@@ -86,26 +92,39 @@ import picocli.CommandLine.Option;
  *   <li>{@code p50Ms}/{@code p99Ms}: per-frame latency (submit -> detections) with raw frames offered at a steady 70%
  *       of {@code operatorFps}.</li>
  * </ul>
- * Images per second everywhere; milliseconds for latencies.
+ * Images per second everywhere; milliseconds for latencies. The frames are those of {@code --images}, else
+ * {@code --video}, else the demo's clip ({@code data/vtest.avi} in or above the working directory, else the copy
+ * inside the jar: {@link DemoInput}). Every phase prints its start, a line every {@value #HEARTBEAT_S} s while it runs
+ * and its end on stderr ({@link PhaseProgress}); the table goes to stdout.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
         description = "Measure engine-only, serialized and operator throughput and latency; print and write JSON.")
 public final class BenchmarkCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(BenchmarkCommand.class);
+    /** Seconds between the progress lines of a running phase. */
+    static final int HEARTBEAT_S = 5;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "onnxruntime | tensorrt | auto (default)")
-    String backend;
+    @Spec
+    CommandSpec commandSpec;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 | fp16 | int8 (TensorRT)")
-    String precision;
+    @Option(names = "--backend", defaultValue = "auto", converter = OptionValues.BackendName.class,
+            description = "onnxruntime | tensorrt | auto (default)")
+    Backend backend;
 
-    @Option(names = "--batch", defaultValue = "32", description = "max micro-batch size (default 32)")
+    @Option(names = "--precision", defaultValue = "fp32", converter = OptionValues.PrecisionName.class,
+            description = "fp32 | fp16 | int8 (TensorRT)")
+    Precision precision;
+
+    @Option(names = "--batch", defaultValue = "32", converter = OptionValues.PositiveInt.class,
+            description = "max micro-batch size (default 32)")
     int batch;
 
-    @Option(names = "--in-flight", defaultValue = "3", description = "execution slots / batches in flight (default 3)")
+    @Option(names = "--in-flight", defaultValue = "3", converter = OptionValues.PositiveInt.class,
+            description = "execution slots / batches in flight (default 3)")
     int inFlight;
 
-    @Option(names = "--frames", defaultValue = "4000", description = "frames per operator measurement (default 4000)")
+    @Option(names = "--frames", defaultValue = "4000", converter = OptionValues.PositiveInt.class,
+            description = "frames per operator measurement (default 4000)")
     int frames;
 
     @Option(names = "--report", description = "write the JSON report to this file")
@@ -117,10 +136,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--images", description = "folder of JPEG/PNG frames (default: --video)")
     Path images;
 
-    @Option(names = "--video", defaultValue = "data/vtest.avi", description = "video file read when no --images")
+    @Option(names = "--video", description = "video file read when no --images (default: data/vtest.avi in or above"
+            + " the working directory, else the clip inside the jar)")
     Path video;
 
-    @Option(names = "--max-source-frames", defaultValue = "200", description = "distinct frames kept in memory")
+    @Option(names = "--max-source-frames", defaultValue = "200", converter = OptionValues.PositiveInt.class,
+            description = "distinct frames kept in memory")
     int maxSourceFrames;
 
     @Option(names = "--engine-cache-dir", description = "TensorRT engine cache directory")
@@ -130,10 +151,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
             + " file system URI), read on a local miss and written after a build")
     String sharedEngineCacheDir;
 
-    @Option(names = "--device", defaultValue = "0", description = "CUDA device index")
+    @Option(names = "--device", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
+            description = "CUDA device index")
     int device;
 
     @Option(names = "--top-classes", defaultValue = "" + EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES,
+            converter = OptionValues.NonNegativeInt.class,
             description = "TensorRT: classes per anchor reduced on the GPU (0: copy back the raw output; default 3)")
     int topClasses;
 
@@ -143,16 +166,20 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--calibration-dir", description = "TensorRT INT8 calibration images")
     String calibrationDir;
 
-    @Option(names = "--preprocess-threads", defaultValue = "0", description = "decode/letterbox threads (0: cores)")
+    @Option(names = "--preprocess-threads", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
+            description = "decode/letterbox threads (0: cores)")
     int preprocessThreads;
 
-    @Option(names = "--max-queue-delay-ms", defaultValue = "5", description = "micro-batch max queue delay (ms)")
+    @Option(names = "--max-queue-delay-ms", defaultValue = "5", converter = OptionValues.NonNegativeDouble.class,
+            description = "micro-batch max queue delay (ms)")
     double maxQueueDelayMs;
 
-    @Option(names = "--engine-iterations", defaultValue = "300", description = "engine calls per engine measurement")
+    @Option(names = "--engine-iterations", defaultValue = "300", converter = OptionValues.PositiveInt.class,
+            description = "engine calls per engine measurement")
     int engineIterations;
 
-    @Option(names = "--latency-seconds", defaultValue = "8", description = "duration of the 70% load run")
+    @Option(names = "--latency-seconds", defaultValue = "8", converter = OptionValues.PositiveDouble.class,
+            description = "duration of the 70%% load run")
     double latencySeconds;
 
     @Option(names = "--opencv-threads", defaultValue = "1",
@@ -167,6 +194,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     String letterbox;
 
     @Option(names = "--hybrid-backlog", defaultValue = "" + DetectionPipeline.DEFAULT_HYBRID_BACKLOG,
+            converter = OptionValues.NonNegativeInt.class,
             description = "with --letterbox hybrid: frames waiting for pre-processing above which a frame is left to the"
                     + " GPU letterbox (inference.preprocess.hybrid-backlog)")
     int hybridBacklog;
@@ -189,15 +217,17 @@ public final class BenchmarkCommand implements Callable<Integer> {
             + " CUDA graphs flipped and measure engine-only and operator throughput there too (otherCudaGraphs)")
     boolean compareCudaGraphs;
 
-    @Option(names = "--jpeg-quality", paramLabel = "Q", description = "encode every frame at this JPEG quality (1-100)"
+    @Option(names = "--jpeg-quality", paramLabel = "Q", converter = OptionValues.JpegQuality.class,
+            description = "encode every frame at this JPEG quality (1-100)"
             + " for the JPEG run (default: --images files as they are, --video frames at the producer's default, "
             + VideoToKafka.DEFAULT_JPEG_QUALITY + ")")
     Integer jpegQuality;
 
-    @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S", description = "each operator run is"
+    @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S",
+            converter = OptionValues.NonNegativeDouble.class, description = "each operator run is"
             + " preceded by warm-up rounds (a fifth of its frames, at least 8 batches) until this many seconds have"
             + " passed (default 2): shorter warm-ups left the JIT and the pools cold, and understated 12,000-frame runs"
-            + " by up to 27% on an H200")
+            + " by up to 27%% on an H200")
     double warmupSeconds;
 
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
@@ -209,15 +239,66 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " cpu (OpenCV) or gpu (nvJPEG)")
     String jpegDecode;
 
-    /** Runs the benchmark; returns 0, or 1 on failure (the message is printed). */
+    /** Where the phases' progress lines go (stderr: stdout carries the table). */
+    private PhaseProgress progress;
+
+    /**
+     * Runs the benchmark.
+     *
+     * @return 0
+     * @throws ParameterException for a bad option value or frames source, before the engine opens
+     */
     @Override
     public Integer call() throws Exception {
+        LetterboxDevice where = parse(LetterboxDevice.class, letterbox, "--letterbox");
+        JpegDecodeDevice jpegWhere = parse(JpegDecodeDevice.class, jpegDecode, "--jpeg-decode");
+        if (opencvThreads < -1) {
+            throw new ParameterException(commandSpec.commandLine(), "--opencv-threads must be -1 (OpenCV's default) or"
+                    + " more, got " + opencvThreads);
+        }
+        Path videoFile = null;
+        if (images != null) {
+            if (!Files.isDirectory(images)) {
+                throw new ParameterException(commandSpec.commandLine(), "--images '" + images + "' is not a folder"
+                        + " (resolved to " + images.toAbsolutePath() + ")");
+            }
+        } else if (video != null) {
+            if (!Files.isRegularFile(video)) {
+                throw new ParameterException(commandSpec.commandLine(), "--video '" + video + "' is not a file"
+                        + " (resolved to " + video.toAbsolutePath() + ")");
+            }
+            videoFile = video;
+        } else {
+            try {
+                videoFile = Path.of(DemoInput.resolveDefault());
+            } catch (RuntimeException e) {
+                throw new ParameterException(commandSpec.commandLine(), e.getMessage(), e);
+            }
+        }
+        try (PhaseProgress p = new PhaseProgress(System.err, "benchmark: ", HEARTBEAT_S)) {
+            progress = p;
+            return measure(videoFile, where, jpegWhere);
+        }
+    }
+
+    /** The enum constant named {@code value} (any case), or a usage error naming the option and the choices. */
+    private <E extends Enum<E>> E parse(Class<E> type, String value, String option) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandSpec.commandLine(), "Invalid value for option '" + option + "': '"
+                    + value + "', expected one of " + Arrays.stream(type.getEnumConstants())
+                            .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
+
+    private Integer measure(Path videoFile, LetterboxDevice where, JpegDecodeDevice jpegWhere) throws Exception {
         int threads = preprocessThreads > 0 ? preprocessThreads : Runtime.getRuntime().availableProcessors();
         if (opencvThreads >= 0) {
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
-        EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(Backend.parse(backend))
-                .precision(Precision.parse(precision)).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
+        EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(backend)
+                .precision(precision).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
                 .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses)
                 .cudaGraphs(cudaGraphs);
         if (engineCacheDir != null) {
@@ -225,13 +306,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
         sb.sharedEngineCacheDir(sharedEngineCacheDir);
         EngineSpec spec = sb.build();
-        BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames,
-                jpegQuality);
+        BenchmarkFrames src = progress.phase("loading frames", images != null ? images.toString()
+                : videoFile.toString(), () -> BenchmarkFrames.load(images, videoFile, maxSourceFrames, jpegQuality));
         LOG.info("benchmark: {} distinct frames of {}x{} from {}", src.count(), src.width(), src.height(),
                 src.source());
         Map<String, Object> r = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        try (InferenceEngine engine = InferenceEngines.open(spec)) {
+        try (InferenceEngine engine = progress.phase("opening the engine", spec.backend().id() + " "
+                + spec.precision().id() + ", batch " + batch, () -> InferenceEngines.open(spec))) {
             double openSeconds = (System.nanoTime() - t0) / 1e9;
             EngineInfo info = engine.info();
             r.put("backend", info.backend().id());
@@ -256,40 +338,46 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 r.put("cudaGraphs", cudaGraphs);
                 r.put("engineCacheHit", trt.shared().cacheHit());
                 r.put("engineCacheKey", trt.shared().key().fileName());
-                r.put("h2dGBps", round(trt.measureH2dGBps(50), 2));
+                r.put("h2dGBps", round(progress.phase("h2d bandwidth", null, () -> trt.measureH2dGBps(50)), 2));
             }
             int b = info.maxBatchSize();
-            double engineOnly = engineOnly(engine, b, engineIterations);
+            double engineOnly = progress.phase("engine-only", engineIterations + " batches of " + b,
+                    () -> engineOnly(engine, b, engineIterations));
             r.put("engineOnlyFps", round(engineOnly, 1));
             LOG.info("benchmark: engineOnlyFps {}", round(engineOnly, 1));
             if (engine instanceof TrtInferenceEngine trt) {
-                r.put("engineWithCopiesFps", round(trt.measureWithCopies(b, engineIterations), 1));
+                r.put("engineWithCopiesFps", round(progress.phase("engine with copies", engineIterations
+                        + " batches of " + b, () -> trt.measureWithCopies(b, engineIterations)), 1));
                 if (trt.letterboxesOnDevice()) {
-                    r.put("engineWithDeviceLetterboxFps", round(withDeviceLetterbox(trt, src, b, false), 1));
+                    r.put("engineWithDeviceLetterboxFps", round(progress.phase("engine with the device letterbox",
+                            null, () -> withDeviceLetterbox(trt, src, b, false)), 1));
                 }
                 if (trt.decodesJpegOnDevice() && !skipJpeg) {
-                    r.put("engineWithDeviceJpegFps", round(withDeviceLetterbox(trt, src, b, true), 1));
+                    r.put("engineWithDeviceJpegFps", round(progress.phase("engine with the device JPEG decode", null,
+                            () -> withDeviceLetterbox(trt, src, b, true)), 1));
                 }
             }
-            double serialized = serialized(engine, b, Math.max(20, engineIterations / 2), false);
+            int serialBatches = Math.max(20, engineIterations / 2);
+            double serialized = progress.phase("serialized", serialBatches + " batches of " + b,
+                    () -> serialized(engine, b, serialBatches, false));
             r.put("serializedFps", round(serialized, 1));
             LOG.info("benchmark: serializedFps {}", round(serialized, 1));
             if (engine instanceof TrtInferenceEngine && cudaGraphs) {
-                r.put("serializedWithGraphsFps", round(serialized(engine, b, Math.max(20, engineIterations / 2), true),
-                        1));
+                r.put("serializedWithGraphsFps", round(progress.phase("serialized with CUDA graphs", serialBatches
+                        + " batches of " + b, () -> serialized(engine, b, serialBatches, true)), 1));
             }
 
             BatchPolicy policy = new BatchPolicy(b, maxQueueDelayMs, info.maxInFlight());
             StageListener stages = stageListener(engine);
-            LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
-            JpegDecodeDevice jpegWhere = JpegDecodeDevice.valueOf(jpegDecode.toUpperCase(Locale.ROOT));
             LetterboxDevice mode;
             try (DetectionPipeline pipeline = DetectionPipeline.builder(engine).batchPolicy(policy)
                     .preprocessThreads(threads).letterbox(where).hybridBacklog(hybridBacklog).jpegDecode(jpegWhere)
                     .listener(stages).build()) {
                 mode = pipeline.letterboxMode();
                 r.put("letterbox", mode.name().toLowerCase(Locale.ROOT));
-                Throughput op = measureOperator(pipeline, stages, src, engineOnly, r);
+                Throughput op = progress.phase("operator", "warm-up, then " + frames + " raw frames, letterbox "
+                        + mode.name().toLowerCase(Locale.ROOT), () -> measureOperator(pipeline, stages, src,
+                        engineOnly, r));
                 r.put("operatorVsSerialized", round(op.fps / serialized, 3));
                 Object deviceSide = r.get(mode == LetterboxDevice.GPU ? "engineWithDeviceLetterboxFps"
                         : mode == LetterboxDevice.CPU ? "engineWithCopiesFps" : null);
@@ -306,11 +394,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LOG.info("benchmark: operatorFps {} ({} of engine-only)", round(op.fps, 1),
                         round(op.fps / engineOnly, 3));
                 if (!skipJpeg) {
-                    jpegRuns(pipeline, stages, engine, policy, threads, mode, src, r);
+                    progress.run("operator JPEG", "warm-up, then " + Math.min(frames, 12000) + " JPEG frames",
+                            () -> jpegRuns(pipeline, stages, engine, policy, threads, mode, src, r));
                 }
                 stages.reset(); // latencyMeanBatch below: the latency run's batches only
                 double offered = 0.7 * op.fps;
-                Latency lat = openLoop(pipeline, src, offered, latencySeconds);
+                Latency lat = progress.phase("latency", String.format(Locale.ROOT, "%.1f fps offered for %.1f s",
+                        offered, latencySeconds), () -> openLoop(pipeline, src, offered, latencySeconds));
                 r.put("latencyOfferedFps", round(offered, 1));
                 r.put("latencyAchievedFps", round(lat.achievedFps, 1));
                 r.put("p50Ms", round(lat.p50, 2));
@@ -322,7 +412,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 LetterboxDevice other = mode == LetterboxDevice.CPU ? LetterboxDevice.GPU : LetterboxDevice.CPU;
                 try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(policy)
                         .preprocessThreads(threads).letterbox(other).build()) {
-                    double otherFps = warmedRun(p, src, warmUp(b), frames, () -> { }).fps;
+                    double otherFps = progress.phase("operator, " + other.name().toLowerCase(Locale.ROOT)
+                            + " letterbox", "warm-up, then " + frames + " raw frames",
+                            () -> warmedRun(p, src, warmUp(b), frames, () -> { }).fps);
                     double mainFps = ((Number) r.get("operatorFps")).doubleValue();
                     double cpu = mode == LetterboxDevice.CPU ? mainFps : otherFps;
                     String main = mode == LetterboxDevice.CPU ? "gpu" : mode.name().toLowerCase(Locale.ROOT);
@@ -336,14 +428,18 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 }
             }
             if (!skipHostCeiling) {
-                double host = hostCeiling(engine, src, policy, threads, mode, warmUp(b), frames);
+                LetterboxDevice hostMode = mode;
+                double host = progress.phase("host ceiling", "recorded engine output, warm-up, then " + frames
+                        + " frames", () -> hostCeiling(engine, src, policy, threads, hostMode, warmUp(b), frames));
                 r.put("hostCeilingFps", round(host, 1));
                 r.put("operatorVsHostCeiling", round(((Number) r.get("operatorFps")).doubleValue() / host, 3));
                 LOG.info("benchmark: hostCeilingFps {}", round(host, 1));
             }
         }
         if (compareCudaGraphs && spec.backend() == Backend.TENSORRT) {
-            r.put("otherCudaGraphs", otherEngine(spec.toBuilder().cudaGraphs(!cudaGraphs).build(), src, threads));
+            r.put("otherCudaGraphs", progress.phase("CUDA graphs " + (cudaGraphs ? "off" : "on"), "engine-only and"
+                    + " operator", () -> otherEngine(spec.toBuilder().cudaGraphs(!cudaGraphs).build(), src, threads,
+                    where)));
         }
         print(r);
         if (report != null) {
@@ -407,7 +503,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
      * Engine-only and operator throughput of {@code spec} (the main spec with CUDA graphs flipped), same letterbox,
      * measured right after the main run in the same process.
      */
-    private Map<String, Object> otherEngine(EngineSpec spec, BenchmarkFrames src, int threads) throws Exception {
+    private Map<String, Object> otherEngine(EngineSpec spec, BenchmarkFrames src, int threads, LetterboxDevice where)
+            throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         try (InferenceEngine engine = InferenceEngines.open(spec)) {
             EngineInfo info = engine.info();
@@ -416,7 +513,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
             m.put("engineOnlyFps", round(engineOnly, 1));
             BatchPolicy policy = new BatchPolicy(info.maxBatchSize(), maxQueueDelayMs, info.maxInFlight());
             StageListener stages = stageListener(engine);
-            LetterboxDevice where = LetterboxDevice.valueOf(letterbox.toUpperCase(Locale.ROOT));
             try (DetectionPipeline p = DetectionPipeline.builder(engine).batchPolicy(policy)
                     .preprocessThreads(threads).letterbox(where).hybridBacklog(hybridBacklog).listener(stages)
                     .build()) {
@@ -681,6 +777,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     /** Standalone entry point: {@code java -cp ... io.flinkvision.jobs.benchmark.BenchmarkCommand [options]}. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchmarkCommand()).execute(args));
+        System.exit(CliErrors.install(new CommandLine(new BenchmarkCommand())).execute(args));
     }
 }

@@ -80,7 +80,7 @@ import picocli.CommandLine.Spec;
  * came out exactly once ({@code balanced}), 1 otherwise or on failure (the cause is printed).
  */
 @Command(name = "benchmark-e2e", mixinStandardHelpOptions = true,
-        description = "Measure Kafka -> the Flink job -> Kafka (backlog throughput, steady state, latency at 70% load,"
+        description = "Measure Kafka -> the Flink job -> Kafka (backlog throughput, steady state, latency at 70%% load,"
                 + " checkpoints) beside the operator alone on the same frames; print a table and write JSON.")
 public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Spec

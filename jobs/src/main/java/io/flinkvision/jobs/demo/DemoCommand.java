@@ -2,6 +2,8 @@ package io.flinkvision.jobs.demo;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.detection.DetectionJson;
+import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.Precision;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.InferenceProfile;
 import io.flinkvision.jobs.EngineConsole;
@@ -10,11 +12,14 @@ import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.TaskManagerWatch;
 import io.flinkvision.jobs.VideoInferenceJob;
+import io.flinkvision.jobs.cli.InferenceCheck;
+import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.jobs.dashboard.DetectionsDashboard;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
 import io.flinkvision.jobs.metrics.PrometheusMetrics;
 import io.flinkvision.jobs.producer.VideoToKafka;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +35,7 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,10 +51,18 @@ import picocli.CommandLine.Spec;
  * <p>Optionally also Flink's Prometheus reporter ({@code --metrics-port}: the operator's metrics at
  * {@code http://127.0.0.1:PORT/metrics}, docs/METRICS.md) and the live dashboard ({@code --dashboard}, on
  * {@code http://127.0.0.1:8088/}); {@code --linger-s} keeps both (and the job) up after the clip has been processed.
+ *
+ * <p>Every option and the input (it must open) are checked before anything starts: a bad one is a one-line usage
+ * error, exit code 2, and no report. Every run that started writes its report, with {@code status} {@code passed}
+ * (exit code 0) or {@code failed} and the {@code cause} (exit code 1); see {@link DemoReport}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the clip through an embedded Kafka and the Flink job on a MiniCluster; print progress and a"
-                + " report.")
+                + " report.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every frame came out; report status passed",
+            "1:the run failed; report status failed, with the cause",
+            "2:usage error (bad option value, input that does not open); nothing started, no report"})
 public class DemoCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
 
@@ -58,28 +72,36 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--input", description = "Video file, RTSP/HTTP URL or image folder (default: data/vtest.avi,"
             + " else the clip inside the jar).")
     String input;
-    @Option(names = "--max-frames", defaultValue = "0", description = "Stop after N frames (0 = whole input).")
+    @Option(names = "--max-frames", defaultValue = "0", converter = OptionValues.NonNegativeLong.class, description = "Stop after N frames (0 = whole input).")
     long maxFrames;
-    @Option(names = "--fps", description = "Producer pacing in frames/s (default: the clip's own rate; 0 = as fast"
+    @Option(names = "--fps", converter = OptionValues.NonNegativeDouble.class, description = "Producer pacing in frames/s (default: the clip's own rate; 0 = as fast"
             + " as possible).")
     Double fps;
     @Option(names = "--camera-id", defaultValue = "cam-0", description = "Camera id of the frames.")
     String cameraId;
-    @Option(names = "--report", defaultValue = "demo-report.json", description = "Report file (JSON).")
+    @Option(names = "--report", defaultValue = "demo-report.json", description = "Report file (JSON), written by"
+            + " every run that started, with status passed or failed (default: ${DEFAULT-VALUE}).")
     Path report;
-    @Option(names = "--backend", defaultValue = "auto", description = "onnxruntime, tensorrt or auto.")
-    String backend;
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or int8.")
-    String precision;
-    @Option(names = "--batch-size", defaultValue = "8", description = "Max micro-batch size.")
+    @Option(names = "--backend", defaultValue = "auto", converter = OptionValues.BackendName.class,
+            description = "onnxruntime, tensorrt or auto (default: ${DEFAULT-VALUE}).")
+    Backend backend;
+    @Option(names = "--precision", defaultValue = "fp32", converter = OptionValues.PrecisionName.class,
+            description = "fp32, fp16 or int8 (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+    @Option(names = "--batch-size", defaultValue = "8", converter = OptionValues.PositiveInt.class,
+            description = "Max micro-batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
-    @Option(names = "--max-queue-delay-ms", defaultValue = "20", description = "Max queue delay of a micro-batch.")
+    @Option(names = "--max-queue-delay-ms", defaultValue = "20", converter = OptionValues.NonNegativeDouble.class,
+            description = "Max queue delay of a micro-batch, ms (default: ${DEFAULT-VALUE}).")
     double maxQueueDelayMs;
-    @Option(names = "--parallelism", defaultValue = "1", description = "Parallelism of the job.")
+    @Option(names = "--parallelism", defaultValue = "1", converter = OptionValues.PositiveInt.class,
+            description = "Parallelism of the job (default: ${DEFAULT-VALUE}).")
     int parallelism;
-    @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the frames topic.")
+    @Option(names = "--partitions", defaultValue = "2", converter = OptionValues.PositiveInt.class,
+            description = "Partitions of the frames topic (default: ${DEFAULT-VALUE}).")
     int partitions;
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval, ms.")
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", converter = OptionValues.PositiveLong.class,
+            description = "Checkpoint interval, ms, >= 10 (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
     @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value.")
     Map<String, String> inference = new java.util.LinkedHashMap<>();
@@ -87,47 +109,104 @@ public class DemoCommand implements Callable<Integer> {
             + " (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing threads, 2 subtasks); options given"
             + " on the command line win. Default: ${DEFAULT-VALUE}.")
     String profile;
-    @Option(names = "--drain-timeout-s", defaultValue = "180",
+    @Option(names = "--drain-timeout-s", defaultValue = "180", converter = OptionValues.PositiveLong.class,
             description = "How long to wait for the last outputs once the producer has finished and every"
                     + " subtask's engine is ready (a first-run TensorRT build is not counted), s.")
     long drainTimeoutS;
     @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache (plans, timing"
             + " cache), kept across runs so only the first run builds (inference.tensorrt.engine-cache-dir).")
     String engineCacheDir;
-    @Option(names = "--taskmanager-timeout-s", defaultValue = "120", description = "How long the MiniCluster's"
+    @Option(names = "--taskmanager-timeout-s", defaultValue = "120", converter = OptionValues.PositiveLong.class,
+            description = "How long the MiniCluster's"
             + " TaskManager may take to register; the demo ends with the cause at once when it fails (default:"
             + " ${DEFAULT-VALUE}).")
     long taskManagerTimeoutS;
-    @Option(names = "--metrics-port", description = "Enable Flink's Prometheus reporter on this port: the operator's"
+    @Option(names = "--metrics-port", converter = OptionValues.Port.class, description = "Enable Flink's Prometheus reporter on this port: the operator's"
             + " metrics at http://127.0.0.1:PORT/metrics (the reporter binds all interfaces; it has no host option).")
     Integer metricsPort;
     @Option(names = "--dashboard", description = "Start the live detections dashboard (see --dashboard-port).")
     boolean dashboard;
-    @Option(names = "--dashboard-port", defaultValue = "8088",
+    @Option(names = "--dashboard-port", defaultValue = "8088", converter = OptionValues.PortOrAny.class,
             description = "Port of the dashboard on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int dashboardPort;
     @Option(names = "--tracking", description = "Track people and cars (trackId on detections, track events to the"
             + " topic tracks) and count crossings of two lines and a zone on the clip (analytics-vtest.yaml in the jar)"
             + " per 10 s window to the topic analytics; a summary line at the end.")
     boolean tracking;
-    @Option(names = "--linger-s", defaultValue = "0", description = "Keep the job, the dashboard and the metrics"
-            + " endpoint up this many seconds after the clip has been processed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--linger-s", defaultValue = "0", converter = OptionValues.NonNegativeLong.class,
+            description = "Keep the job, the dashboard and the metrics endpoint up this many seconds after the clip has been processed (default: ${DEFAULT-VALUE}).")
     long lingerS;
 
+    /** Whether this run has written its report (a failure after that does not overwrite it). */
+    private boolean reported;
+
+    /**
+     * Checks every option and the input, then runs the demo.
+     *
+     * @return 0 when every frame came out, 1 when the run failed (the report says why)
+     * @throws ParameterException for a bad option or an input that does not open (nothing started, no report)
+     */
     @Override
     public Integer call() throws Exception {
-        String source = input != null ? input : DemoInput.resolveDefault();
-        if (lingerS < 0) {
-            throw new ParameterException(spec.commandLine(), "--linger-s must be >= 0");
+        String source = checkBeforeStart();
+        long t0 = System.nanoTime();
+        try {
+            return run(source, t0);
+        } catch (Exception | Error e) {
+            if (!reported) {
+                try {
+                    writeReport(DemoReport.failedBeforeFigures(String.valueOf(e), batchSize, seconds(t0)));
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The checks made before Kafka and Flink start: the job's settings and {@code inference.*} values, the model
+     * file, the report path, the metrics port, and that the input exists and opens.
+     *
+     * @return the input to stream ({@code --input}, else the default clip, {@link DemoInput})
+     * @throws ParameterException naming the option to fix
+     */
+    String checkBeforeStart() {
+        CommandLine cl = spec.commandLine();
+        try {
+            JobSettings s = settings("127.0.0.1:9092", "frames", "detections", "frames-dlq")
+                    .checkpointDir("file:///unused").build();
+            InferenceCheck.checkOptions(s.inference());
+            InferenceCheck.checkModelFile(s.inference());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, e.getMessage(), e);
+        }
+        if (Files.isDirectory(report)) {
+            throw new ParameterException(cl, "--report '" + report + "' is a folder: give the path of a file");
         }
         if (metricsPort != null) {
             try {
                 PrometheusMetrics.requireFreePort(metricsPort);
             } catch (IOException | IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage());
+                throw new ParameterException(cl, "--metrics-port: " + e.getMessage());
             }
         }
-        long t0 = System.nanoTime();
+        String source;
+        try {
+            source = input != null ? input : DemoInput.resolveDefault();
+        } catch (RuntimeException e) {
+            throw new ParameterException(cl, e.getMessage(), e);
+        }
+        try {
+            String what = producer("127.0.0.1:9092", "frames", source).build().checkInput();
+            LOG.info("demo: input {}: {}", source, what);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ParameterException(cl, "--input: " + e.getMessage(), e);
+        }
+        return source;
+    }
+
+    private Integer run(String source, long t0) throws Exception {
         System.out.printf("demo: starting embedded Kafka (KRaft) ...%n");
         DetectionsDashboard board = null;
         MiniCluster cluster = null;
@@ -183,9 +262,10 @@ public class DemoCommand implements Callable<Integer> {
             EngineConsole engines = new EngineConsole(jobId.toString(), jobSettings.parallelism(), System.out,
                     "demo: ");
             Configuration inf = jobSettings.inference();
+            int maxBatch = inf.get(InferenceOptions.MAX_BATCH_SIZE);
             System.out.printf("demo: Flink job %s running on a MiniCluster (profile %s, parallelism %d, batch <= %d,"
-                    + " backend %s)%n", jobId, profile, jobSettings.parallelism(),
-                    inf.get(InferenceOptions.MAX_BATCH_SIZE), inf.get(InferenceOptions.BACKEND).id());
+                    + " backend %s)%n", jobId, profile, jobSettings.parallelism(), maxBatch,
+                    inf.get(InferenceOptions.BACKEND).id());
             if (metricsPort != null) {
                 System.out.printf("demo: Prometheus metrics at %s (operator metrics: %s*; the reporter listens on all"
                         + " interfaces)%n", PrometheusMetrics.scrapeUrl(metricsPort),
@@ -193,12 +273,7 @@ public class DemoCommand implements Callable<Integer> {
             }
 
             try (OutputTally tally = new OutputTally(kafka.bootstrapServers(), detections, dlq, Map.of())) {
-                VideoToKafka.Builder producer = VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers())
-                        .topic(frames).input(source).cameraId(cameraId).maxFrames(maxFrames);
-                if (fps != null) {
-                    producer.fps(fps);
-                }
-                VideoToKafka p = producer.build();
+                VideoToKafka p = producer(kafka.bootstrapServers(), frames, source).build();
                 AtomicReference<Throwable> producerError = new AtomicReference<>();
                 Thread producerThread = new Thread(() -> {
                     try {
@@ -213,23 +288,25 @@ public class DemoCommand implements Callable<Integer> {
                 long drainDeadline = Long.MAX_VALUE;
                 double producerSeconds = 0;
                 boolean waitingForEngines = false;
+                String cause = null;
                 while (true) {
                     Thread.sleep(250);
                     boolean producing = producerThread.isAlive();
                     Optional<String> stuck = taskManager.failure();
                     engines.poll();
                     if (stuck.isPresent() || engines.failed().isPresent()) {
-                        // nothing can come out: end now with the cause, no report of zeros
-                        System.out.printf("demo: FAILED: %s%n", stuck.isPresent() ? stuck.get()
-                                : "the inference engine failed to open: " + engines.failed().get().describe());
+                        // nothing can come out: end now with the cause
+                        cause = stuck.isPresent() ? stuck.get()
+                                : "the inference engine failed to open: " + engines.failed().get().describe();
+                        System.out.printf("demo: FAILED: %s%n", cause);
                         producerThread.interrupt();
-                        job.cancelJob(jobId);
-                        return 1;
+                        break;
                     }
                     if (!producing && producerSeconds == 0) {
                         producerSeconds = Math.max(1e-9, (System.nanoTime() - produceStart) / 1e9);
                         if (producerError.get() != null) {
-                            System.out.printf("demo: producer failed: %s%n", producerError.get());
+                            cause = "producer failed: " + producerError.get();
+                            System.out.printf("demo: %s%n", cause);
                             break;
                         }
                     }
@@ -251,42 +328,47 @@ public class DemoCommand implements Callable<Integer> {
                         break;
                     }
                     if (System.nanoTime() > drainDeadline) {
-                        System.out.printf("demo: gave up waiting for outputs after %d s%n", drainTimeoutS);
+                        cause = "gave up waiting for outputs after " + drainTimeoutS + " s (--drain-timeout-s): "
+                                + tally.outputs() + " of " + p.framesSent() + " frames came out";
+                        System.out.printf("demo: %s%n", cause);
                         break;
                     }
                     if (job.getJobStatus(jobId).get().isGloballyTerminalState()) {
-                        System.out.printf("demo: job ended early: %s%n", job.getJobStatus(jobId).get());
+                        cause = "job ended early: " + job.getJobStatus(jobId).get();
+                        System.out.printf("demo: %s%n", cause);
                         break;
                     }
                 }
                 OutputTally.Snapshot s = tally.snapshot();
                 printProgress(p.framesSent(), s, (System.nanoTime() - t0) / 1e9);
                 long framesIn = p.framesSent();
-                DemoReport r = new DemoReport(framesIn, s.detectionRecords(), s.deadLetters(), s.detectionsByLabel(),
-                        s.deadLettersByReason(),
-                        s.readSpanSeconds() > 0 ? round((s.detectionRecords() + s.deadLetters()) / s.readSpanSeconds())
-                                : 0,
-                        new DemoReport.Latency(s.latencyP50Ms(), s.latencyP99Ms()), s.backend(), s.model(),
-                        s.precision(), inf.get(InferenceOptions.MAX_BATCH_SIZE), round(s.meanBatchSize()),
-                        producerSeconds > 0 ? round(framesIn / producerSeconds) : 0,
-                        round((System.nanoTime() - t0) / 1e9),
-                        framesIn == s.detectionRecords() + s.deadLetters());
-                byte[] json = DetectionJson.mapper().writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r);
-                if (report.getParent() != null) {
-                    Files.createDirectories(report.getParent());
+                boolean balanced = framesIn == s.detectionRecords() + s.deadLetters();
+                if (cause == null && !balanced) {
+                    cause = "unbalanced: " + framesIn + " frames in, " + s.detectionRecords() + " detection records + "
+                            + s.deadLetters() + " dead letters out";
                 }
-                Files.write(report, json);
-                System.out.printf("demo: report %s%n%s%n", report.toAbsolutePath(), new String(json));
+                DemoReport r = new DemoReport(cause == null ? DemoReport.PASSED : DemoReport.FAILED, cause, framesIn,
+                        s.detectionRecords(), s.deadLetters(), s.detectionsByLabel(), s.deadLettersByReason(),
+                        round(s.throughputFps()), new DemoReport.Latency(s.latencyP50Ms(), s.latencyP99Ms()),
+                        s.backend(), s.model(), s.precision(), maxBatch, round(s.meanBatchSize()),
+                        producerSeconds > 0 ? round(framesIn / producerSeconds) : 0, seconds(t0), balanced);
+                writeReport(r);
                 if (tracking) {
                     System.out.println(TrackingSummary.read(kafka.bootstrapServers(), "tracks", "analytics"));
                 }
-                linger(board);
+                if (cause == null) {
+                    linger(board);
+                }
                 if (board != null) {
                     board.close(); // before Kafka stops, so its consumer does not complain
                 }
-                job.cancelJob(jobId).get();
+                if (cause == null) {
+                    job.cancelJob(jobId).get();
+                } else if (!job.getJobStatus(jobId).get().isGloballyTerminalState()) {
+                    job.cancelJob(jobId); // not waited for: a job without a TaskManager may not answer; closed below
+                }
                 engines.clear();
-                return r.balanced() && producerError.get() == null ? 0 : 1;
+                return cause == null ? 0 : 1;
             }
         } finally {
             if (board != null) {
@@ -301,6 +383,32 @@ public class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The producer of the demo's frames: the input as one camera, paced by {@code --fps} when given. */
+    private VideoToKafka.Builder producer(String bootstrapServers, String topic, String source) {
+        VideoToKafka.Builder b = VideoToKafka.builder().bootstrapServers(bootstrapServers).topic(topic)
+                .input(source).cameraId(cameraId).maxFrames(maxFrames);
+        if (fps != null) {
+            b.fps(fps);
+        }
+        return b;
+    }
+
+    /** Writes the report to {@code --report} and prints it. */
+    private void writeReport(DemoReport r) throws IOException {
+        byte[] json = DetectionJson.mapper().writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r);
+        if (report.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(report.toAbsolutePath().getParent());
+        }
+        Files.write(report, json);
+        reported = true;
+        System.out.printf("demo: report %s (status %s)%n%s%n", report.toAbsolutePath(), r.status(),
+                new String(json, StandardCharsets.UTF_8));
+    }
+
+    private static double seconds(long t0) {
+        return round((System.nanoTime() - t0) / 1e9);
+    }
+
     /** The job's settings these options describe, for the given Kafka and topics (no checkpoint directory yet). */
     public JobSettings.Builder settings(String bootstrapServers, String frames, String detections, String dlq) {
         InferenceProfile p = InferenceProfile.parse(profile);
@@ -310,10 +418,10 @@ public class DemoCommand implements Callable<Integer> {
                 .parallelism(parallelism()).inference(p.options());
         // under a profile, a flag's own default does not override the profile's value; a flag given does
         if (given(p, "--backend")) {
-            b.inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT));
+            b.inference(InferenceOptions.BACKEND.key(), backend.name());
         }
         if (given(p, "--precision")) {
-            b.inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT));
+            b.inference(InferenceOptions.PRECISION.key(), precision.name());
         }
         if (given(p, "--batch-size")) {
             b.inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize));
@@ -359,7 +467,7 @@ public class DemoCommand implements Callable<Integer> {
         String labels = s.detectionsByLabel().entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(5)
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
-        double fps = s.readSpanSeconds() > 0 ? (s.detectionRecords() + s.deadLetters()) / s.readSpanSeconds() : 0;
+        double fps = s.throughputFps();
         System.out.printf(Locale.ROOT, "demo: %5.1fs  frames in %d  detection records %d  dead letters %d  %.1f fps"
                         + "  mean batch %.1f  latency p50 %d ms  detections: %s%n", elapsedS, sent,
                 s.detectionRecords(), s.deadLetters(), fps, s.meanBatchSize(), s.latencyP50Ms(),

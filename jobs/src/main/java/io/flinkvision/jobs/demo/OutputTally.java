@@ -2,7 +2,9 @@ package io.flinkvision.jobs.demo;
 
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.detection.FrameDetections;
+import io.flinkvision.frame.FrameHeaders;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the detections and dead-letter topics as a downstream consumer would ({@code read_committed}) and keeps the
  * figures of the demo report: records, dead letters by reason, detections by label, end-to-end latency (capture
- * timestamp to the moment the committed record is read here, ms), and the time span of the records for throughput.
+ * timestamp to the moment the committed record is read here, ms), and for throughput the earliest capture timestamp
+ * of the records (when the first frame was produced) and when the last record was read.
  */
 public final class OutputTally implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutputTally.class);
@@ -37,7 +41,7 @@ public final class OutputTally implements AutoCloseable {
     private long malformed;
     private long detections;
     private long batchSizeSum;
-    private long firstReadMs = -1;
+    private long firstCaptureMs = Long.MAX_VALUE;
     private long lastReadMs = -1;
     private final Map<String, Long> byLabel = new TreeMap<>();
     private final Map<String, Long> deadLettersByReason = new TreeMap<>();
@@ -90,14 +94,12 @@ public final class OutputTally implements AutoCloseable {
 
     private synchronized void record(ConsumerRecord<byte[], byte[]> r) {
         long now = System.currentTimeMillis();
-        if (firstReadMs < 0) {
-            firstReadMs = now;
-        }
         lastReadMs = now;
         if (!r.topic().equals(detectionsTopic)) {
             deadLetters++;
             var h = r.headers().lastHeader("dlq.reason");
-            deadLettersByReason.merge(h == null ? "?" : new String(h.value()), 1L, Long::sum);
+            deadLettersByReason.merge(h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8), 1L, Long::sum);
+            captured(captureTimestamp(r));
             return;
         }
         FrameDetections d;
@@ -119,7 +121,27 @@ public final class OutputTally implements AutoCloseable {
         d.getDetections().forEach(x -> byLabel.merge(x.getLabel(), 1L, Long::sum));
         if (d.getCaptureTimestampMs() > 0) {
             latencies.add(now - d.getCaptureTimestampMs());
+            captured(d.getCaptureTimestampMs());
         }
+    }
+
+    private void captured(long captureMs) {
+        if (captureMs > 0 && captureMs < firstCaptureMs) {
+            firstCaptureMs = captureMs;
+        }
+    }
+
+    /** A dead letter's capture time: its original {@code capture-ts} header, else the record timestamp; ms. */
+    private static long captureTimestamp(ConsumerRecord<byte[], byte[]> r) {
+        Header h = r.headers().lastHeader(FrameHeaders.CAPTURE_TIMESTAMP);
+        if (h != null) {
+            try {
+                return Long.parseLong(new String(h.value(), StandardCharsets.UTF_8).trim());
+            } catch (NumberFormatException e) {
+                // a frame with a bad header: fall back to the record timestamp
+            }
+        }
+        return r.timestamp();
     }
 
     /** Records read so far from both topics. */
@@ -131,7 +153,8 @@ public final class OutputTally implements AutoCloseable {
     public synchronized Snapshot snapshot() {
         List<Long> sorted = new ArrayList<>(latencies);
         sorted.sort(null);
-        double spanS = firstReadMs < 0 || lastReadMs <= firstReadMs ? 0 : (lastReadMs - firstReadMs) / 1000.0;
+        double spanS = firstCaptureMs == Long.MAX_VALUE || lastReadMs <= firstCaptureMs ? 0
+                : (lastReadMs - firstCaptureMs) / 1000.0;
         return new Snapshot(detectionRecords, errorRecords, deadLetters, malformed, detections,
                 new TreeMap<>(byLabel), new TreeMap<>(deadLettersByReason), percentile(sorted, 50),
                 percentile(sorted, 99), spanS, detectionRecords == 0 ? 0 : (double) batchSizeSum / detectionRecords,
@@ -158,12 +181,22 @@ public final class OutputTally implements AutoCloseable {
      *
      * @param latencyP50Ms median capture-to-read latency, ms (-1 when no record)
      * @param latencyP99Ms 99th percentile, ms
-     * @param readSpanSeconds seconds between the first and the last record read
+     * @param spanSeconds seconds from the first frame produced (the earliest capture timestamp of the records read)
+     *     to the moment the last record was read; 0 before any record
      * @param meanBatchSize mean micro-batch size over detection records
      */
     public record Snapshot(long detectionRecords, long errorRecords, long deadLetters, long malformed,
             long detections, Map<String, Long> detectionsByLabel, Map<String, Long> deadLettersByReason,
-            long latencyP50Ms, long latencyP99Ms, double readSpanSeconds, double meanBatchSize, String backend,
+            long latencyP50Ms, long latencyP99Ms, double spanSeconds, double meanBatchSize, String backend,
             String model, String precision) {
+
+        /**
+         * Committed records (detection records + dead letters) per second of {@link #spanSeconds()}, 0 before any
+         * record. Counted from the first frame produced rather than from the first record read, so that the records
+         * of one checkpoint's commit, read within milliseconds, are not taken for the rate.
+         */
+        public double throughputFps() {
+            return spanSeconds > 0 ? (detectionRecords + deadLetters) / spanSeconds : 0;
+        }
     }
 }

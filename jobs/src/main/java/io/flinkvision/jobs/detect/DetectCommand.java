@@ -12,15 +12,21 @@ import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.engine.Precision;
+import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.jobs.EngineConsole;
+import io.flinkvision.jobs.cli.CommandFailure;
+import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.postprocess.PostprocessConfig;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -28,51 +34,80 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code detect}: runs the operator's full path (decode -> letterbox -> micro-batch -> engine -> YOLOX decode -> NMS)
- * on image files and prints one JSON line per image, in argument order:
- * {@code {"image": path, "imageWidth", "imageHeight", "detections": [...]}}, or {@code {"image": path, "error":
- * reason-code, "message": detail}} for a file that cannot be used (the others still run). Exit code 0 when every image
- * was processed, 1 when some could not be.
+ * on images and prints one JSON line per image on stdout, in input order: {@code {"image": path, "imageWidth",
+ * "imageHeight", "detections": [...], "model", "backend"}}, or {@code {"image": path, "error": reason-code,
+ * "message": detail}} for an input that cannot be used (the others still run). Box coordinates are pixels of the
+ * original image. IMAGE arguments are files, folders (their {@code .jpg/.jpeg/.png} files, sorted by name) or
+ * {@code -} (paths read from stdin, one per line); see {@link ImageInputs}. Stdout carries these lines only: logs and
+ * engine progress go to stderr.
+ *
+ * <p>Exit codes: 0 every image was processed, 1 some could not be (each has an error line), 2 usage error (a bad
+ * option value, no IMAGE; one line on stderr), 3 the engine or the model could not open (one line on stderr, no JSON).
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
-        description = "Detect objects in image files (JPEG/PNG); one JSON line per image.")
+        description = "Detect objects in images (JPEG/PNG); one JSON line per image on stdout, logs on stderr.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every image was processed", "1:some images could not be (see their \"error\" lines)",
+            "2:usage error (bad option value, no IMAGE)", "3:the engine or the model could not open"})
 public class DetectCommand implements Callable<Integer> {
+    /** Exit code when the engine or the model could not open. */
+    public static final int ENGINE_FAILED = 3;
+
+    @Spec
+    CommandSpec commandSpec;
+
     @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
     String model;
-    @Option(names = "--backend", defaultValue = "onnxruntime", description = "onnxruntime, tensorrt or auto.")
-    String backend;
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or int8.")
-    String precision;
-    @Option(names = "--batch-size", defaultValue = "8", description = "Max micro-batch size.")
+    @Option(names = "--backend", defaultValue = "onnxruntime", converter = OptionValues.BackendName.class,
+            description = "onnxruntime, tensorrt or auto (default: ${DEFAULT-VALUE}).")
+    Backend backend;
+    @Option(names = "--precision", defaultValue = "fp32", converter = OptionValues.PrecisionName.class,
+            description = "fp32, fp16 or int8 (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+    @Option(names = "--batch-size", defaultValue = "8", converter = OptionValues.PositiveInt.class,
+            description = "Max micro-batch size, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize;
-    @Option(names = "--score-threshold", defaultValue = "0.3", description = "Minimum score.")
+    @Option(names = "--score-threshold", defaultValue = "0.3", converter = OptionValues.UnitInterval.class,
+            description = "Minimum score, 0..1 (default: ${DEFAULT-VALUE}).")
     float scoreThreshold;
-    @Option(names = "--nms-iou-threshold", defaultValue = "0.45", description = "Class-aware NMS IoU threshold.")
+    @Option(names = "--nms-iou-threshold", defaultValue = "0.45", converter = OptionValues.UnitInterval.class,
+            description = "Class-aware NMS IoU threshold, 0..1 (default: ${DEFAULT-VALUE}).")
     float nmsIou;
-    @Option(names = "--max-frame-bytes", description = "Largest image file accepted, bytes (default 16 MiB, as"
-            + " inference.max-frame-bytes); larger ones are reported as payload-too-large.")
+    @Option(names = "--max-frame-bytes", converter = OptionValues.PositiveInt.class,
+            description = "Largest image file accepted, bytes (default 16 MiB, as inference.max-frame-bytes); larger"
+                    + " ones are reported as payload-too-large.")
     Integer maxFrameBytes;
-    @Option(names = "--max-pixels", description = "Largest image accepted, width*height from its header (default 40"
-            + " megapixels, as inference.max-pixels); larger ones are refused before decoding (image-too-large).")
+    @Option(names = "--max-pixels", converter = OptionValues.PositiveLong.class,
+            description = "Largest image accepted, width*height from its header (default 40 megapixels, as"
+                    + " inference.max-pixels); larger ones are refused before decoding (image-too-large).")
     Long maxPixels;
     @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache, kept across runs so"
             + " only the first run builds (as inference.tensorrt.engine-cache-dir).")
     String engineCacheDir;
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
-    List<Path> images;
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files, folders (their .jpg/.jpeg/.png"
+            + " files, sorted by name; other entries are skipped with a note on stderr) or - (read such paths from"
+            + " stdin, one per line).")
+    List<String> images;
 
+    /** Where the JSON lines go. */
     PrintStream out = System.out;
-    /** Where engine progress lines go (a first-run TensorRT build takes minutes); stdout stays JSON only. */
+    /** Where notes and engine progress lines go (a first-run TensorRT build takes minutes); stdout stays JSON only. */
     PrintStream err = System.err;
+    /** Where {@code -} reads image paths from. */
+    InputStream in = System.in;
 
     /** The engine settings these options describe. */
     public EngineSpec spec() {
-        EngineSpec.Builder spec = EngineSpec.builder().backend(Backend.parse(backend))
-                .precision(Precision.parse(precision)).maxBatchSize(batchSize).maxInFlight(2);
+        EngineSpec.Builder spec = EngineSpec.builder().backend(backend).precision(precision).maxBatchSize(batchSize)
+                .maxInFlight(2);
         if (model != null) {
             spec.modelPath(model);
         }
@@ -82,9 +117,34 @@ public class DetectCommand implements Callable<Integer> {
         return spec.build();
     }
 
+    /**
+     * Runs every image and prints its line.
+     *
+     * @return 0 when every image was processed, 1 when some could not be
+     * @throws CommandFailure with exit code {@value #ENGINE_FAILED} when the engine or the model cannot open
+     * @throws ParameterException when {@code -} is given more than once
+     */
     @Override
-    public Integer call() {
-        int failures = 0;
+    public Integer call() throws InterruptedException {
+        if (images.stream().filter(ImageInputs.STDIN::equals).count() > 1) {
+            throw new ParameterException(commandSpec.commandLine(), "'-' (read paths from stdin) may be given once");
+        }
+        // stdout is for the JSON lines: anything a library prints on System.out meanwhile goes to stderr
+        PrintStream stdout = System.out;
+        boolean redirect = out == stdout;
+        if (redirect) {
+            System.setOut(err);
+        }
+        try {
+            return run();
+        } finally {
+            if (redirect) {
+                System.setOut(stdout);
+            }
+        }
+    }
+
+    private int run() throws InterruptedException {
         DecodeLimits limits = limits();
         InferenceEngine engine = openWithProgress(spec());
         try (DetectionPipeline pipeline = DetectionPipeline.builder(engine)
@@ -94,53 +154,78 @@ public class DetectCommand implements Callable<Integer> {
                 .decodeLimits(limits)
                 .preprocessThreads(2)
                 .build()) {
-            List<CompletableFuture<InferenceOutcome>> futures = new ArrayList<>();
-            List<String> readErrors = new ArrayList<>();
-            long index = 0;
-            for (Path p : images) {
-                try {
-                    byte[] bytes = Files.readAllBytes(p);
-                    Frame f = new Frame();
-                    f.setCameraId(p.toString());
-                    f.setFrameIndex(index++);
-                    f.setEncoding(ImageFiles.sniffEncoding(bytes, p));
-                    f.setPayload(bytes);
-                    futures.add(pipeline.submit(f));
-                    readErrors.add(null);
-                } catch (IOException e) {
-                    futures.add(null);
-                    readErrors.add(e.toString());
-                }
+            OrderedPrinter printer = new OrderedPrinter(out, Math.max(16, 4 * batchSize));
+            ImageInputs inputs = new ImageInputs(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)),
+                    err, "detect: ");
+            long[] index = {0};
+            boolean complete;
+            try {
+                complete = inputs.expand(images, input -> printer.add(input.name(),
+                        input.error() != null ? CompletableFuture.completedFuture(
+                                DetectionPipeline.deadLetter(frame(input.name(), index[0]++), input.error(),
+                                        input.message()))
+                                : submit(pipeline, input, index[0]++, limits)));
+            } finally {
+                printer.finish();
             }
-            for (int i = 0; i < images.size(); i++) {
-                ObjectNode line = DetectionJson.mapper().createObjectNode();
-                line.put("image", images.get(i).toString());
-                if (futures.get(i) == null) {
-                    line.put("error", "file-unreadable");
-                    line.put("message", readErrors.get(i));
-                    failures++;
-                } else {
-                    InferenceOutcome o = futures.get(i).join();
-                    if (o.isDeadLetter()) {
-                        line.put("error", o.getDeadLetter().getReason());
-                        line.put("message", o.getDeadLetter().getMessage());
-                        failures++;
-                    } else {
-                        FrameDetections d = o.getDetections();
-                        line.put("imageWidth", d.getImageWidth());
-                        line.put("imageHeight", d.getImageHeight());
-                        line.set("detections", DetectionJson.mapper().valueToTree(d.getDetections()));
-                        line.put("model", d.getModel());
-                        line.put("backend", d.getBackend());
-                    }
-                }
-                out.println(line);
+            if (!complete) {
+                err.println("detect: stdout was closed; stopped after " + printer.printed() + " images");
+                return 1;
             }
+            return printer.failures() == 0 ? 0 : 1;
         }
-        return failures == 0 ? 0 : 1;
     }
 
-    /** Opens the engine on this thread while a daemon thread prints its {@link EngineStatus} to {@link #err}. */
+    /** Reads one image file and submits it; a file that cannot be read, or is over the byte limit, is an outcome. */
+    private static CompletableFuture<InferenceOutcome> submit(DetectionPipeline pipeline, ImageInputs.Input input,
+            long index, DecodeLimits limits) {
+        Frame f = frame(input.name(), index);
+        try {
+            long size = Files.size(input.path()); // checked before reading, so a huge file is not read into memory
+            if (size > limits.maxFrameBytes()) {
+                return CompletableFuture.completedFuture(DetectionPipeline.deadLetter(f,
+                        DeadLetterReason.PAYLOAD_TOO_LARGE.code(), "file is " + size + " bytes, over the limit of "
+                                + limits.maxFrameBytes() + " bytes (--max-frame-bytes)"));
+            }
+            byte[] bytes = Files.readAllBytes(input.path());
+            f.setEncoding(ImageFiles.sniffEncoding(bytes, input.path()));
+            f.setPayload(bytes);
+            return pipeline.submit(f);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.completedFuture(DetectionPipeline.deadLetter(f, "file-unreadable", e.toString()));
+        }
+    }
+
+    private static Frame frame(String name, long index) {
+        Frame f = new Frame();
+        f.setCameraId(name);
+        f.setFrameIndex(index);
+        return f;
+    }
+
+    /** The JSON line of one image's outcome. */
+    static ObjectNode line(String image, InferenceOutcome o) {
+        ObjectNode line = DetectionJson.mapper().createObjectNode();
+        line.put("image", image);
+        if (o.isDeadLetter()) {
+            line.put("error", o.getDeadLetter().getReason());
+            line.put("message", o.getDeadLetter().getMessage());
+        } else {
+            FrameDetections d = o.getDetections();
+            line.put("imageWidth", d.getImageWidth());
+            line.put("imageHeight", d.getImageHeight());
+            line.set("detections", DetectionJson.mapper().valueToTree(d.getDetections()));
+            line.put("model", d.getModel());
+            line.put("backend", d.getBackend());
+        }
+        return line;
+    }
+
+    /**
+     * Opens the engine on this thread while a daemon thread prints its {@link EngineStatus} to {@link #err}.
+     *
+     * @throws CommandFailure with exit code {@value #ENGINE_FAILED} when the model is missing or the engine fails
+     */
     private InferenceEngine openWithProgress(EngineSpec spec) {
         String group = "detect-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         EngineStatus.Tracker status = EngineStatus.start(group, 0, 0, "engine", spec.backend().id());
@@ -152,12 +237,20 @@ public class DetectCommand implements Callable<Integer> {
         });
         printer.scheduleWithFixedDelay(console::poll, 2, 2, TimeUnit.SECONDS); // quiet when the open is quick
         try {
+            if (model != null && !model.startsWith("classpath:") && !Files.isRegularFile(Path.of(model))) {
+                throw new CommandFailure(ENGINE_FAILED, "cannot open the model: --model '" + model + "' is not a file"
+                        + " (resolved to " + Path.of(model).toAbsolutePath() + ")", null);
+            }
             InferenceEngine e = InferenceEngines.open(spec);
             status.ready(e.info().backend().id() + " " + e.info().precision().id() + " on " + e.info().device());
             return e;
-        } catch (RuntimeException | Error e) {
+        } catch (CommandFailure e) {
             status.failed(e);
             throw e;
+        } catch (RuntimeException | LinkageError e) {
+            status.failed(e);
+            throw new CommandFailure(ENGINE_FAILED, "cannot open the " + spec.backend().id() + " engine"
+                    + (model != null ? " for --model '" + model + "'" : "") + ": " + e.getMessage(), e);
         } finally {
             printer.shutdownNow();
             status.close();

@@ -1,5 +1,6 @@
 package io.flinkvision.jobs.producer;
 
+import io.flinkvision.jobs.cli.OptionValues;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -56,7 +57,7 @@ public class ProduceCommand implements Callable<Integer> {
             description = "Camera id, the record key (default: ${DEFAULT-VALUE}).")
     String cameraId;
 
-    @Option(names = "--fps", paramLabel = "F",
+    @Option(names = "--fps", paramLabel = "F", converter = OptionValues.NonNegativeDouble.class,
             description = "Frames per second to send; 0 = as fast as possible. Default: the file's own frame rate "
                     + "for video files, as fast as possible for URLs and image folders.")
     Double fps;
@@ -65,14 +66,16 @@ public class ProduceCommand implements Callable<Integer> {
     boolean loop;
 
     @Option(names = "--max-frames", defaultValue = "0", paramLabel = "N",
+            converter = OptionValues.NonNegativeLong.class,
             description = "Stop after N frames; 0 = no limit (default: ${DEFAULT-VALUE}).")
     long maxFrames;
 
     @Option(names = "--jpeg-quality", defaultValue = "" + VideoToKafka.DEFAULT_JPEG_QUALITY, paramLabel = "Q",
+            converter = OptionValues.JpegQuality.class,
             description = "JPEG quality 1-100 when encoding frames (default: ${DEFAULT-VALUE}).")
     int jpegQuality;
 
-    @Option(names = "--cameras", defaultValue = "1", paramLabel = "K",
+    @Option(names = "--cameras", defaultValue = "1", paramLabel = "K", converter = OptionValues.PositiveInt.class,
             description = "Fan the input out to K simulated cameras <camera-id>-0..<camera-id>-(K-1): every frame is "
                     + "sent once per camera (default: ${DEFAULT-VALUE}, the camera id as it is).")
     int cameras;
@@ -88,23 +91,26 @@ public class ProduceCommand implements Callable<Integer> {
                     + "(default: this producer's cameras).")
     List<String> cameraSet;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(names = "--threads", paramLabel = "N", converter = OptionValues.PositiveInt.class,
             description = "Encode threads (JPEG encoding of video frames, checks of folder images); default: the "
                     + "available processors.")
     Integer threads;
 
     @Option(names = "--reconnect-attempts", defaultValue = "" + ReconnectPolicy.DEFAULT_ATTEMPTS, paramLabel = "N",
+            converter = OptionValues.NonNegativeInt.class,
             description = "Consecutive reopen attempts of a dropped live stream (URL) before giving up with exit "
                     + "code 3; 0 = never reconnect (default: ${DEFAULT-VALUE}).")
     int reconnectAttempts;
 
     @Option(names = "--reconnect-backoff-ms", defaultValue = "" + ReconnectPolicy.DEFAULT_INITIAL_BACKOFF_MS,
-            paramLabel = "MS", description = "Delay before the first reopen attempt; doubles per attempt, with "
+            paramLabel = "MS", converter = OptionValues.PositiveLong.class,
+            description = "Delay before the first reopen attempt; doubles per attempt, with "
                     + "jitter (default: ${DEFAULT-VALUE}).")
     long reconnectBackoffMs;
 
     @Option(names = "--reconnect-max-backoff-ms", defaultValue = "" + ReconnectPolicy.DEFAULT_MAX_BACKOFF_MS,
-            paramLabel = "MS", description = "Upper bound of the reopen delay (default: ${DEFAULT-VALUE}).")
+            paramLabel = "MS", converter = OptionValues.PositiveLong.class,
+            description = "Upper bound of the reopen delay (default: ${DEFAULT-VALUE}).")
     long reconnectMaxBackoffMs;
 
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE",

@@ -217,6 +217,20 @@ public final class VideoToKafka {
         }
     }
 
+    /**
+     * Opens the input and closes it again, without Kafka: a start-up check for a caller that starts other things
+     * before {@link #run()} (the {@code demo} checks {@code --input} before its broker and cluster start).
+     *
+     * @return one line describing the input (size, frame rate or number of images)
+     * @throws IOException when the input does not exist, cannot be opened or (a folder) holds no image, as
+     *     {@link #run()} would
+     */
+    public String checkInput() throws IOException {
+        try (FrameSource source = openSource()) {
+            return source.describe();
+        }
+    }
+
     private long produce(long t0) throws IOException {
         try (FrameSource source = openSource()) {
             double pacingFps = fps != null ? fps : source.defaultFps();

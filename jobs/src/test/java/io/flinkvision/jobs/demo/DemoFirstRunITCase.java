@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a user sees on a first run: the demo (embedded Kafka, its own MiniCluster, the real ONNX Runtime engine, real
  * frames) prints its engines' state on the console and waits for them; an engine that cannot open, or a TaskManager
- * that cannot start, ends the demo at once with the cause and exit code 1, without a report of zeros.
+ * that cannot start, ends the demo at once with the cause and exit code 1, and its report says {@code "status" :
+ * "failed"} with the cause (not a report of zeros that reads like a result).
  */
 class DemoFirstRunITCase {
     private static final Path IMAGES = Path.of("src/test/resources/images").toAbsolutePath();
@@ -54,7 +55,7 @@ class DemoFirstRunITCase {
         assertThat(r.console()).contains("demo: engine of subtask 1/1: ready, onnxruntime fp32 on cpu");
         assertThat(r.exit()).as(r.console()).isZero();
         assertThat(Files.readString(tmp.resolve("report.json"))).contains("\"balanced\" : true")
-                .contains("\"framesIn\" : 3");
+                .contains("\"framesIn\" : 3").contains("\"status\" : \"passed\"").doesNotContain("\"cause\"");
     }
 
     @Test
@@ -63,8 +64,9 @@ class DemoFirstRunITCase {
         Run r = demo("-D", "inference.model.path=" + bad);
         assertThat(r.exit()).as(r.console()).isEqualTo(1);
         assertThat(r.console()).contains("demo: FAILED: the inference engine failed to open: engine of subtask 1/1:"
-                + " FAILED: ").contains("broken-model.onnx").doesNotContain("demo: report");
-        assertThat(tmp.resolve("report.json")).doesNotExist();
+                + " FAILED: ").contains("broken-model.onnx").contains("(status failed)");
+        assertThat(Files.readString(tmp.resolve("report.json"))).contains("\"status\" : \"failed\"")
+                .contains("\"cause\" : \"the inference engine failed to open: ").contains("broken-model.onnx");
     }
 
     /**
@@ -95,8 +97,9 @@ class DemoFirstRunITCase {
         assertThat(ended).as("the demo ended on the cause; console:%n%s", console).isTrue();
         assertThat(p.exitValue()).as(console).isEqualTo(1);
         assertThat(console).contains("demo: FAILED: the MiniCluster's TaskManager cannot start")
-                .contains("javax/management/remote/rmi/RMIServerImpl").doesNotContain("demo: report");
-        assertThat(tmp.resolve("report.json")).doesNotExist();
+                .contains("javax/management/remote/rmi/RMIServerImpl").contains("(status failed)");
+        assertThat(Files.readString(tmp.resolve("report.json"))).contains("\"status\" : \"failed\"")
+                .contains("RMIServerImpl");
     }
 
     /** Copies the console to a buffer and on to the real stdout (the build log keeps it). */

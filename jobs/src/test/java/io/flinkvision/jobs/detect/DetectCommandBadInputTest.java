@@ -153,7 +153,7 @@ class DetectCommandBadInputTest {
     @Test
     void unreadableFiles() {
         assertError("does-not-exist.jpg", "file-unreadable");
-        assertError("a-folder.jpg", "file-unreadable");
+        assertError("a-folder.jpg", "no-images"); // a folder stands for its images; this one has none
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.KafkaException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,11 +47,12 @@ public class JobCommand implements Callable<Integer> {
     String groupId;
     @Option(names = "--start-from", defaultValue = "committed", description = "Where to read frames from: earliest,"
             + " latest, committed (the group's offsets, else earliest; default), timestamp:<epoch-ms or ISO-8601>"
-            + " or offsets:<partition>:<offset>,... (replay).")
-    String startFrom;
+            + " or offsets:<partition>:<offset>,... (replay).", converter = StartConverter.class)
+    StartPosition startFrom;
     @Option(names = "--stop-at", description = "Stop (bounded run) at latest, timestamp:<epoch-ms or ISO-8601> or"
-            + " offsets:<partition>:<offset>,... (exclusive): with --start-from, a past range to re-score.")
-    String stopAt;
+            + " offsets:<partition>:<offset>,... (exclusive): with --start-from, a past range to re-score.",
+            converter = StopConverter.class)
+    StopPosition stopAt;
     @Option(names = "--bounded", description = "Stop at the offsets latest at start instead of running forever.")
     boolean bounded;
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", converter = OptionValues.PositiveLong.class,
@@ -142,7 +144,7 @@ public class JobCommand implements Callable<Integer> {
                 .checkpointIntervalMs(checkpointIntervalMs).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
                 .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
-                .startPosition(StartPosition.parse(startFrom)).stopAt(stopAt == null ? null : StopPosition.parse(stopAt))
+                .startPosition(startFrom).stopAt(stopAt)
                 .tracking(tracking).tracksTopic(tracksTopic).analyticsConfig(analyticsConfig)
                 .analyticsTopic(analyticsTopic).build();
     }
@@ -213,5 +215,29 @@ public class JobCommand implements Callable<Integer> {
             engines.clear();
         }
         return 0;
+    }
+
+    /** {@code --start-from} parsed when the command line is (a bad value is a one-line usage error). */
+    static final class StartConverter implements CommandLine.ITypeConverter<StartPosition> {
+        @Override
+        public StartPosition convert(String value) {
+            try {
+                return StartPosition.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --stop-at} parsed when the command line is. */
+    static final class StopConverter implements CommandLine.ITypeConverter<StopPosition> {
+        @Override
+        public StopPosition convert(String value) {
+            try {
+                return StopPosition.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

@@ -102,7 +102,8 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--topic-prefix", description = "Prefix of the run's topics (default: e2e-<time>-), created with"
             + " --partitions partitions.")
     String topicPrefix;
-    @Option(names = "--video", defaultValue = "data/vtest.avi", description = "Video file the frames come from.")
+    @Option(names = "--video", description = "Video file the frames come from (default: data/vtest.avi, else the"
+            + " clip inside the jar).")
     Path video;
     @Option(names = "--images", description = "Folder of JPEG/PNG frames instead of --video.")
     Path images;
@@ -184,6 +185,9 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         Map<String, Object> r = new LinkedHashMap<>();
+        if (images == null && video == null) {
+            video = Path.of(io.flinkvision.jobs.demo.DemoInput.resolveDefault()); // found from any directory
+        }
         BenchmarkFrames src = BenchmarkFrames.load(images, images == null ? video : null, maxSourceFrames,
                 jpegQuality);
         Path folder = Files.createTempDirectory("benchmark-e2e-frames-");

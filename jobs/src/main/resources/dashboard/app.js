@@ -463,7 +463,10 @@
       li.dataset.camera = c.cameraId;
       li.appendChild(el('b', null, c.cameraId));
       let text = ' ' + c.framesReceived + ' frames';
-      if (c.deadLettersTotal > 0) text += ' · ' + c.deadLettersTotal + ' dead letters (' + c.lastDeadLetterReason + ')';
+      if (c.deadLettersTotal > 0) {
+        text += ' · ' + c.deadLettersTotal + (c.deadLettersTotal === 1 ? ' dead letter (' : ' dead letters (')
+          + c.lastDeadLetterReason + ')';
+      }
       text += ' · ' + age(c.lastActivityAgeMs);
       li.appendChild(document.createTextNode(text));
       list.appendChild(li);
@@ -566,6 +569,8 @@
     const canvas = document.getElementById('zoom-frame');
     canvas.dataset.imageDrawn = 'false';
     canvas.dataset.boxesDrawn = '0';
+    // The box filters move into the dialog while it is open (the page behind a modal dialog is inert).
+    document.getElementById('zoom-filters').appendChild(document.getElementById('box-filters'));
     if (!d.open) d.showModal();
     document.body.dataset.zoom = cameraId;
     const c = cards.get(cameraId);
@@ -734,6 +739,8 @@
         || e.clientY > r.bottom)) zoom.close();
     });
     zoom.addEventListener('close', () => {
+      document.getElementById('toolbar').insertBefore(document.getElementById('box-filters'),
+        document.getElementById('shown'));
       document.body.dataset.zoom = '';
       if (zoomHolder.plot) {
         zoomHolder.plot.destroy();

@@ -268,8 +268,12 @@ class DashboardJobHealthTest {
     void renderedWithNothingKnownIsValidExpositionText() throws Exception {
         DashboardState s = new DashboardState(1024, "detections", "frames");
         String text = DashboardMetrics.render(s.snapshot(0));
-        assertThat(parse(text)).containsExactly(
-                Map.entry("flinkvision_dashboard_detection_records_total{topic=\"detections\"}", 0.0));
+        assertThat(parse(text)).containsOnly(
+                Map.entry("flinkvision_dashboard_detection_records_total{topic=\"detections\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"live\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"stalled\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"offline\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"no-records\"}", 0.0));
         promtoolCheck(text);
     }
 

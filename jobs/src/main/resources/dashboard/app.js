@@ -453,10 +453,17 @@
     return filter.query === '' || cameraId.toLowerCase().includes(filter.query);
   }
 
+  let noRecordsKey = '';
+
+  // The side list of keys without detection records, rebuilt only when what it shows changes.
   function applyNoRecords(cams) {
     const list = document.getElementById('nr-list');
     const shown = cams.filter((c) => matches(c.cameraId));
     document.getElementById('nr-count').textContent = String(cams.length);
+    const key = JSON.stringify(shown.slice(0, MAX_NO_RECORD_KEYS + 1).map((c) => [c.cameraId, c.framesReceived,
+      c.deadLettersTotal, c.lastDeadLetterReason]));
+    if (key === noRecordsKey) return;
+    noRecordsKey = key;
     list.replaceChildren();
     for (const c of shown.slice(0, MAX_NO_RECORD_KEYS)) {
       const li = el('li');
@@ -467,7 +474,6 @@
         text += ' · ' + c.deadLettersTotal + (c.deadLettersTotal === 1 ? ' dead letter (' : ' dead letters (')
           + c.lastDeadLetterReason + ')';
       }
-      text += ' · ' + age(c.lastActivityAgeMs);
       li.appendChild(document.createTextNode(text));
       list.appendChild(li);
     }

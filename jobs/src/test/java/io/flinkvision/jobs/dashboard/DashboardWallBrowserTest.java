@@ -251,27 +251,30 @@ class DashboardWallBrowserTest {
         assertThat(driver.findElements(By.cssSelector("#cameras section.camera[data-camera^='bad-']"))).isEmpty();
 
         // The dead-lettered keys are listed aside, with their dead letters.
-        wait.until(d -> d.findElements(By.cssSelector("#nr-list li[data-camera]")).size() == BAD_KEYS.size());
-        assertThat(driver.findElements(By.cssSelector("#nr-list li[data-camera]")))
-                .extracting(e -> e.getDomAttribute("data-camera")).containsExactlyInAnyOrderElementsOf(BAD_KEYS);
-        assertThat(driver.findElement(By.cssSelector("#nr-list li[data-camera='bad-02']")).getText())
-                .contains("1 dead letter (decode-failed)");
+        List<Map<String, Object>> noRecords = wait.until(d -> {
+            List<Map<String, Object>> v = items(d, "#nr-list li[data-camera]");
+            return v.size() == BAD_KEYS.size() ? v : null;
+        });
+        assertThat(noRecords).extracting(e -> e.get("camera")).containsExactlyInAnyOrderElementsOf(BAD_KEYS);
+        assertThat(noRecords.stream().filter(e -> "bad-02".equals(e.get("camera"))).findFirst().orElseThrow()
+                .get("text")).asString().contains("1 dead letter (decode-failed)");
 
         // Dead-letter panel: counts per reason, the newest first with camera, frame index and source coordinates.
         wait.until(d -> "5".equals(d.findElement(By.id("dl-total")).getText()));
         assertThat(reasonCount(driver, "decode-failed")).isEqualTo("3");
         assertThat(reasonCount(driver, "image-too-small")).isEqualTo("1");
         assertThat(reasonCount(driver, "missing-header")).isEqualTo("1");
-        List<WebElement> recent = driver.findElements(By.cssSelector("#dl-recent li"));
+        List<Map<String, Object>> recent = items(driver, "#dl-recent li");
         assertThat(recent).hasSize(5);
-        assertThat(recent.get(0).getDomAttribute("data-camera")).as("newest first: the keyless frame").isEmpty();
-        assertThat(recent.get(0).getText()).contains("(no key)").contains("missing-header");
-        WebElement bad02 = driver.findElement(By.cssSelector("#dl-recent li[data-camera='bad-02']"));
+        assertThat(recent.get(0).get("camera")).as("newest first: the keyless frame").isEqualTo("");
+        assertThat(recent.get(0).get("text")).asString().contains("(no key)").contains("missing-header");
+        Map<String, Object> bad02 = recent.stream().filter(e -> "bad-02".equals(e.get("camera"))).findFirst()
+                .orElseThrow();
         RecordMetadata m = badFrames.get(1);
-        assertThat(bad02.getDomAttribute("data-frame-index")).isEqualTo("8");
-        assertThat(bad02.getDomAttribute("data-source"))
-                .isEqualTo(m.topic() + "/" + m.partition() + "@" + m.offset());
-        assertThat(bad02.getText()).contains("frame #8").contains("decode-failed").contains("Premature end of JPEG");
+        assertThat(bad02.get("frameIndex")).isEqualTo("8");
+        assertThat(bad02.get("source")).isEqualTo(m.topic() + "/" + m.partition() + "@" + m.offset());
+        assertThat(bad02.get("text")).asString().contains("frame #8").contains("decode-failed")
+                .contains("Premature end of JPEG");
         assertThat(driver.findElement(By.id("dl-note")).getText()).startsWith("Read since the dashboard started");
 
         // Totals.
@@ -375,6 +378,14 @@ class DashboardWallBrowserTest {
         List<Map<String, Object>> boxes = (List<Map<String, Object>>) drawn.get("boxes");
         return boxes.size() == expected && boxes.stream().allMatch(b -> ((Number) b.get("score")).doubleValue()
                 >= minScore && (!noPerson || !"person".equals(b.get("label"))));
+    }
+
+    /** The elements' data attributes and text, read in one script (the page may replace them between two calls). */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> items(WebDriver d, String selector) {
+        return (List<Map<String, Object>>) ((JavascriptExecutor) d).executeScript(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => Object.assign({text: "
+                        + "e.textContent}, e.dataset));", selector);
     }
 
     private static String reasonCount(WebDriver d, String reason) {

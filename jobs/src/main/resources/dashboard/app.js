@@ -13,8 +13,8 @@
     [72, 249, 10], [146, 204, 23], [61, 219, 134], [26, 147, 52], [0, 212, 187],
     [44, 153, 168], [0, 194, 255], [52, 69, 147], [100, 115, 255], [0, 24, 236],
     [132, 56, 255], [82, 0, 133], [203, 56, 255], [255, 149, 200], [255, 55, 199]];
-  const CARD_CHART_HEIGHT = 110;
-  const ZOOM_CHART_HEIGHT = 200;
+  const CARD_CHART_HEIGHT = 90;
+  const ZOOM_CHART_HEIGHT = 170;
   const CHART_SPAN_S = 120;      // the server keeps 120 one-second buckets
   const MAX_NO_RECORD_KEYS = 60; // listed in the side panel
 
@@ -68,9 +68,11 @@
     return p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
   }
 
-  function stat(dl, key, title) {
+  function stat(dl, key, title, short) {
     const d = el('div');
-    d.appendChild(el('dt', null, title));
+    const dt = el('dt', null, short || title);
+    dt.title = title;
+    d.appendChild(dt);
     const dd = el('dd', null, '–');
     dd.dataset.stat = key;
     d.appendChild(dd);
@@ -78,15 +80,17 @@
     return dd;
   }
 
-  function stats(dl) {
+  // The counters of a camera; short labels on the cards (the full one as the label's tooltip).
+  function stats(dl, compact) {
+    const t = (short) => (compact ? short : undefined);
     return {
       fps: stat(dl, 'fps', 'frames/s'),
-      e2eP50: stat(dl, 'e2eP50', 'end-to-end p50'),
-      e2eP99: stat(dl, 'e2eP99', 'end-to-end p99'),
-      opP50: stat(dl, 'opP50', 'operator p50 / p99'),
+      e2eP50: stat(dl, 'e2eP50', 'end-to-end p50', t('e2e p50')),
+      e2eP99: stat(dl, 'e2eP99', 'end-to-end p99', t('e2e p99')),
+      opP50: stat(dl, 'opP50', 'operator p50 / p99', t('operator')),
       frames: stat(dl, 'framesTotal', 'records'),
       detections: stat(dl, 'detectionsTotal', 'detections'),
-      errors: stat(dl, 'errorsTotal', 'error records'),
+      errors: stat(dl, 'errorsTotal', 'error records', t('errors')),
       dead: stat(dl, 'deadLetters', 'dead letters'),
     };
   }
@@ -121,10 +125,9 @@
     frame.height = 360;
     root.appendChild(frame);
     const dl = el('dl', 'stats');
-    const s = stats(dl);
-    s.last = stat(dl, 'lastRecord', 'last record');
+    const s = stats(dl, true);
     root.appendChild(dl);
-    root.appendChild(el('div', 'chart-title', 'objects per frame by label (per second of capture time)'));
+    root.appendChild(el('div', 'chart-title', 'objects per frame by label, per second'));
     const chart = el('div', 'chart');
     root.appendChild(chart);
     const legend = el('div', 'legend');
@@ -259,7 +262,8 @@
             tip.hidden = true;
             return;
           }
-          tip.replaceChildren(el('div', 'tip-time', clock(s.xs[i] * 1000) + ' · ' + s.frames[i] + ' frames'));
+          tip.replaceChildren(el('div', 'tip-time', clock(s.xs[i] * 1000) + ' · ' + s.frames[i]
+            + (s.frames[i] === 1 ? ' frame' : ' frames')));
           for (const l of s.labels) {
             const row = el('div', 'tip-row');
             const sw = el('span', 'swatch');
@@ -293,8 +297,8 @@
         x: { time: true, range: (u, min, max) => [max - (CHART_SPAN_S - 1), max] },
         y: { range: (u, min, max) => [0, max > 0 ? Math.ceil(max * 1.15 * 2) / 2 : 1] },
       },
-      axes: [Object.assign({ space: 70 }, axis),
-        Object.assign({ size: 36, values: (u, vals) => vals.map((v) => v.toFixed(1)) }, axis)],
+      axes: [Object.assign({ space: 70, values: (u, splits) => splits.map((v) => clock(v * 1000)) }, axis),
+        Object.assign({ size: 36, space: 24, values: (u, vals) => vals.map((v) => v.toFixed(1)) }, axis)],
       series: [{}].concat(s.labels.map((l) => ({ label: l.label, stroke: rgb(colorFor(l.classId)), width: 2,
         spanGaps: false, points: { size: 5, fill: rgb(colorFor(l.classId)) } }))),
       plugins: [tooltip(holder)],
@@ -469,7 +473,7 @@
       const li = el('li');
       li.dataset.camera = c.cameraId;
       li.appendChild(el('b', null, c.cameraId));
-      let text = ' ' + c.framesReceived + ' frames';
+      let text = ' ' + c.framesReceived + (c.framesReceived === 1 ? ' frame' : ' frames');
       if (c.deadLettersTotal > 0) {
         text += ' · ' + c.deadLettersTotal + (c.deadLettersTotal === 1 ? ' dead letter (' : ' dead letters (')
           + c.lastDeadLetterReason + ')';
@@ -656,8 +660,10 @@
     c.badge.className = 'badge ' + cam.state;
     c.badge.textContent = badgeText(cam);
     fillStats(c.s, cam, live);
-    c.s.last.textContent = age(cam.lastRecordAgeMs);
-    c.meta.textContent = metaText(cam);
+    c.s.fps.title = 'last record ' + age(cam.lastRecordAgeMs);
+    c.meta.textContent = cam.frame ? '#' + cam.frame.frameIndex + ' · ' + (cam.frame.backend || '?') + ' '
+      + (cam.frame.precision || '') : metaText(cam);
+    c.meta.title = metaText(cam);
     showFrame(c, cam.frame);
     c.root.dataset.chartPoints = String(chart(c.chart, c, cam.labelSeries, CARD_CHART_HEIGHT));
     legend(c.legend, cam.labelSeries);

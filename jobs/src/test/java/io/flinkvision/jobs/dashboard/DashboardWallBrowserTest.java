@@ -13,6 +13,8 @@ import io.flinkvision.detection.Detection;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.FrameHeader;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -410,11 +413,83 @@ class DashboardWallBrowserTest {
         return d.findElement(By.cssSelector("#cameras section.camera[data-camera='" + camera + "']"));
     }
 
-    /** Saves a screenshot of the window (PNG) to {@code -Ddashboard.screenshots=DIR} or target/dashboard-screenshots. */
+    /**
+     * Saves a screenshot of the window to {@code -Ddashboard.screenshots=DIR} (default target/dashboard-screenshots):
+     * {@code NAME} as a 256-colour PNG (small enough for the repository, docs/dashboard/); the full-colour original
+     * goes to target/dashboard-screenshots/ as {@code NAME-full.png}.
+     */
     private static void screenshot(WebDriver driver, String name) throws Exception {
         Path dir = Paths.get(System.getProperty("dashboard.screenshots", "target/dashboard-screenshots"));
+        Path full = Paths.get("target/dashboard-screenshots");
         Files.createDirectories(dir);
-        Files.write(dir.resolve(name), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-        System.out.println("screenshot: " + dir.resolve(name).toAbsolutePath());
+        Files.createDirectories(full);
+        byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+        Files.write(full.resolve(name.replace(".png", "-full.png")), png);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        ImageIO.write(palette256(image), "png", dir.resolve(name).toFile());
+        System.out.println("screenshot: " + dir.resolve(name).toAbsolutePath() + " (" + Files.size(dir.resolve(name))
+                + " bytes)");
+    }
+
+    /**
+     * The image in 256 colours: the most frequent colours of a 5-bit-per-channel histogram (popularity quantization:
+     * the page's flat greys and text colours dominate; the camera images get the nearest of them), no dithering.
+     */
+    static BufferedImage palette256(BufferedImage in) {
+        int w = in.getWidth();
+        int h = in.getHeight();
+        int[] rgb = in.getRGB(0, 0, w, h, null, 0, w);
+        int[] counts = new int[1 << 15];
+        for (int p : rgb) {
+            counts[key15(p)]++;
+        }
+        Integer[] keys = new Integer[counts.length];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = i;
+        }
+        Arrays.sort(keys, (a, b) -> Integer.compare(counts[b], counts[a]));
+        int n = 0;
+        byte[] r = new byte[256];
+        byte[] g = new byte[256];
+        byte[] b = new byte[256];
+        while (n < 256 && counts[keys[n]] > 0) {
+            int k = keys[n];
+            r[n] = (byte) (((k >> 10) & 31) << 3 | 4);
+            g[n] = (byte) (((k >> 5) & 31) << 3 | 4);
+            b[n] = (byte) ((k & 31) << 3 | 4);
+            n++;
+        }
+        int[] nearest = new int[1 << 15];
+        Arrays.fill(nearest, -1);
+        java.awt.image.IndexColorModel model = new java.awt.image.IndexColorModel(8, Math.max(n, 1), r, g, b);
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_INDEXED, model);
+        byte[] pixels = ((java.awt.image.DataBufferByte) out.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < rgb.length; i++) {
+            int k = key15(rgb[i]);
+            if (nearest[k] < 0) {
+                int best = 0;
+                long bestD = Long.MAX_VALUE;
+                int kr = ((k >> 10) & 31) << 3 | 4;
+                int kg = ((k >> 5) & 31) << 3 | 4;
+                int kb = (k & 31) << 3 | 4;
+                for (int c = 0; c < n; c++) {
+                    long dr = kr - (r[c] & 0xff);
+                    long dg = kg - (g[c] & 0xff);
+                    long db = kb - (b[c] & 0xff);
+                    long d = 2 * dr * dr + 4 * dg * dg + 3 * db * db;
+                    if (d < bestD) {
+                        bestD = d;
+                        best = c;
+                    }
+                }
+                nearest[k] = best;
+            }
+            pixels[i] = (byte) nearest[k];
+        }
+        return out;
+    }
+
+    private static int key15(int argb) {
+        return ((argb >> 19) & 31) << 10 | ((argb >> 11) & 31) << 5 | ((argb >> 3) & 31);
     }
 }

@@ -313,7 +313,10 @@ class DashboardWallBrowserTest {
         assertThat(shown).extracting(c -> c.get("id")).containsExactly("cam-01", "cam-02", "cam-04", "cam-05",
                 "cam-06", "cam-07", "cam-08", "cam-09", STALLED_CAMERA);
         assertThat(driver.findElement(By.id("shown")).getText()).isEqualTo("9 of 24 cameras match");
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'end'});",
+                card(driver, STALLED_CAMERA));
         screenshot(driver, "search-stalled.png");
+        ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
         clear(search);
         wait.until(d -> "24".equals(body(d).getDomAttribute("data-cameras-shown")));
     }

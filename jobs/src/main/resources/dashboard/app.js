@@ -27,7 +27,7 @@
   let order = [];               // camera ids of the cards, in DOM order
   let updates = 0;
   let deadLettersKey = '';
-  let zoomChart = null;
+  let chartEndS = null;         // the right edge of every chart: the newest capture second of any camera
 
   function colorFor(classId) {
     const n = PALETTE.length;
@@ -284,6 +284,13 @@
     };
   }
 
+  // Points are drawn where a line would hardly show: a series of one or two values.
+  function fewPoints(values) {
+    let n = 0;
+    for (const v of values || []) if (v !== null && ++n > 2) return false;
+    return true;
+  }
+
   function makePlot(container, holder, height) {
     const s = holder.series;
     const axis = { stroke: '#9aa1ab', grid: { stroke: '#2b2f36', width: 1 }, ticks: { stroke: '#3a3f47', width: 1 },
@@ -294,13 +301,18 @@
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       scales: {
-        x: { time: true, range: (u, min, max) => [max - (CHART_SPAN_S - 1), max] },
+        // one time axis for the wall: a camera that stopped drifts left instead of keeping its last values in view
+        x: { time: true, range: (u, min, max) => {
+          const end = chartEndS !== null && chartEndS >= max ? chartEndS : max;
+          return [end - (CHART_SPAN_S - 1), end];
+        } },
         y: { range: (u, min, max) => [0, max > 0 ? Math.ceil(max * 1.15 * 2) / 2 : 1] },
       },
       axes: [Object.assign({ space: 70, values: (u, splits) => splits.map((v) => clock(v * 1000)) }, axis),
         Object.assign({ size: 36, space: 24, values: (u, vals) => vals.map((v) => v.toFixed(1)) }, axis)],
       series: [{}].concat(s.labels.map((l) => ({ label: l.label, stroke: rgb(colorFor(l.classId)), width: 2,
-        spanGaps: false, points: { size: 5, fill: rgb(colorFor(l.classId)) } }))),
+        spanGaps: false, points: { size: 5, fill: rgb(colorFor(l.classId)), show: (u, si) => fewPoints(u.data[si]) },
+      }))),
       plugins: [tooltip(holder)],
     };
     return new uPlot(opts, [s.xs].concat(s.labels.map((l) => l.values)), container);
@@ -694,6 +706,14 @@
     empty.hidden = withRecords.length > 0;
     empty.textContent = state.cameras.length === 0 ? 'Waiting for records on ' + state.detectionsTopic + '…'
       : 'No camera has a detection record yet (' + state.cameras.length + ' keys without, see the side panel).';
+    chartEndS = null;
+    for (const cam of withRecords) {
+      const n = cam.labelSeries.frames.length;
+      if (n > 0) {
+        const end = (cam.labelSeries.startMs + (n - 1) * cam.labelSeries.bucketMs) / 1000;
+        if (chartEndS === null || end > chartEndS) chartEndS = end;
+      }
+    }
     let newLabels = false;
     for (const cam of withRecords) {
       if (noteLabels(cam)) newLabels = true;

@@ -230,7 +230,7 @@ class DashboardWallBrowserTest {
         return (List<Map<String, Object>>) ((JavascriptExecutor) d).executeScript(
                 "return Array.from(document.querySelectorAll('#cameras section.camera')).map(c => ({id: "
                         + "c.dataset.camera, state: c.dataset.state, hidden: c.hidden, image: c.dataset.imageDrawn,"
-                        + " badge: c.querySelector('.badge').textContent}));");
+                        + " badge: (c.querySelector('.badge') || {}).textContent}));");
     }
 
     private void checkWall(WebDriver driver, WebDriverWait wait, List<RecordMetadata> badFrames) throws Exception {

@@ -1,7 +1,9 @@
-// FlinkVision live detections dashboard: receives state snapshots as Server-Sent Events (api/events) and draws,
-// the job's health (state, restarts, input lag, committed records/s, a banner during an outage) and, per camera, the
-// latest frame with its boxes, the counters and a chart of objects per label over time.
-// No external libraries (the page must work without internet access).
+// FlinkVision live detections dashboard: receives state snapshots as Server-Sent Events (api/events) and draws
+// the job's health (state, restarts, input lag, committed records/s, a banner during an outage), the pipeline totals,
+// the dead letters by reason and, per camera, the latest frame with its boxes, the counters, its state (live, stalled,
+// offline) and a chart of objects per label over time. A wall of cameras: live cameras first (the server's order),
+// search by camera id, click a card to enlarge it, filter the boxes drawn by class and score.
+// Charts: uPlot (vendored, vendor/uPlot.iife.min.js, MIT); no other library, no internet access needed.
 'use strict';
 
 (function () {
@@ -11,10 +13,21 @@
     [72, 249, 10], [146, 204, 23], [61, 219, 134], [26, 147, 52], [0, 212, 187],
     [44, 153, 168], [0, 194, 255], [52, 69, 147], [100, 115, 255], [0, 24, 236],
     [132, 56, 255], [82, 0, 133], [203, 56, 255], [255, 149, 200], [255, 55, 199]];
+  const CARD_CHART_HEIGHT = 90;
+  const ZOOM_CHART_HEIGHT = 170;
+  const CHART_SPAN_S = 120;      // the server keeps 120 one-second buckets
+  const MAX_NO_RECORD_KEYS = 60; // listed in the side panel
 
   const cards = new Map();      // cameraId -> card object
-  const lastDrawn = {};         // cameraId -> {frameIndex, lineWidth, boxes: [{classId, x1, y1, x2, y2}], image}
+  const lastDrawn = {};         // cameraId -> what the card's canvas shows: {frameIndex, lineWidth, boxes, labels, ...}
+  const zoomDrawn = {};         // the same for the enlarged camera
+  const labelsSeen = new Map(); // label -> classId, for the class chips
+  const filter = { query: '', minScore: 0, hidden: new Set(), sort: 'activity' };
+  let latest = null;            // the last snapshot
+  let order = [];               // camera ids of the cards, in DOM order
   let updates = 0;
+  let deadLettersKey = '';
+  let chartEndS = null;         // the right edge of every chart: the newest capture second of any camera
 
   function colorFor(classId) {
     const n = PALETTE.length;
@@ -45,9 +58,21 @@
     return Math.round(ms / 60000) + ' min ago';
   }
 
-  function stat(dl, key, title) {
+  function span(ms) {
+    return age(ms).replace(' ago', '');
+  }
+
+  function clock(ms) {
+    const d = new Date(ms);
+    const p = (n) => String(n).padStart(2, '0');
+    return p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
+  }
+
+  function stat(dl, key, title, short) {
     const d = el('div');
-    d.appendChild(el('dt', null, title));
+    const dt = el('dt', null, short || title);
+    dt.title = title;
+    d.appendChild(dt);
     const dd = el('dd', null, '–');
     dd.dataset.stat = key;
     d.appendChild(dd);
@@ -55,19 +80,43 @@
     return dd;
   }
 
+  // The counters of a camera; short labels on the cards (the full one as the label's tooltip).
+  function stats(dl, compact) {
+    const t = (short) => (compact ? short : undefined);
+    return {
+      fps: stat(dl, 'fps', 'frames/s'),
+      e2eP50: stat(dl, 'e2eP50', 'end-to-end p50', t('e2e p50')),
+      e2eP99: stat(dl, 'e2eP99', 'end-to-end p99', t('e2e p99')),
+      opP50: stat(dl, 'opP50', 'operator p50 / p99', t('operator')),
+      frames: stat(dl, 'framesTotal', 'records'),
+      detections: stat(dl, 'detectionsTotal', 'detections'),
+      errors: stat(dl, 'errorsTotal', 'error records', t('errors')),
+      dead: stat(dl, 'deadLetters', 'dead letters'),
+    };
+  }
+
   function card(cameraId) {
     let c = cards.get(cameraId);
     if (c) return c;
     const root = el('section', 'camera');
     root.dataset.camera = cameraId;
+    root.dataset.state = '';
     root.dataset.frameIndex = '-1';
     root.dataset.boxesDrawn = '0';
+    root.dataset.boxesTotal = '0';
     root.dataset.imageDrawn = 'false';
     root.dataset.framesTotal = '0';
     root.dataset.detectionsTotal = '0';
+    root.dataset.deadLetters = '0';
     root.dataset.chartPoints = '0';
+    root.tabIndex = 0;
+    root.title = 'click to enlarge';
     const header = el('header');
-    header.appendChild(el('h2', null, cameraId));
+    const title = el('div', 'title');
+    title.appendChild(el('h2', null, cameraId));
+    const badge = el('span', 'badge', '');
+    title.appendChild(badge);
+    header.appendChild(title);
     const meta = el('span', 'meta', '');
     header.appendChild(meta);
     root.appendChild(header);
@@ -76,24 +125,17 @@
     frame.height = 360;
     root.appendChild(frame);
     const dl = el('dl', 'stats');
-    const s = {
-      fps: stat(dl, 'fps', 'frames/s'),
-      e2eP50: stat(dl, 'e2eP50', 'end-to-end p50'),
-      e2eP99: stat(dl, 'e2eP99', 'end-to-end p99'),
-      opP50: stat(dl, 'opP50', 'operator p50 / p99'),
-      frames: stat(dl, 'framesTotal', 'records'),
-      detections: stat(dl, 'detectionsTotal', 'detections'),
-      errors: stat(dl, 'errorsTotal', 'error records'),
-      last: stat(dl, 'lastRecord', 'last record'),
-    };
+    const s = stats(dl, true);
     root.appendChild(dl);
-    root.appendChild(el('div', 'chart-title', 'objects per frame by label (per second of capture time)'));
-    const chart = el('canvas', 'chart');
+    root.appendChild(el('div', 'chart-title', 'objects per frame by label, per second'));
+    const chart = el('div', 'chart');
     root.appendChild(chart);
     const legend = el('div', 'legend');
     root.appendChild(legend);
-    document.getElementById('cameras').appendChild(root);
-    c = { root, meta, frame, chart, legend, s, wanted: null, shownKey: null };
+    root.addEventListener('click', () => openZoom(cameraId));
+    root.addEventListener('keydown', (e) => { if (e.key === 'Enter') openZoom(cameraId); });
+    c = { id: cameraId, root, badge, meta, frame, chart, legend, s, wanted: null, shownKey: null, f: null, img: null,
+      plot: null, plotKey: null, series: { xs: [], frames: [], labels: [] } };
     cards.set(cameraId, c);
     return c;
   }
@@ -104,26 +146,45 @@
     return f ? f.frameIndex + '|' + (f.imageUrl || '') + '|' + f.boxes.length : null;
   }
 
-  function showFrame(cameraId, c, f) {
+  function boxShown(b) {
+    return b.score >= filter.minScore && !filter.hidden.has(b.label);
+  }
+
+  // Loads the frame's image (when it changed) and draws it with its boxes on the card, and on the enlarged view.
+  function showFrame(c, f) {
     const key = frameKey(f);
     if (!f || key === c.shownKey || key === c.wanted) return;
     c.wanted = key;
+    const done = (img) => {
+      if (c.wanted !== key) return;
+      c.f = f;
+      c.img = img;
+      c.shownKey = key;
+      redraw(c);
+    };
     if (!f.imageUrl) {
-      draw(cameraId, c, f, null);
+      done(null);
       return;
     }
     const img = new Image();
-    img.onload = function () {
-      if (c.wanted === key) draw(cameraId, c, f, img);
-    };
-    img.onerror = function () {
-      if (c.wanted === key) draw(cameraId, c, f, null);
-    };
+    img.onload = () => done(img);
+    img.onerror = () => done(null);
     img.src = f.imageUrl;
   }
 
-  function draw(cameraId, c, f, img) {
-    const canvas = c.frame;
+  function redraw(c) {
+    if (!c.f) return;
+    const d = draw(c.frame, c.f, c.img);
+    lastDrawn[c.id] = d;
+    c.root.dataset.frameIndex = String(c.f.frameIndex);
+    c.root.dataset.boxesDrawn = String(d.boxes.length);
+    c.root.dataset.boxesTotal = String(c.f.boxes.length);
+    c.root.dataset.imageDrawn = String(!!c.img);
+    if (zoomedId() === c.id) drawZoomFrame(c);
+  }
+
+  // Draws the image and the boxes that pass the class/score filter; returns what was drawn (canvas pixels).
+  function draw(canvas, f, img) {
     const w = img ? img.naturalWidth : (f.imageWidth > 0 ? f.imageWidth : 640);
     const h = img ? img.naturalHeight : (f.imageHeight > 0 ? f.imageHeight : 360);
     canvas.width = w;
@@ -144,20 +205,21 @@
     // Even line width on integer coordinates: the pixels under the stroke get exactly the box colour.
     const lineWidth = 2 * Math.max(1, Math.round(Math.min(w, h) / 300));
     const fontPx = Math.max(12, Math.round(h / 40));
+    const boxes = f.boxes.filter(boxShown);
     const drawn = [];
     ctx.lineWidth = lineWidth;
-    for (const b of f.boxes) {
+    for (const b of boxes) {
       const x1 = Math.round(b.x1 * sx), y1 = Math.round(b.y1 * sy);
       const x2 = Math.round(b.x2 * sx), y2 = Math.round(b.y2 * sy);
       ctx.strokeStyle = rgb(colorFor(b.classId));
       ctx.strokeRect(x1, y1, Math.max(1, x2 - x1), Math.max(1, y2 - y1));
-      drawn.push({ classId: b.classId, label: b.label, x1, y1, x2, y2 });
+      drawn.push({ classId: b.classId, label: b.label, score: b.score, x1, y1, x2, y2 });
     }
     ctx.font = fontPx + 'px sans-serif';
     ctx.textBaseline = 'top';
     const labels = [];
-    for (let i = 0; i < f.boxes.length; i++) {
-      const b = f.boxes[i], d = drawn[i];
+    for (let i = 0; i < boxes.length; i++) {
+      const b = boxes[i], d = drawn[i];
       const text = b.label + ' ' + Math.round(b.score * 100) + '%';
       const tw = Math.ceil(ctx.measureText(text).width) + 6;
       const th = fontPx + 4;
@@ -169,81 +231,127 @@
       ctx.fillText(text, tx + 3, ty + 2);
       labels.push({ x: tx, y: ty, w: tw, h: th });
     }
-    lastDrawn[cameraId] = { frameIndex: f.frameIndex, lineWidth, boxes: drawn, labels, image: !!img, width: w,
-      height: h };
-    c.shownKey = frameKey(f);
-    c.root.dataset.frameIndex = String(f.frameIndex);
-    c.root.dataset.boxesDrawn = String(drawn.length);
-    c.root.dataset.imageDrawn = String(!!img);
+    return { frameIndex: f.frameIndex, lineWidth, boxes: drawn, labels, image: !!img, width: w, height: h };
   }
 
-  // ---- chart of objects per frame by label ----
+  // ---- chart of objects per frame by label (uPlot, time axis, tooltip) ----
 
-  function drawChart(c, series) {
-    const canvas = c.chart;
-    const dpr = window.devicePixelRatio || 1;
-    const cw = Math.max(200, Math.round(canvas.clientWidth * dpr));
-    const ch = Math.max(100, Math.round(canvas.clientHeight * dpr));
-    if (canvas.width !== cw) canvas.width = cw;
-    if (canvas.height !== ch) canvas.height = ch;
-    const ctx = canvas.getContext('2d');
-    ctx.clearRect(0, 0, cw, ch);
-    const pad = { l: 36 * dpr, r: 8 * dpr, t: 8 * dpr, b: 18 * dpr };
-    const labels = (series && series.labels) || [];
+  function seriesData(series) {
     const n = series && series.frames ? series.frames.length : 0;
-    let max = 0;
-    for (const l of labels) for (const v of l.values) if (v !== null && v > max) max = v;
-    max = max <= 0 ? 1 : Math.ceil(max * 1.1 * 2) / 2;
-    const slots = 120;  // 120 one-second buckets, the newest at the right edge
-    const x = (i) => pad.l + (cw - pad.l - pad.r) * ((slots - n + i) / Math.max(1, slots - 1));
-    const y = (v) => ch - pad.b - (ch - pad.t - pad.b) * (v / max);
-    ctx.strokeStyle = '#3a3f47';
-    ctx.fillStyle = '#9aa1ab';
-    ctx.lineWidth = 1;
-    ctx.font = Math.round(10 * dpr) + 'px sans-serif';
-    ctx.textBaseline = 'middle';
-    for (let k = 0; k <= 2; k++) {
-      const v = (max * k) / 2;
-      ctx.beginPath();
-      ctx.moveTo(pad.l, y(v));
-      ctx.lineTo(cw - pad.r, y(v));
-      ctx.stroke();
-      ctx.fillText(v.toFixed(1), 4 * dpr, y(v));
-    }
-    ctx.textBaseline = 'alphabetic';
-    ctx.fillText('−120 s', pad.l, ch - 4 * dpr);
-    ctx.fillText('latest', cw - pad.r - 34 * dpr, ch - 4 * dpr);
+    const xs = [];
+    for (let i = 0; i < n; i++) xs.push((series.startMs + i * series.bucketMs) / 1000);
+    const labels = (series && series.labels) || [];
+    return { xs, frames: n ? series.frames : [], labels };
+  }
+
+  // A tooltip at the cursor: the second of capture time, each label's objects per frame and the frames in it.
+  function tooltip(holder) {
+    let tip = null;
+    return {
+      hooks: {
+        init: (u) => {
+          tip = el('div', 'chart-tip');
+          tip.hidden = true;
+          u.over.appendChild(tip);
+          u.over.addEventListener('mouseleave', () => { tip.hidden = true; });
+        },
+        setCursor: (u) => {
+          const i = u.cursor.idx;
+          const s = holder.series;
+          if (i === null || i === undefined || u.cursor.left < 0 || i >= s.xs.length) {
+            tip.hidden = true;
+            return;
+          }
+          tip.replaceChildren(el('div', 'tip-time', clock(s.xs[i] * 1000) + ' · ' + s.frames[i]
+            + (s.frames[i] === 1 ? ' frame' : ' frames')));
+          for (const l of s.labels) {
+            const row = el('div', 'tip-row');
+            const sw = el('span', 'swatch');
+            sw.style.background = rgb(colorFor(l.classId));
+            row.appendChild(sw);
+            row.appendChild(document.createTextNode(l.label + ' ' + fmt(l.values[i], 2)));
+            tip.appendChild(row);
+          }
+          const ow = u.over.clientWidth;
+          tip.hidden = false;
+          const left = u.cursor.left + 12 + tip.offsetWidth > ow ? u.cursor.left - 12 - tip.offsetWidth
+            : u.cursor.left + 12;
+          tip.style.left = Math.max(0, left) + 'px';
+          tip.style.top = Math.max(0, u.cursor.top - tip.offsetHeight / 2) + 'px';
+          tip.dataset.index = String(i);
+        },
+      },
+    };
+  }
+
+  // Points are drawn where a line would hardly show: a series of one or two values.
+  function fewPoints(values) {
+    let n = 0;
+    for (const v of values || []) if (v !== null && ++n > 2) return false;
+    return true;
+  }
+
+  function makePlot(container, holder, height) {
+    const s = holder.series;
+    const axis = { stroke: '#9aa1ab', grid: { stroke: '#2b2f36', width: 1 }, ticks: { stroke: '#3a3f47', width: 1 },
+      font: '11px system-ui, sans-serif' };
+    const opts = {
+      width: container.clientWidth,
+      height,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      scales: {
+        // one time axis for the wall: a camera that stopped drifts left instead of keeping its last values in view
+        x: { time: true, range: (u, min, max) => {
+          const end = chartEndS !== null && chartEndS >= max ? chartEndS : max;
+          return [end - (CHART_SPAN_S - 1), end];
+        } },
+        y: { range: (u, min, max) => [0, max > 0 ? Math.ceil(max * 1.15 * 2) / 2 : 1] },
+      },
+      axes: [Object.assign({ space: 70, values: (u, splits) => splits.map((v) => clock(v * 1000)) }, axis),
+        Object.assign({ size: 36, space: 24, values: (u, vals) => vals.map((v) => v.toFixed(1)) }, axis)],
+      series: [{}].concat(s.labels.map((l) => ({ label: l.label, stroke: rgb(colorFor(l.classId)), width: 2,
+        spanGaps: false, points: { size: 5, fill: rgb(colorFor(l.classId)), show: (u, si) => fewPoints(u.data[si]) },
+      }))),
+      plugins: [tooltip(holder)],
+    };
+    return new uPlot(opts, [s.xs].concat(s.labels.map((l) => l.values)), container);
+  }
+
+  // Draws (or updates) a chart into container; holder keeps {plot, plotKey, series}. Returns the points drawn.
+  function chart(container, holder, series, height) {
+    holder.series = seriesData(series);
+    const s = holder.series;
     let points = 0;
-    ctx.lineWidth = 2 * dpr;
-    for (const l of labels) {
-      ctx.strokeStyle = rgb(colorFor(l.classId));
-      ctx.beginPath();
-      let pen = false;
-      for (let i = 0; i < l.values.length; i++) {
-        const v = l.values[i];
-        if (v === null) { pen = false; continue; }
-        if (pen) ctx.lineTo(x(i), y(v)); else ctx.moveTo(x(i), y(v));
-        pen = true;
-        points++;
-      }
-      if (l.values.filter((v) => v !== null).length === 1) {
-        const i = l.values.findIndex((v) => v !== null);
-        ctx.fillStyle = rgb(colorFor(l.classId));
-        ctx.fillRect(x(i) - 2 * dpr, y(l.values[i]) - 2 * dpr, 4 * dpr, 4 * dpr);
-      }
-      ctx.stroke();
+    for (const l of s.labels) for (const v of l.values) if (v !== null) points++;
+    const width = container.clientWidth;
+    if (width === 0 || s.xs.length === 0) return points; // hidden (filtered out) or nothing yet: drawn later
+    const key = s.labels.map((l) => l.label + '#' + l.classId).join('|');
+    if (holder.plot && holder.plotKey !== key) {
+      holder.plot.destroy();
+      holder.plot = null;
     }
-    c.root.dataset.chartPoints = String(points);
-    c.legend.replaceChildren();
-    for (const l of labels) {
+    if (!holder.plot) {
+      holder.plot = makePlot(container, holder, height);
+      holder.plotKey = key;
+    } else {
+      if (Math.abs(holder.plot.width - width) > 2) holder.plot.setSize({ width, height });
+      holder.plot.setData([s.xs].concat(s.labels.map((l) => l.values)));
+    }
+    return points;
+  }
+
+  function legend(container, series) {
+    container.replaceChildren();
+    for (const l of (series && series.labels) || []) {
       const item = el('span');
       const sw = el('span', 'swatch');
       sw.style.background = rgb(colorFor(l.classId));
       item.appendChild(sw);
-      let latest = null;
-      for (let i = l.values.length - 1; i >= 0; i--) if (l.values[i] !== null) { latest = l.values[i]; break; }
-      item.appendChild(document.createTextNode(l.label + ' ' + fmt(latest, 1)));
-      c.legend.appendChild(item);
+      let last = null;
+      for (let i = l.values.length - 1; i >= 0; i--) if (l.values[i] !== null) { last = l.values[i]; break; }
+      item.appendChild(document.createTextNode(l.label + ' ' + fmt(last, 1)));
+      container.appendChild(item);
     }
   }
 
@@ -284,9 +392,299 @@
     return job.verdict === 'outage';
   }
 
+  // ---- totals and dead letters ----
+
+  function applyTotals(state) {
+    const t = state.totals;
+    document.getElementById('t-frames').textContent = t.framesRead
+      + (t.invalidFrames > 0 ? ' (' + t.invalidFrames + ' invalid)' : '');
+    document.getElementById('t-records').textContent = t.detectionRecords
+      + (t.errorRecords > 0 ? ' (' + t.errorRecords + ' error)' : '');
+    document.getElementById('t-dead').textContent = String(t.deadLetters);
+    document.getElementById('t-fps').textContent = fmt(t.framesPerSecond, 1);
+    const cams = document.getElementById('t-cameras');
+    cams.textContent = t.live + ' live · ' + t.stalled + ' stalled · ' + t.offline + ' offline · ' + t.noRecords
+      + ' without records';
+    cams.dataset.live = String(t.live);
+    cams.dataset.stalled = String(t.stalled);
+    cams.dataset.offline = String(t.offline);
+    cams.dataset.noRecords = String(t.noRecords);
+    document.getElementById('stalled-after').textContent = Math.round(state.stalledAfterMs / 1000) + ' s';
+    document.getElementById('offline-after').textContent = Math.round(state.offlineAfterMs / 1000) + ' s';
+  }
+
+  function source(d) {
+    return d.sourceTopic === null ? 'source unknown' : d.sourceTopic + '/' + d.sourcePartition + '@' + d.sourceOffset;
+  }
+
+  function applyDeadLetters(state) {
+    const dl = state.deadLetters;
+    const key = JSON.stringify(dl);
+    if (key === deadLettersKey) {
+      return;
+    }
+    deadLettersKey = key;
+    document.getElementById('dl-topic').textContent = dl.topic === null ? '' : '(' + dl.topic + ')';
+    document.getElementById('dl-total').textContent = String(dl.total);
+    document.getElementById('dl-note').textContent = dl.topic === null
+      ? 'No dead-letter topic read (--dead-letter-topic).'
+      : (dl.topicPresent ? 'Read since the dashboard started; frames in = detection records + dead letters.'
+        : 'Topic ' + dl.topic + ' does not exist (yet); it is read from its beginning once it appears.');
+    const body = document.querySelector('#dl-reasons tbody');
+    body.replaceChildren();
+    for (const r of dl.byReason) {
+      const tr = el('tr');
+      tr.dataset.reason = r.reason;
+      tr.dataset.count = String(r.count);
+      tr.appendChild(el('td', 'reason', r.reason));
+      tr.appendChild(el('td', 'num', String(r.count)));
+      tr.appendChild(el('td', 'muted', clock(r.lastAtMs) + (r.lastCameraId ? ' ' + r.lastCameraId : '')));
+      body.appendChild(tr);
+    }
+    const list = document.getElementById('dl-recent');
+    list.replaceChildren();
+    for (const d of dl.recent) {
+      const li = el('li');
+      li.dataset.camera = d.cameraId === null ? '' : d.cameraId;
+      li.dataset.reason = d.reason;
+      li.dataset.frameIndex = d.frameIndex === null ? '' : String(d.frameIndex);
+      li.dataset.source = source(d);
+      const head = el('div', 'dl-head');
+      head.appendChild(el('span', 'muted', clock(d.deadLetteredAtMs)));
+      head.appendChild(el('b', null, d.cameraId === null ? '(no key)' : d.cameraId));
+      head.appendChild(el('span', null, d.frameIndex === null ? 'frame ?' : 'frame #' + d.frameIndex));
+      head.appendChild(el('span', 'reason', d.reason + (d.truncated ? ' (truncated)' : '')));
+      li.appendChild(head);
+      li.appendChild(el('div', 'dl-source muted', source(d)));
+      if (d.message) {
+        const m = el('div', 'dl-message', d.message);
+        m.title = d.message;
+        li.appendChild(m);
+      }
+      list.appendChild(li);
+    }
+  }
+
+  function matches(cameraId) {
+    return filter.query === '' || cameraId.toLowerCase().includes(filter.query);
+  }
+
+  let noRecordsKey = '';
+
+  // The side list of keys without detection records, rebuilt only when what it shows changes.
+  function applyNoRecords(cams) {
+    const list = document.getElementById('nr-list');
+    const shown = cams.filter((c) => matches(c.cameraId));
+    document.getElementById('nr-count').textContent = String(cams.length);
+    const key = JSON.stringify(shown.slice(0, MAX_NO_RECORD_KEYS + 1).map((c) => [c.cameraId, c.framesReceived,
+      c.deadLettersTotal, c.lastDeadLetterReason]));
+    if (key === noRecordsKey) return;
+    noRecordsKey = key;
+    list.replaceChildren();
+    for (const c of shown.slice(0, MAX_NO_RECORD_KEYS)) {
+      const li = el('li');
+      li.dataset.camera = c.cameraId;
+      li.appendChild(el('b', null, c.cameraId));
+      let text = ' ' + c.framesReceived + (c.framesReceived === 1 ? ' frame' : ' frames');
+      if (c.deadLettersTotal > 0) {
+        text += ' · ' + c.deadLettersTotal + (c.deadLettersTotal === 1 ? ' dead letter (' : ' dead letters (')
+          + c.lastDeadLetterReason + ')';
+      }
+      li.appendChild(document.createTextNode(text));
+      list.appendChild(li);
+    }
+    if (shown.length > MAX_NO_RECORD_KEYS) list.appendChild(el('li', 'muted', '+' + (shown.length
+      - MAX_NO_RECORD_KEYS) + ' more (use the search)'));
+  }
+
+  // ---- class / score filter, search, order ----
+
+  function noteLabels(cam) {
+    let added = false;
+    const add = (label, classId) => {
+      if (!labelsSeen.has(label)) {
+        labelsSeen.set(label, classId);
+        added = true;
+      }
+    };
+    if (cam.frame) for (const b of cam.frame.boxes) add(b.label, b.classId);
+    for (const l of cam.labelSeries.labels) add(l.label, l.classId);
+    return added;
+  }
+
+  function renderChips() {
+    const box = document.getElementById('classes');
+    box.replaceChildren();
+    const sorted = Array.from(labelsSeen.entries()).sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+    for (const [label, classId] of sorted) {
+      const chip = el('button', 'chip');
+      chip.type = 'button';
+      chip.dataset.label = label;
+      chip.setAttribute('aria-pressed', String(!filter.hidden.has(label)));
+      const sw = el('span', 'swatch');
+      sw.style.background = rgb(colorFor(classId));
+      chip.appendChild(sw);
+      chip.appendChild(document.createTextNode(label));
+      chip.addEventListener('click', () => {
+        if (filter.hidden.has(label)) filter.hidden.delete(label); else filter.hidden.add(label);
+        chip.setAttribute('aria-pressed', String(!filter.hidden.has(label)));
+        redrawAll();
+      });
+      box.appendChild(chip);
+    }
+  }
+
+  function redrawAll() {
+    for (const c of cards.values()) redraw(c);
+    if (latest) arrange(latest);
+  }
+
+  function objectsInView(c) {
+    return c.f ? c.f.boxes.filter(boxShown).length : 0;
+  }
+
+  // Puts the cards in the chosen order (the server's: live first) and hides those the search does not match.
+  function arrange(state) {
+    const ids = state.cameras.filter((c) => c.state !== 'no-records').map((c) => c.cameraId);
+    if (filter.sort === 'id') {
+      ids.sort((a, b) => a.localeCompare(b));
+    } else if (filter.sort === 'objects') {
+      const rank = new Map(ids.map((id, i) => [id, i]));
+      ids.sort((a, b) => objectsInView(card(b)) - objectsInView(card(a)) || rank.get(a) - rank.get(b));
+    }
+    if (ids.join('\n') !== order.join('\n')) {
+      const main = document.getElementById('cameras');
+      for (const id of ids) main.appendChild(card(id).root);
+      order = ids;
+    }
+    let shown = 0;
+    for (const id of ids) {
+      const c = card(id);
+      const visible = matches(id);
+      c.root.hidden = !visible;
+      if (visible) shown++;
+    }
+    document.body.dataset.camerasShown = String(shown);
+    document.getElementById('shown').textContent = filter.query === '' ? ids.length + ' cameras'
+      : shown + ' of ' + ids.length + ' cameras match';
+  }
+
+  // ---- enlarged camera ----
+
+  function zoomedId() {
+    const d = document.getElementById('zoom');
+    return d.open ? d.dataset.camera : null;
+  }
+
+  const zoomHolder = { plot: null, plotKey: null, series: { xs: [], frames: [], labels: [] } };
+  let zoomStats = null;
+
+  function openZoom(cameraId) {
+    const d = document.getElementById('zoom');
+    d.dataset.camera = cameraId;
+    document.getElementById('zoom-title').textContent = cameraId;
+    if (!zoomStats) zoomStats = stats(document.getElementById('zoom-stats'));
+    if (zoomHolder.plot) {
+      zoomHolder.plot.destroy();
+      zoomHolder.plot = null;
+    }
+    const canvas = document.getElementById('zoom-frame');
+    canvas.dataset.imageDrawn = 'false';
+    canvas.dataset.boxesDrawn = '0';
+    // The box filters move into the dialog while it is open (the page behind a modal dialog is inert).
+    document.getElementById('zoom-filters').appendChild(document.getElementById('box-filters'));
+    if (!d.open) d.showModal();
+    document.body.dataset.zoom = cameraId;
+    const c = cards.get(cameraId);
+    if (c) drawZoomFrame(c);
+    if (latest) applyZoom(latest);
+  }
+
+  function drawZoomFrame(c) {
+    if (!c.f) return;
+    const canvas = document.getElementById('zoom-frame');
+    const drawn = draw(canvas, c.f, c.img);
+    Object.keys(zoomDrawn).forEach((k) => delete zoomDrawn[k]);
+    Object.assign(zoomDrawn, drawn, { cameraId: c.id });
+    canvas.dataset.frameIndex = String(c.f.frameIndex);
+    canvas.dataset.imageDrawn = String(!!c.img);
+    canvas.dataset.boxesDrawn = String(drawn.boxes.length);
+  }
+
+  function applyZoom(state) {
+    const id = zoomedId();
+    if (id === null) return;
+    const cam = state.cameras.find((x) => x.cameraId === id);
+    if (!cam) return;
+    const c = cards.get(id);
+    fillStats(zoomStats, cam, c ? !c.root.classList.contains('stale') : false);
+    const badge = document.getElementById('zoom-badge');
+    badge.className = 'badge ' + cam.state;
+    badge.textContent = badgeText(cam);
+    document.getElementById('zoom-meta').textContent = metaText(cam);
+    const points = chart(document.getElementById('zoom-chart'), zoomHolder, cam.labelSeries, ZOOM_CHART_HEIGHT);
+    document.getElementById('zoom-chart').dataset.chartPoints = String(points);
+    legend(document.getElementById('zoom-legend'), cam.labelSeries);
+  }
+
+  // ---- cameras ----
+
+  function badgeText(cam) {
+    if (cam.state === 'stalled') return 'stalled · no record for ' + span(cam.lastRecordAgeMs);
+    if (cam.state === 'offline') return 'offline · nothing for ' + span(cam.lastActivityAgeMs);
+    return cam.state;
+  }
+
+  function metaText(cam) {
+    const f = cam.frame;
+    if (!f) {
+      return cam.framesReceived + ' frames received, no frame shown yet'
+        + (cam.errorsTotal > 0 ? ' (error records only)' : '');
+    }
+    return '#' + f.frameIndex + ' · ' + (f.backend || '?') + ' ' + (f.precision || '') + ' · batch ' + f.batchSize
+      + ' · ' + (f.model || '');
+  }
+
+  function fillStats(s, cam, live) {
+    s.fps.textContent = live ? fmt(cam.fps, 1) : '–';
+    s.e2eP50.textContent = fmt(cam.latency.endToEndP50, 0, ' ms');
+    s.e2eP99.textContent = fmt(cam.latency.endToEndP99, 0, ' ms');
+    s.opP50.textContent = fmt(cam.latency.operatorP50, 0) + ' / ' + fmt(cam.latency.operatorP99, 0, ' ms');
+    s.frames.textContent = String(cam.framesTotal);
+    s.detections.textContent = String(cam.detectionsTotal);
+    s.errors.textContent = String(cam.errorsTotal) + (cam.lastError ? ' (' + cam.lastError + ')' : '');
+    s.dead.textContent = String(cam.deadLettersTotal)
+      + (cam.lastDeadLetterReason ? ' (' + cam.lastDeadLetterReason + ')' : '');
+  }
+
+  function applyCamera(cam, outage) {
+    const c = card(cam.cameraId);
+    c.root.dataset.state = cam.state;
+    c.root.dataset.framesTotal = String(cam.framesTotal);
+    c.root.dataset.detectionsTotal = String(cam.detectionsTotal);
+    c.root.dataset.deadLetters = String(cam.deadLettersTotal);
+    // During an outage, or without records for a while, the last records' rate is not a live frames/s.
+    const live = !outage && cam.state === 'live';
+    c.root.classList.toggle('stale', !live);
+    c.root.dataset.fps = cam.fps === null || !live ? '' : String(cam.fps);
+    c.root.dataset.e2eP50 = cam.latency.endToEndP50 === null ? '' : String(cam.latency.endToEndP50);
+    c.root.dataset.e2eP99 = cam.latency.endToEndP99 === null ? '' : String(cam.latency.endToEndP99);
+    c.badge.className = 'badge ' + cam.state;
+    c.badge.textContent = badgeText(cam);
+    fillStats(c.s, cam, live);
+    c.s.fps.title = 'last record ' + age(cam.lastRecordAgeMs);
+    c.meta.textContent = cam.frame ? '#' + cam.frame.frameIndex + ' · ' + (cam.frame.backend || '?') + ' '
+      + (cam.frame.precision || '') : metaText(cam);
+    c.meta.title = metaText(cam);
+    showFrame(c, cam.frame);
+    c.root.dataset.chartPoints = String(chart(c.chart, c, cam.labelSeries, CARD_CHART_HEIGHT));
+    legend(c.legend, cam.labelSeries);
+  }
+
   // ---- state ----
 
   function apply(state) {
+    latest = state;
     updates++;
     document.body.dataset.updates = String(updates);
     document.body.dataset.cameras = String(state.cameras.length);
@@ -294,42 +692,38 @@
     const status = document.getElementById('status');
     const running = state.consumerStatus === 'running';
     status.className = 'status ' + (running ? 'ok' : 'warn');
-    let text = 'dashboard reading Kafka: ' + state.consumerStatus + ' · ' + state.detectionsTopic + ' + ' + state.framesTopic
+    let text = 'dashboard reading Kafka: ' + state.consumerStatus + ' · ' + state.detectionsTopic + ' + '
+      + state.framesTopic + (state.deadLetters.topic ? ' + ' + state.deadLetters.topic : '')
       + ' (read_committed) · ' + state.cachedFrames + ' frames cached';
     if (state.malformedDetectionRecords > 0) text += ' · ' + state.malformedDetectionRecords + ' malformed records';
     if (state.invalidFrameRecords > 0) text += ' · ' + state.invalidFrameRecords + ' invalid frames';
     if (state.consumerError) text += ' · ' + state.consumerError;
     status.textContent = text;
+    applyTotals(state);
+    applyDeadLetters(state);
+    const withRecords = state.cameras.filter((c) => c.state !== 'no-records');
     const empty = document.getElementById('empty');
-    empty.hidden = state.cameras.length > 0;
-    empty.textContent = 'Waiting for records on ' + state.detectionsTopic + '…';
-    for (const cam of state.cameras) {
-      const c = card(cam.cameraId);
-      const f = cam.frame;
-      c.root.dataset.framesTotal = String(cam.framesTotal);
-      c.root.dataset.detectionsTotal = String(cam.detectionsTotal);
-      // During an outage, or without records for a while, the last records' rate is not a live frames/s.
-      const live = !outage && !cam.stale;
-      c.root.classList.toggle('stale', !live);
-      c.root.dataset.fps = cam.fps === null || !live ? '' : String(cam.fps);
-      c.root.dataset.e2eP50 = cam.latency.endToEndP50 === null ? '' : String(cam.latency.endToEndP50);
-      c.root.dataset.e2eP99 = cam.latency.endToEndP99 === null ? '' : String(cam.latency.endToEndP99);
-      c.s.fps.textContent = live ? fmt(cam.fps, 1) : '–';
-      c.s.e2eP50.textContent = fmt(cam.latency.endToEndP50, 0, ' ms');
-      c.s.e2eP99.textContent = fmt(cam.latency.endToEndP99, 0, ' ms');
-      c.s.opP50.textContent = fmt(cam.latency.operatorP50, 0) + ' / ' + fmt(cam.latency.operatorP99, 0, ' ms');
-      c.s.frames.textContent = String(cam.framesTotal);
-      c.s.detections.textContent = String(cam.detectionsTotal);
-      c.s.errors.textContent = String(cam.errorsTotal) + (cam.lastError ? ' (' + cam.lastError + ')' : '');
-      c.s.last.textContent = age(cam.lastRecordAgeMs);
-      c.meta.textContent = f
-        ? '#' + f.frameIndex + ' · ' + (f.backend || '?') + ' ' + (f.precision || '') + ' · batch ' + f.batchSize
-          + ' · ' + (f.model || '')
-        : (cam.framesReceived + ' frames received, no detection record yet');
-      if (cam.stale) c.meta.textContent += ' · no record for ' + age(cam.lastRecordAgeMs).replace(' ago', '');
-      showFrame(cam.cameraId, c, f);
-      drawChart(c, cam.labelSeries);
+    empty.hidden = withRecords.length > 0;
+    empty.textContent = state.cameras.length === 0 ? 'Waiting for records on ' + state.detectionsTopic + '…'
+      : 'No camera has a detection record yet (' + state.cameras.length + ' keys without, see the side panel).';
+    chartEndS = null;
+    for (const cam of withRecords) {
+      const n = cam.labelSeries.frames.length;
+      if (n > 0) {
+        const end = (cam.labelSeries.startMs + (n - 1) * cam.labelSeries.bucketMs) / 1000;
+        if (chartEndS === null || end > chartEndS) chartEndS = end;
+      }
     }
+    let newLabels = false;
+    for (const cam of withRecords) {
+      if (noteLabels(cam)) newLabels = true;
+    }
+    if (newLabels) renderChips();
+    arrange(state); // cards first placed (and unhidden) so that their charts get their width
+    for (const cam of withRecords) applyCamera(cam, outage);
+    arrange(state);
+    applyNoRecords(state.cameras.filter((c) => c.state === 'no-records'));
+    applyZoom(state);
   }
 
   function connect() {
@@ -344,7 +738,59 @@
     es.addEventListener('state', function (e) { apply(JSON.parse(e.data)); });
   }
 
-  // For tests and the curious: the palette and what was drawn last per camera.
-  window.flinkvision = { colorFor, lastDrawn };
+  function controls() {
+    const search = document.getElementById('search');
+    search.addEventListener('input', () => {
+      filter.query = search.value.trim().toLowerCase();
+      if (latest) {
+        arrange(latest);
+        applyNoRecords(latest.cameras.filter((c) => c.state === 'no-records'));
+        for (const cam of latest.cameras) {
+          const c = cards.get(cam.cameraId);
+          if (c && !c.root.hidden) c.root.dataset.chartPoints = String(chart(c.chart, c, cam.labelSeries,
+            CARD_CHART_HEIGHT));
+        }
+      }
+    });
+    const sort = document.getElementById('sort');
+    sort.addEventListener('change', () => {
+      filter.sort = sort.value;
+      if (latest) arrange(latest);
+    });
+    const score = document.getElementById('min-score');
+    score.addEventListener('input', () => {
+      filter.minScore = Number(score.value);
+      document.getElementById('min-score-value').textContent = filter.minScore.toFixed(2);
+      redrawAll();
+    });
+    const zoom = document.getElementById('zoom');
+    document.getElementById('zoom-close').addEventListener('click', () => zoom.close());
+    zoom.addEventListener('click', (e) => { // a click on the backdrop, outside the dialog's box
+      const r = zoom.getBoundingClientRect();
+      if (e.target === zoom && (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top
+        || e.clientY > r.bottom)) zoom.close();
+    });
+    zoom.addEventListener('close', () => {
+      document.getElementById('toolbar').insertBefore(document.getElementById('box-filters'),
+        document.getElementById('shown'));
+      document.body.dataset.zoom = '';
+      if (zoomHolder.plot) {
+        zoomHolder.plot.destroy();
+        zoomHolder.plot = null;
+      }
+    });
+    window.addEventListener('resize', () => {
+      for (const c of cards.values()) {
+        if (c.plot && c.chart.clientWidth > 0) c.plot.setSize({ width: c.chart.clientWidth, height: CARD_CHART_HEIGHT });
+      }
+      const z = document.getElementById('zoom-chart');
+      if (zoomHolder.plot && z.clientWidth > 0) zoomHolder.plot.setSize({ width: z.clientWidth,
+        height: ZOOM_CHART_HEIGHT });
+    });
+  }
+
+  // For tests and the curious: the palette and what was drawn last per camera and in the enlarged view.
+  window.flinkvision = { colorFor, lastDrawn, zoomDrawn, filter };
+  controls();
   connect();
 })();

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * java -jar video-inference.jar dashboard --bootstrap-servers localhost:9092 [--port 8088] [--host 127.0.0.1]
- *     [--detections-topic detections] [--frames-topic frames] [--consumer-property security.protocol=SSL ...]
+ *     [--detections-topic detections] [--frames-topic frames] [--dead-letter-topic frames-dlq]
+ *     [--stalled-after-s 30] [--offline-after-s 120] [--consumer-property security.protocol=SSL ...]
  *     [--flink-rest-url http://jobmanager:8081] [--group-id video-inference] [--job-name NAME] [--input-stall-s 30]
  * </pre>
  */
@@ -20,7 +21,10 @@ import picocli.CommandLine.Option;
         description = {
             "Serves a live web page of the detections topic: per camera the latest frame with its boxes, frames/s,",
             "end-to-end latency p50/p99 over the last minute and objects per label over time (Server-Sent Events).",
-            "Reads the detections and frames topics with isolation.level=read_committed and no consumer group.",
+            "For a wall of cameras: live cameras first, stalled/offline by wall clock, pipeline totals, a panel of the",
+            "dead-letter topic by reason, search, click to enlarge, class/score filter of the boxes.",
+            "Reads the detections, frames and dead-letter topics with isolation.level=read_committed and no consumer",
+            "group.",
             "With --flink-rest-url and --group-id it also shows the job's state, restarts, input lag and committed",
             "records/s, with a red banner while the job is not RUNNING or its input lag grows with nothing committed."})
 public final class DashboardCommand implements Callable<Integer> {
@@ -36,6 +40,23 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--frames-topic", defaultValue = DetectionsDashboard.DEFAULT_FRAMES_TOPIC,
             description = "Topic of the frames (key = camera id, value = JPEG). Default: ${DEFAULT-VALUE}.")
     String framesTopic;
+
+    @Option(names = "--dead-letter-topic", defaultValue = DetectionsDashboard.DEFAULT_DEAD_LETTER_TOPIC,
+            description = "Topic of the dead letters (the job's --dead-letter-topic): counts per reason and the newest "
+                    + "with their source coordinates. Empty: none. Default: ${DEFAULT-VALUE}.")
+    String deadLetterTopic;
+
+    @Option(names = "--stalled-after-s", paramLabel = "SECONDS",
+            defaultValue = "" + DetectionsDashboard.DEFAULT_STALLED_AFTER_S,
+            description = "A camera without a detection record for this long (wall clock) is shown stalled. "
+                    + "Longer than the job's checkpoint interval. Default: ${DEFAULT-VALUE}.")
+    int stalledAfterSeconds;
+
+    @Option(names = "--offline-after-s", paramLabel = "SECONDS",
+            defaultValue = "" + DetectionsDashboard.DEFAULT_OFFLINE_AFTER_S,
+            description = "A camera without any record (detection record, frame or dead letter) for this long is "
+                    + "shown offline. More than --stalled-after-s. Default: ${DEFAULT-VALUE}.")
+    int offlineAfterSeconds;
 
     @Option(names = "--host", defaultValue = DetectionsDashboard.DEFAULT_HOST,
             description = "Address to bind. Default: ${DEFAULT-VALUE} (this machine only; the page has no "
@@ -87,6 +108,9 @@ public final class DashboardCommand implements Callable<Integer> {
                 .bootstrapServers(bootstrapServers)
                 .detectionsTopic(detectionsTopic)
                 .framesTopic(framesTopic)
+                .deadLetterTopic(deadLetterTopic)
+                .stalledAfter(java.time.Duration.ofSeconds(stalledAfterSeconds))
+                .offlineAfter(java.time.Duration.ofSeconds(offlineAfterSeconds))
                 .host(host)
                 .port(port)
                 .consumerProperties(consumerProperties)

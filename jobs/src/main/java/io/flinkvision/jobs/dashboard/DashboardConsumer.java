@@ -25,8 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Kafka consumer reading both the detections topic and the frames topic ({@code read_committed}, no consumer
- * group: partitions are assigned manually and nothing is committed, so any number of dashboards can watch).
+ * One Kafka consumer reading the detections topic, the frames topic and (when given) the dead-letter topic
+ * ({@code read_committed}, no consumer group: partitions are assigned manually and nothing is committed, so any number
+ * of dashboards can watch). The dead-letter topic is optional: while it does not exist the status stays
+ * {@code running} and the page says it is absent.
  *
  * <p>Partitions present at start begin at the end of the log (or its beginning with {@code fromBeginning}); partitions
  * of a topic that did not exist at start are read from their beginning when they appear (the metadata is refreshed
@@ -41,6 +43,8 @@ final class DashboardConsumer implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String detectionsTopic;
     private final String framesTopic;
+    /** Null: no dead-letter topic read. */
+    private final String deadLetterTopic;
     private final boolean fromBeginning;
     private final DashboardState state;
     private final ObjectMapper mapper = new ObjectMapper()
@@ -54,10 +58,11 @@ final class DashboardConsumer implements AutoCloseable {
     private volatile boolean running = true;
     private Thread thread;
 
-    DashboardConsumer(String bootstrapServers, String detectionsTopic, String framesTopic,
+    DashboardConsumer(String bootstrapServers, String detectionsTopic, String framesTopic, String deadLetterTopic,
             Map<String, String> userProperties, boolean fromBeginning, DashboardState state) {
         this.detectionsTopic = detectionsTopic;
         this.framesTopic = framesTopic;
+        this.deadLetterTopic = deadLetterTopic;
         this.fromBeginning = fromBeginning;
         this.state = state;
         this.consumer = new KafkaConsumer<>(consumerProperties(bootstrapServers, userProperties));
@@ -120,6 +125,8 @@ final class DashboardConsumer implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (r.topic().equals(detectionsTopic)) {
                         onDetectionRecord(r, arrival);
+                    } else if (r.topic().equals(deadLetterTopic)) {
+                        state.onDeadLetter(DeadLetterRecord.fromRecord(r), arrival);
                     } else {
                         state.onFrame(FrameSerde.fromRecord(r), arrival);
                     }
@@ -154,10 +161,19 @@ final class DashboardConsumer implements AutoCloseable {
         lastRefreshMs = System.currentTimeMillis();
         List<TopicPartition> added = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (String topic : List.of(detectionsTopic, framesTopic)) {
+        List<String> topics = new ArrayList<>(List.of(detectionsTopic, framesTopic));
+        if (deadLetterTopic != null) {
+            topics.add(deadLetterTopic);
+        }
+        for (String topic : topics) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+            if (topic.equals(deadLetterTopic)) {
+                state.deadLetterTopicPresent(infos != null && !infos.isEmpty());
+            }
             if (infos == null || infos.isEmpty()) {
-                missing.add(topic);
+                if (!topic.equals(deadLetterTopic)) {
+                    missing.add(topic);
+                }
                 if (atStart) {
                     absentAtStart.add(topic);
                 }

@@ -22,8 +22,10 @@ import org.eclipse.jetty.util.Fields;
 /**
  * The dashboard's HTTP routes (Jetty 12 core handler, GET/HEAD only):
  * <ul>
- *   <li>{@code /} the page, {@code /app.js}, {@code /style.css}: static files from the class path
- *       ({@code dashboard/}), a fixed list (no file system access);</li>
+ *   <li>{@code /} the page, {@code /app.js}, {@code /style.css} and the vendored chart library
+ *       ({@code /vendor/uPlot.iife.min.js}, {@code /vendor/uPlot.min.css}, uPlot 1.6.32, MIT, license at
+ *       {@code /vendor/uPlot.LICENSE.txt}): static files from the class path ({@code dashboard/}), a fixed list (no
+ *       file system access);</li>
  *   <li>{@code /api/events}: Server-Sent Events, one {@code state} event per change (at most every update
  *       interval);</li>
  *   <li>{@code /api/state}: the same snapshot as one JSON document;</li>
@@ -52,7 +54,11 @@ final class DashboardHandler extends Handler.Abstract {
                 "/", index,
                 "/index.html", index,
                 "/app.js", load("dashboard/app.js", "text/javascript;charset=utf-8"),
-                "/style.css", load("dashboard/style.css", "text/css;charset=utf-8"));
+                "/style.css", load("dashboard/style.css", "text/css;charset=utf-8"),
+                "/vendor/uPlot.iife.min.js", load("dashboard/vendor/uPlot.iife.min.js",
+                        "text/javascript;charset=utf-8"),
+                "/vendor/uPlot.min.css", load("dashboard/vendor/uPlot.min.css", "text/css;charset=utf-8"),
+                "/vendor/uPlot.LICENSE.txt", load("dashboard/vendor/uPlot.LICENSE.txt", "text/plain;charset=utf-8"));
     }
 
     private static StaticFile load(String resource, String contentType) {

@@ -15,7 +15,11 @@ import java.util.Locale;
  *   <li>{@code flinkvision_dashboard_job_state{job_name,state}} gauge: 1 for the job's current Flink state, 0 for the
  *       other states of {@link #STATES} (only while known);</li>
  *   <li>{@code flinkvision_dashboard_job_restarts{job_name}} gauge: the job's {@code numRestarts} (only while
- *       known).</li>
+ *       known);</li>
+ *   <li>{@code flinkvision_dashboard_dead_letters_total{topic,reason}} counter: dead letters read, per reason (only
+ *       while a dead-letter topic is read);</li>
+ *   <li>{@code flinkvision_dashboard_cameras{state}} gauge: cameras per state ({@code live}, {@code stalled},
+ *       {@code offline}, {@code no-records}; see {@code DashboardState}).</li>
  * </ul>
  */
 final class DashboardMetrics {
@@ -56,6 +60,25 @@ final class DashboardMetrics {
         if (h.restarts() != null) {
             b.append("flinkvision_dashboard_job_restarts{job_name=\"").append(esc(h.jobName())).append("\"} ")
                     .append(h.restarts()).append('\n');
+        }
+        DashboardState.DeadLetters dl = s.deadLetters();
+        b.append("# HELP flinkvision_dashboard_dead_letters_total Dead letters read, by reason.\n"
+                + "# TYPE flinkvision_dashboard_dead_letters_total counter\n");
+        if (dl.topic() != null) {
+            for (DashboardState.ReasonCount r : dl.byReason()) {
+                b.append("flinkvision_dashboard_dead_letters_total{topic=\"").append(esc(dl.topic()))
+                        .append("\",reason=\"").append(esc(r.reason())).append("\"} ").append(r.count()).append('\n');
+            }
+        }
+        DashboardState.Totals t = s.totals();
+        b.append("# HELP flinkvision_dashboard_cameras Cameras per state (wall clock: live, stalled, offline, "
+                + "no-records).\n# TYPE flinkvision_dashboard_cameras gauge\n");
+        long[] counts = {t.live(), t.stalled(), t.offline(), t.noRecords()};
+        String[] states = {DashboardState.LIVE, DashboardState.STALLED, DashboardState.OFFLINE,
+            DashboardState.NO_RECORDS};
+        for (int i = 0; i < states.length; i++) {
+            b.append("flinkvision_dashboard_cameras{state=\"").append(states[i]).append("\"} ").append(counts[i])
+                    .append('\n');
         }
         return b.toString();
     }

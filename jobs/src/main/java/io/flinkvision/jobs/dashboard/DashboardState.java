@@ -5,6 +5,7 @@ import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.frame.Frame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -35,6 +36,17 @@ import java.util.TreeMap;
  *   <li><b>counts per label</b>: for each second of capture time, the number of detections of each label divided by
  *       the number of frames of that second (objects in view per frame), over the last {@value #SERIES_BUCKETS}
  *       seconds.</li>
+ *   <li><b>camera state</b> (wall clock, arrival at the dashboard): {@code live} while detection records arrive;
+ *       {@code stalled} after {@code stalledAfterMs} (default {@value #DEFAULT_STALLED_AFTER_MS} ms) without one;
+ *       {@code offline} after {@code offlineAfterMs} (default {@value #DEFAULT_OFFLINE_AFTER_MS} ms) without any
+ *       record of the camera (detection record, frame or dead letter); {@code no-records} for a key that has frames
+ *       or dead letters but never had a detection record (e.g. a source whose every frame is dead-lettered).</li>
+ *   <li><b>order</b> ({@link #CAMERA_ORDER}): live cameras first, then stalled, offline and no-records ones; live
+ *       cameras by camera id (all of them are active, and a wall must not reshuffle on every checkpoint commit),
+ *       the others most recently active first.</li>
+ *   <li><b>dead letters</b>: the records of the dead-letter topic read since the dashboard started (or since the
+ *       topic's beginning with {@code fromBeginning}): counts per reason and the newest
+ *       {@value #RECENT_DEAD_LETTERS}.</li>
  * </ul>
  */
 final class DashboardState {
@@ -48,14 +60,42 @@ final class DashboardState {
     static final long MATCH_STALE_MS = 5_000;
     private static final int MAX_LATENCY_SAMPLES = 50_000;
     /**
-     * A camera with no detection record for this long (wall clock, arrival at the dashboard) is shown stale: no live
-     * frames/s. Three times the longest usual gap between EXACTLY_ONCE commits (a checkpoint interval of up to 10 s).
+     * Default: a camera with no detection record for this long (wall clock, arrival at the dashboard) is
+     * {@code stalled}, its frames/s no longer shown as live. Three times the longest usual gap between EXACTLY_ONCE
+     * commits (a checkpoint interval of up to 10 s).
      */
-    static final long CAMERA_STALE_MS = 30_000;
+    static final long DEFAULT_STALLED_AFTER_MS = 30_000;
+    /**
+     * Default: a camera with no record at all (detection record, frame or dead letter) for this long is
+     * {@code offline}. Two minutes, the {@code for:} of the "no frames" alerts (docker/prometheus/alerts.yml).
+     */
+    static final long DEFAULT_OFFLINE_AFTER_MS = 120_000;
+    /** Dead letters listed on the page (newest first). */
+    static final int RECENT_DEAD_LETTERS = 20;
+
+    /** Camera states, see the class comment. */
+    static final String LIVE = "live";
+    static final String STALLED = "stalled";
+    static final String OFFLINE = "offline";
+    static final String NO_RECORDS = "no-records";
+    private static final List<String> STATE_ORDER = List.of(LIVE, STALLED, OFFLINE, NO_RECORDS);
+
+    /**
+     * The order of the cameras on the page: by state ({@code live, stalled, offline, no-records}); live cameras by
+     * camera id; the others by the age of their last record (most recently active first), then camera id.
+     */
+    static final Comparator<CameraSnapshot> CAMERA_ORDER = Comparator
+            .<CameraSnapshot>comparingInt(c -> STATE_ORDER.indexOf(c.state()))
+            .thenComparingLong(c -> LIVE.equals(c.state()) || c.lastActivityAgeMs() == null ? 0
+                    : c.lastActivityAgeMs() / 1000)
+            .thenComparing(CameraSnapshot::cameraId);
 
     private final long frameCacheBytes;
     private final String detectionsTopic;
     private final String framesTopic;
+    private final String deadLetterTopic;
+    private final long stalledAfterMs;
+    private final long offlineAfterMs;
     /** Recent frame images of all cameras, oldest first, bounded by {@link #frameCacheBytes}. */
     private final LinkedHashMap<FrameKey, FrameImage> frameCache = new LinkedHashMap<>();
     private long frameCacheUsed;
@@ -68,20 +108,47 @@ final class DashboardState {
     /** Detection records read (committed ones: the consumer is read_committed), all cameras. */
     private long detectionRecordsTotal;
     private JobHealth jobHealth = JobHealth.UNKNOWN;
+    /** Frames-topic records read, valid or not. */
+    private long framesRead;
+    private long errorRecordsTotal;
+    private long deadLettersTotal;
+    private boolean deadLetterTopicPresent;
+    /** Dead letters by reason code, in order of first appearance. */
+    private final Map<String, ReasonTally> deadLettersByReason = new LinkedHashMap<>();
+    /** The newest dead letters, newest first, at most {@link #RECENT_DEAD_LETTERS}. */
+    private final ArrayDeque<DeadLetterRecord> recentDeadLetters = new ArrayDeque<>();
+
+    /** A state with the default thresholds and no dead-letter topic. */
+    DashboardState(long frameCacheBytes, String detectionsTopic, String framesTopic) {
+        this(frameCacheBytes, detectionsTopic, framesTopic, null, DEFAULT_STALLED_AFTER_MS, DEFAULT_OFFLINE_AFTER_MS);
+    }
 
     /**
      * @param frameCacheBytes how many bytes of frame images to keep for matching with detection records, which with
      *     {@code EXACTLY_ONCE} arrive up to a checkpoint interval after their frame
      * @param detectionsTopic shown on the page
      * @param framesTopic shown on the page
+     * @param deadLetterTopic shown on the page, or null when the dashboard does not read one
+     * @param stalledAfterMs wall-clock ms without a detection record after which a camera is {@code stalled}
+     * @param offlineAfterMs wall-clock ms without any record after which a camera is {@code offline}
+     * @throws IllegalArgumentException for a non-positive cache size or threshold, or {@code offlineAfterMs} not
+     *     above {@code stalledAfterMs}
      */
-    DashboardState(long frameCacheBytes, String detectionsTopic, String framesTopic) {
+    DashboardState(long frameCacheBytes, String detectionsTopic, String framesTopic, String deadLetterTopic,
+            long stalledAfterMs, long offlineAfterMs) {
         if (frameCacheBytes < 1) {
             throw new IllegalArgumentException("frameCacheBytes must be positive, got " + frameCacheBytes);
+        }
+        if (stalledAfterMs < 1 || offlineAfterMs <= stalledAfterMs) {
+            throw new IllegalArgumentException("need 0 < stalledAfterMs < offlineAfterMs, got " + stalledAfterMs
+                    + " and " + offlineAfterMs);
         }
         this.frameCacheBytes = frameCacheBytes;
         this.detectionsTopic = detectionsTopic;
         this.framesTopic = framesTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.stalledAfterMs = stalledAfterMs;
+        this.offlineAfterMs = offlineAfterMs;
     }
 
     /** An encoded image and its HTTP content type. */
@@ -91,6 +158,7 @@ final class DashboardState {
 
     /** Records a frame from the frames topic (invalid frames and undisplayable encodings are only counted). */
     synchronized void onFrame(Frame frame, long arrivalMs) {
+        framesRead++;
         if (!frame.isValid() || frame.getPayload() == null) {
             invalidFrameRecords++;
             version++;
@@ -130,6 +198,7 @@ final class DashboardState {
         cam.recordsTotal++;
         cam.lastRecordArrivalMs = arrivalMs;
         if (FrameDetections.STATUS_ERROR.equals(record.getStatus())) {
+            errorRecordsTotal++;
             cam.errorsTotal++;
             cam.lastError = record.getError() == null ? "error" : record.getError().getReason();
             return;
@@ -146,6 +215,34 @@ final class DashboardState {
             cam.pending = null;
         } else {
             cam.pending = new Shown(record, null, arrivalMs);
+        }
+    }
+
+    /**
+     * Records a dead letter read from the dead-letter topic: counted by reason, listed among the newest, and counted
+     * on its camera (when it has a key).
+     */
+    synchronized void onDeadLetter(DeadLetterRecord dl, long arrivalMs) {
+        version++;
+        deadLettersTotal++;
+        deadLettersByReason.computeIfAbsent(dl.reason(), ReasonTally::new).add(dl);
+        recentDeadLetters.addFirst(dl);
+        while (recentDeadLetters.size() > RECENT_DEAD_LETTERS) {
+            recentDeadLetters.pollLast();
+        }
+        if (dl.cameraId() != null && !dl.cameraId().isEmpty()) {
+            CameraState cam = camera(dl.cameraId());
+            cam.deadLettersTotal++;
+            cam.lastDeadLetterReason = dl.reason();
+            cam.lastDeadLetterArrivalMs = arrivalMs;
+        }
+    }
+
+    /** Whether the dead-letter topic exists (the consumer reads it); shown on the page when it does not. */
+    synchronized void deadLetterTopicPresent(boolean present) {
+        if (present != deadLetterTopicPresent) {
+            deadLetterTopicPresent = present;
+            version++;
         }
     }
 
@@ -200,11 +297,56 @@ final class DashboardState {
     synchronized Snapshot snapshot(long nowMs) {
         List<CameraSnapshot> list = new ArrayList<>();
         for (CameraState cam : cameras.values()) {
-            list.add(cam.snapshot(nowMs));
+            list.add(cam.snapshot(nowMs, stalledAfterMs, offlineAfterMs));
         }
+        list.sort(CAMERA_ORDER);
         return new Snapshot(nowMs, version, detectionsTopic, framesTopic, consumerStatus, consumerError, jobHealth,
                 detectionRecordsTotal, malformedDetectionRecords,
-                invalidFrameRecords, frameCache.size(), frameCacheUsed, list);
+                invalidFrameRecords, frameCache.size(), frameCacheUsed, stalledAfterMs, offlineAfterMs,
+                totals(list), deadLetters(), list);
+    }
+
+    private Totals totals(Collection<CameraSnapshot> list) {
+        int[] byState = new int[STATE_ORDER.size()];
+        double fps = 0;
+        boolean anyFps = false;
+        for (CameraSnapshot c : list) {
+            byState[STATE_ORDER.indexOf(c.state())]++;
+            if (c.fps() != null) {
+                fps += c.fps();
+                anyFps = true;
+            }
+        }
+        return new Totals(framesRead, invalidFrameRecords, detectionRecordsTotal, errorRecordsTotal, deadLettersTotal,
+                anyFps ? round2(fps) : null, byState[0], byState[1], byState[2], byState[3]);
+    }
+
+    private DeadLetters deadLetters() {
+        List<ReasonCount> reasons = new ArrayList<>();
+        for (ReasonTally t : deadLettersByReason.values()) {
+            reasons.add(new ReasonCount(t.reason, t.count, t.lastAtMs, t.lastCameraId));
+        }
+        reasons.sort(Comparator.comparingLong(ReasonCount::count).reversed().thenComparing(ReasonCount::reason));
+        return new DeadLetters(deadLetterTopic, deadLetterTopic != null && deadLetterTopicPresent, deadLettersTotal,
+                reasons, List.copyOf(recentDeadLetters));
+    }
+
+    /** Dead letters of one reason. */
+    private static final class ReasonTally {
+        final String reason;
+        long count;
+        long lastAtMs;
+        String lastCameraId;
+
+        ReasonTally(String reason) {
+            this.reason = reason;
+        }
+
+        void add(DeadLetterRecord dl) {
+            count++;
+            lastAtMs = Math.max(lastAtMs, dl.deadLetteredAtMs());
+            lastCameraId = dl.cameraId();
+        }
     }
 
     private CameraState camera(String id) {
@@ -233,6 +375,9 @@ final class DashboardState {
         long lastFrameIndex = -1;
         long lastFrameArrivalMs;
         long lastRecordArrivalMs;
+        long deadLettersTotal;
+        String lastDeadLetterReason;
+        long lastDeadLetterArrivalMs;
         FrameDetections latest;
         long latestArrivalMs;
         Shown shown;
@@ -287,7 +432,7 @@ final class DashboardState {
             }
         }
 
-        CameraSnapshot snapshot(long nowMs) {
+        CameraSnapshot snapshot(long nowMs, long stalledAfterMs, long offlineAfterMs) {
             // Unknown (null) until two records span some time; while the camera's first record is inside the window,
             // the rate is measured over the span actually covered.
             Double fps = null;
@@ -298,8 +443,19 @@ final class DashboardState {
             } else if (n >= 2) {
                 fps = round2(n * 1000.0 / FPS_WINDOW_MS);
             }
+            long lastActivity = Math.max(lastRecordArrivalMs, Math.max(lastFrameArrivalMs, lastDeadLetterArrivalMs));
+            String state;
+            if (lastRecordArrivalMs == 0) {
+                state = NO_RECORDS;
+            } else if (nowMs - lastActivity > offlineAfterMs) {
+                state = OFFLINE;
+            } else if (nowMs - lastRecordArrivalMs > stalledAfterMs) {
+                state = STALLED;
+            } else {
+                state = LIVE;
+            }
             // The emit-clock rate of the last records is not a live rate once records stop arriving.
-            boolean stale = lastRecordArrivalMs != 0 && nowMs - lastRecordArrivalMs > CAMERA_STALE_MS;
+            boolean stale = STALLED.equals(state) || OFFLINE.equals(state);
             if (stale) {
                 fps = null;
             }
@@ -316,10 +472,12 @@ final class DashboardState {
             op = Arrays.copyOf(op, j);
             Latency latency = new Latency(LATENCY_WINDOW_MS, e2e.length, percentile(e2e, 0.50),
                     percentile(e2e, 0.99), percentile(op, 0.50), percentile(op, 0.99));
-            return new CameraSnapshot(cameraId, shownFrame(), recordsTotal, detectionsTotal, errorsTotal, lastError,
-                    framesReceived, undisplayableFrames, lastFrameIndex,
+            return new CameraSnapshot(cameraId, state, shownFrame(), recordsTotal, detectionsTotal, errorsTotal,
+                    lastError, framesReceived, undisplayableFrames, lastFrameIndex,
                     lastRecordArrivalMs == 0 ? null : nowMs - lastRecordArrivalMs,
-                    lastFrameArrivalMs == 0 ? null : nowMs - lastFrameArrivalMs, stale, fps, latency, series());
+                    lastFrameArrivalMs == 0 ? null : nowMs - lastFrameArrivalMs,
+                    lastActivity == 0 ? null : nowMs - lastActivity, stale, deadLettersTotal, lastDeadLetterReason,
+                    fps, latency, series());
         }
 
         /**
@@ -420,11 +578,43 @@ final class DashboardState {
 
     // ---- the JSON the page receives (serialized by Jackson from these records' accessors) ----
 
-    /** The whole page's state. */
+    /**
+     * The whole page's state; {@code cameras} in {@link #CAMERA_ORDER}; thresholds in ms of wall clock.
+     */
     record Snapshot(long serverTimeMs, long version, String detectionsTopic, String framesTopic,
             String consumerStatus, String consumerError, JobHealth job, long detectionRecordsTotal,
             long malformedDetectionRecords, long invalidFrameRecords, int cachedFrames, long cachedFrameBytes,
+            long stalledAfterMs, long offlineAfterMs, Totals totals, DeadLetters deadLetters,
             List<CameraSnapshot> cameras) {}
+
+    /**
+     * Pipeline totals since the dashboard started reading (from the end of the topics unless {@code fromBeginning}).
+     *
+     * @param framesRead frames-topic records read, valid or not
+     * @param invalidFrames frames-topic records that break the frame contract (no key, missing headers...)
+     * @param detectionRecords committed detection records read, error records included
+     * @param errorRecords detection records with {@code status=error}
+     * @param deadLetters dead-letter records read
+     * @param framesPerSecond the sum of the live cameras' frames/s, or null when none has one
+     * @param live cameras in state {@code live}; {@code stalled}, {@code offline}, {@code noRecords} likewise
+     */
+    record Totals(long framesRead, long invalidFrames, long detectionRecords, long errorRecords, long deadLetters,
+            Double framesPerSecond, int live, int stalled, int offline, int noRecords) {}
+
+    /**
+     * The dead-letter panel.
+     *
+     * @param topic the dead-letter topic, or null when none is read
+     * @param topicPresent whether it exists
+     * @param total dead letters read
+     * @param byReason count per reason, most frequent first
+     * @param recent the newest {@value #RECENT_DEAD_LETTERS}, newest first
+     */
+    record DeadLetters(String topic, boolean topicPresent, long total, List<ReasonCount> byReason,
+            List<DeadLetterRecord> recent) {}
+
+    /** Dead letters of one reason: how many, the newest's time (ms since the epoch) and camera (null: no key). */
+    record ReasonCount(String reason, long count, long lastAtMs, String lastCameraId) {}
 
     /**
      * What the dashboard knows of the job, independently of the job's own metrics (which vanish while its tasks
@@ -454,12 +644,15 @@ final class DashboardState {
     }
 
     /**
-     * One camera's card. {@code lastRecordAgeMs}/{@code lastFrameAgeMs} are null before the first one, {@code fps}
-     * before two records and while {@code stale} (no record for {@value #CAMERA_STALE_MS} ms of wall clock).
+     * One camera's card. {@code state} is {@code live}, {@code stalled}, {@code offline} or {@code no-records} (see
+     * the class comment); {@code stale} is true while stalled or offline. {@code lastRecordAgeMs},
+     * {@code lastFrameAgeMs} and {@code lastActivityAgeMs} (the newest of detection record, frame and dead letter) are
+     * null before the first one; {@code fps} is null before two records and while {@code stale}.
      */
-    record CameraSnapshot(String cameraId, ShownFrame frame, long framesTotal, long detectionsTotal, long errorsTotal,
-            String lastError, long framesReceived, long undisplayableFrames, long lastFrameIndex,
-            Long lastRecordAgeMs, Long lastFrameAgeMs, boolean stale, Double fps, Latency latency, Series labelSeries) {}
+    record CameraSnapshot(String cameraId, String state, ShownFrame frame, long framesTotal, long detectionsTotal,
+            long errorsTotal, String lastError, long framesReceived, long undisplayableFrames, long lastFrameIndex,
+            Long lastRecordAgeMs, Long lastFrameAgeMs, Long lastActivityAgeMs, boolean stale, long deadLettersTotal,
+            String lastDeadLetterReason, Double fps, Latency latency, Series labelSeries) {}
 
     /** The frame shown: its record's fields and boxes; {@code imageUrl} null when the image is not available. */
     record ShownFrame(long frameIndex, long captureTimestampMs, long emitTimestampMs, int imageWidth,

@@ -22,10 +22,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A live web dashboard of the detections topic: per camera, the latest frame with its boxes and labels, frames/s,
- * end-to-end latency p50/p99 over the last minute and objects per label over time. Served by an embedded Jetty 12
- * server; the browser receives state updates as Server-Sent Events ({@code /api/events}).
+ * end-to-end latency p50/p99 over the last minute and objects per label over time; for a wall of cameras, each camera's
+ * state by wall clock (live, stalled, offline, no detection records), live cameras first, pipeline totals and a panel
+ * of the dead-letter topic (counts per reason, the newest with their source coordinates). Served by an embedded Jetty
+ * 12 server; the browser receives state updates as Server-Sent Events ({@code /api/events}).
  *
- * <p>One Kafka consumer reads the detections topic (JSON {@code FrameDetections}) and the frames topic (JPEG frames,
+ * <p>One Kafka consumer reads the detections topic (JSON {@code FrameDetections}), the dead-letter topic (headers
+ * only: {@code DeadLetterRecord}) and the frames topic (JPEG frames,
  * matched to their detection record by camera id and frame index) with {@code isolation.level=read_committed} and
  * without a consumer group (nothing is committed; any number of dashboards can run). Frame images are held in a
  * bounded cache (default {@value #DEFAULT_FRAME_CACHE_MB} MiB) because with {@code EXACTLY_ONCE} a detection record
@@ -56,6 +59,18 @@ public final class DetectionsDashboard implements AutoCloseable {
     public static final String DEFAULT_DETECTIONS_TOPIC = "detections";
     /** Default frames topic. */
     public static final String DEFAULT_FRAMES_TOPIC = "frames";
+    /** Default dead-letter topic: the job's default ({@code --dead-letter-topic}, {@code JobSettings}). */
+    public static final String DEFAULT_DEAD_LETTER_TOPIC = "frames-dlq";
+    /**
+     * Default seconds without a detection record (wall clock) after which a camera is shown {@code stalled}: three
+     * times the longest usual gap between EXACTLY_ONCE commits (a checkpoint interval of up to 10 s).
+     */
+    public static final int DEFAULT_STALLED_AFTER_S = (int) (DashboardState.DEFAULT_STALLED_AFTER_MS / 1000);
+    /**
+     * Default seconds without any record of a camera (detection record, frame or dead letter) after which it is shown
+     * {@code offline}: two minutes, as the "no frames" alerts.
+     */
+    public static final int DEFAULT_OFFLINE_AFTER_S = (int) (DashboardState.DEFAULT_OFFLINE_AFTER_MS / 1000);
     /** Default bind address: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** Default HTTP port. */
@@ -66,10 +81,10 @@ public final class DetectionsDashboard implements AutoCloseable {
     public static final Duration DEFAULT_UPDATE_INTERVAL = Duration.ofMillis(250);
     /**
      * Default input stall window, in seconds: the input lag growing this long with no detection record committed shows an
-     * outage. Three times the longest usual checkpoint interval (10 s), as {@link DashboardState#CAMERA_STALE_MS}:
+     * outage. Three times the longest usual checkpoint interval (10 s), as {@link DashboardState.DEFAULT_STALLED_AFTER_MS}:
      * the job commits its consumer offsets and detection records only when a checkpoint completes.
      */
-    public static final int DEFAULT_INPUT_STALL_S = (int) (DashboardState.CAMERA_STALE_MS / 1000);
+    public static final int DEFAULT_INPUT_STALL_S = DEFAULT_STALLED_AFTER_S;
     /** {@link #DEFAULT_INPUT_STALL_S} as a duration. */
     public static final Duration DEFAULT_INPUT_STALL_WINDOW = Duration.ofSeconds(DEFAULT_INPUT_STALL_S);
     /** A snapshot is pushed at least this often even when nothing changed (ages on the page, keep-alive). */
@@ -174,6 +189,9 @@ public final class DetectionsDashboard implements AutoCloseable {
         private String bootstrapServers;
         private String detectionsTopic = DEFAULT_DETECTIONS_TOPIC;
         private String framesTopic = DEFAULT_FRAMES_TOPIC;
+        private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
+        private Duration stalledAfter = Duration.ofSeconds(DEFAULT_STALLED_AFTER_S);
+        private Duration offlineAfter = Duration.ofSeconds(DEFAULT_OFFLINE_AFTER_S);
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private final Map<String, String> consumerProperties = new LinkedHashMap<>();
@@ -239,6 +257,35 @@ public final class DetectionsDashboard implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Topic of the dead letters (the job's {@code --dead-letter-topic}): the page shows counts per reason and the
+         * newest ones. Default {@value #DEFAULT_DEAD_LETTER_TOPIC}; null or blank: none read. A topic that does not
+         * exist (yet) is not an error: it is read from its beginning once it appears, and the page says it is absent.
+         */
+        public Builder deadLetterTopic(String deadLetterTopic) {
+            this.deadLetterTopic = deadLetterTopic;
+            return this;
+        }
+
+        /**
+         * Wall-clock time without a detection record after which a camera is shown {@code stalled} (greyed, no live
+         * frames/s, after the live ones). Default {@value #DEFAULT_STALLED_AFTER_S} s; must be positive and shorter
+         * than {@link #offlineAfter(Duration)}.
+         */
+        public Builder stalledAfter(Duration stalledAfter) {
+            this.stalledAfter = Objects.requireNonNull(stalledAfter, "stalledAfter");
+            return this;
+        }
+
+        /**
+         * Wall-clock time without any record of a camera (detection record, frame or dead letter) after which it is
+         * shown {@code offline}. Default {@value #DEFAULT_OFFLINE_AFTER_S} s.
+         */
+        public Builder offlineAfter(Duration offlineAfter) {
+            this.offlineAfter = Objects.requireNonNull(offlineAfter, "offlineAfter");
+            return this;
+        }
+
         /** Address to bind the HTTP server to. Default {@value #DEFAULT_HOST} (loopback only). */
         public Builder host(String host) {
             this.host = host;
@@ -290,8 +337,9 @@ public final class DetectionsDashboard implements AutoCloseable {
          * so records produced afterwards are shown) and starts pushing updates.
          *
          * @return the running dashboard
-         * @throws IllegalArgumentException for a missing bootstrap address, a blank topic, a port outside 0..65535, a
-         *     non-positive cache size or update interval, a Flink REST URL that is not http(s), an input stall window
+         * @throws IllegalArgumentException for a missing bootstrap address, a blank topic, topics that are not
+         *     distinct, a port outside 0..65535, a non-positive cache size or update interval, a stalled-after not
+         *     below offline-after, a Flink REST URL that is not http(s), an input stall window
          *     under 4 s
          * @throws IOException when the address cannot be bound (e.g. the port is in use)
          */
@@ -302,6 +350,15 @@ public final class DetectionsDashboard implements AutoCloseable {
             requireText(host, "host");
             if (detectionsTopic.equals(framesTopic)) {
                 throw new IllegalArgumentException("detections and frames topics must differ: " + framesTopic);
+            }
+            String dlq = deadLetterTopic == null || deadLetterTopic.isBlank() ? null : deadLetterTopic;
+            if (dlq != null && (dlq.equals(framesTopic) || dlq.equals(detectionsTopic))) {
+                throw new IllegalArgumentException("the dead-letter topic must differ from the frames and detections "
+                        + "topics: " + dlq);
+            }
+            if (stalledAfter.toMillis() < 1 || offlineAfter.compareTo(stalledAfter) <= 0) {
+                throw new IllegalArgumentException("need 0 < stalledAfter < offlineAfter, got " + stalledAfter + " and "
+                        + offlineAfter);
             }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be in 0..65535, got " + port);
@@ -318,7 +375,8 @@ public final class DetectionsDashboard implements AutoCloseable {
             }
             FlinkJobProbe jobProbe = flinkRestUrl == null || flinkRestUrl.isBlank() ? null
                     : new FlinkJobProbe(flinkRestUrl, jobName == null || jobName.isBlank() ? null : jobName);
-            DashboardState state = new DashboardState(frameCacheBytes, detectionsTopic, framesTopic);
+            DashboardState state = new DashboardState(frameCacheBytes, detectionsTopic, framesTopic, dlq,
+                    stalledAfter.toMillis(), offlineAfter.toMillis());
             ObjectMapper mapper = new ObjectMapper();
             DashboardHandler handler = new DashboardHandler(state, mapper);
 
@@ -345,8 +403,8 @@ public final class DetectionsDashboard implements AutoCloseable {
 
             DashboardConsumer consumer;
             try {
-                consumer = new DashboardConsumer(bootstrapServers, detectionsTopic, framesTopic, consumerProperties,
-                        fromBeginning, state);
+                consumer = new DashboardConsumer(bootstrapServers, detectionsTopic, framesTopic, dlq,
+                        consumerProperties, fromBeginning, state);
                 consumer.start();
             } catch (RuntimeException e) {
                 stopQuietly(server);
@@ -379,8 +437,8 @@ public final class DetectionsDashboard implements AutoCloseable {
                 }
             }, updateInterval.toMillis(), updateInterval.toMillis(), TimeUnit.MILLISECONDS);
 
-            LOG.info("Dashboard at {} (detections: {}, frames: {}, Kafka: {}, consumer properties: {})",
-                    dashboard.uri(), detectionsTopic, framesTopic, bootstrapServers, consumerProperties.keySet());
+            LOG.info("Dashboard at {} (detections: {}, frames: {}, dead letters: {}, Kafka: {}, consumer properties: {})",
+                    dashboard.uri(), detectionsTopic, framesTopic, dlq, bootstrapServers, consumerProperties.keySet());
             if (!isLoopback(host)) {
                 LOG.warn("Dashboard bound to {}: camera images are served without authentication to anyone who can "
                         + "reach this address", host);

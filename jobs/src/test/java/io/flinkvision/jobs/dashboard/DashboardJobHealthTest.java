@@ -177,7 +177,9 @@ class DashboardJobHealthTest {
                 assertThat(m.get("flinkvision_dashboard_job_state{job_name=\"metrics-running\",state=\"" + st + "\"}"))
                         .as(st).isEqualTo(st.equals("RUNNING") ? 1.0 : 0.0);
             }
-            assertThat(m).hasSize(DashboardMetrics.STATES.size() + 3);
+            // + the cameras per state (one camera, live); no dead-letter series (the topic does not exist here)
+            assertThat(m.get("flinkvision_dashboard_cameras{state=\"live\"}")).isEqualTo(1.0);
+            assertThat(m).hasSize(DashboardMetrics.STATES.size() + 3 + 4);
             // The same values the page gets, and what the probes read directly.
             JsonNode j = awaitJob(d, n -> n.get("inputLagRecords").asLong() == 5);
             assertThat(j.get("jobState").asText()).isEqualTo("RUNNING");
@@ -268,8 +270,12 @@ class DashboardJobHealthTest {
     void renderedWithNothingKnownIsValidExpositionText() throws Exception {
         DashboardState s = new DashboardState(1024, "detections", "frames");
         String text = DashboardMetrics.render(s.snapshot(0));
-        assertThat(parse(text)).containsExactly(
-                Map.entry("flinkvision_dashboard_detection_records_total{topic=\"detections\"}", 0.0));
+        assertThat(parse(text)).containsOnly(
+                Map.entry("flinkvision_dashboard_detection_records_total{topic=\"detections\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"live\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"stalled\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"offline\"}", 0.0),
+                Map.entry("flinkvision_dashboard_cameras{state=\"no-records\"}", 0.0));
         promtoolCheck(text);
     }
 

@@ -96,10 +96,10 @@ class DashboardStateTest {
         assertThat(c.latency().endToEndP99()).isEqualTo(199.0);
         assertThat(c.latency().operatorP50()).isEqualTo(30.0);
 
-        // no record for longer than CAMERA_STALE_MS of wall clock: the last rate is not shown as live
+        // no record for longer than DEFAULT_STALLED_AFTER_MS of wall clock: the last rate is not shown as live
         assertThat(c.stale()).isFalse();
         DashboardState.CameraSnapshot later =
-                s.snapshot(T0 + 10_000 + DashboardState.CAMERA_STALE_MS + 1).cameras().get(0);
+                s.snapshot(T0 + 10_000 + DashboardState.DEFAULT_STALLED_AFTER_MS + 1).cameras().get(0);
         assertThat(later.stale()).isTrue();
         assertThat(later.fps()).isNull();
 

@@ -68,7 +68,7 @@ public class JobCommand implements Callable<Integer> {
             description = "Job parallelism (0 = environment default).")
     int parallelism;
     @Option(names = "--max-restart-attempts", defaultValue = "" + JobSettings.DEFAULT_MAX_RESTART_ATTEMPTS,
-            converter = OptionValues.NonNegativeInt.class,
+            converter = OptionValues.PositiveInt.class,
             description = "Restarts before the job fails for good (exponential-delay; the count resets after an hour"
                     + " without failure; a cluster's other restart strategy is kept) (default: ${DEFAULT-VALUE}).")
     int maxRestartAttempts;

@@ -1,15 +1,15 @@
 package io.flinkvision.jobs;
 
 import io.flinkvision.detection.DeadLetter;
-import io.flinkvision.detection.DeadLetterSerializationSchema;
-import io.flinkvision.detection.DetectionSerializationSchema;
+import io.flinkvision.flink.kafka.DeadLetterSerializationSchema;
+import io.flinkvision.flink.kafka.DetectionSerializationSchema;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.flink.GpuInferenceFunction;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.OutcomeRouter;
 import io.flinkvision.frame.Frame;
-import io.flinkvision.frame.FrameDeserializationSchema;
+import io.flinkvision.flink.kafka.FrameDeserializationSchema;
 import io.flinkvision.jobs.kafka.RecommitCheckingKafkaSink;
 import java.time.Duration;
 import java.util.Properties;

@@ -1,7 +1,7 @@
 package io.flinkvision.batching;
 
 import io.flinkvision.detection.InferenceOutcome;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.OutputBatch;
 
 /**
  * Observer of a {@link DetectionPipeline}, e.g. for metrics. Callbacks run on pipeline threads: keep them cheap and

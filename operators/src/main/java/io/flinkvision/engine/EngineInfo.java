@@ -1,5 +1,8 @@
 package io.flinkvision.engine;
 
+import io.flinkvision.tensor.ElementType;
+import io.flinkvision.tensor.OutputLayout;
+
 /**
  * What an opened engine is: its model, runtime, tensor geometry and limits.
  *

@@ -1,5 +1,7 @@
 package io.flinkvision.engine;
 
+import io.flinkvision.tensor.OutputLayout;
+
 import java.io.Serializable;
 import java.util.Objects;
 

@@ -1,5 +1,9 @@
 package io.flinkvision.engine;
 
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
+import io.flinkvision.tensor.SourceBatch;
+
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -3,7 +3,7 @@ package io.flinkvision.flink;
 import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.PipelineListener;
 import io.flinkvision.detection.InferenceOutcome;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.flink.metrics.Counter;

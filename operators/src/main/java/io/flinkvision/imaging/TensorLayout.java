@@ -1,7 +1,7 @@
 package io.flinkvision.imaging;
 
-import io.flinkvision.engine.ElementType;
-import io.flinkvision.engine.InputBatch;
+import io.flinkvision.tensor.ElementType;
+import io.flinkvision.tensor.InputBatch;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 

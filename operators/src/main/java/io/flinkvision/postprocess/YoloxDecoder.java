@@ -1,6 +1,6 @@
 package io.flinkvision.postprocess;
 
-import io.flinkvision.engine.OutputLayout;
+import io.flinkvision.tensor.OutputLayout;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.flinkvision.postprocess;
 
-import io.flinkvision.engine.OutputLayout;
+import io.flinkvision.tensor.OutputLayout;
 import io.flinkvision.detection.BoundingBox;
 import io.flinkvision.detection.CocoLabels;
 import io.flinkvision.detection.Detection;

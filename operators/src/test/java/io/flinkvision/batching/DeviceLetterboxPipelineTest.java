@@ -10,8 +10,8 @@ import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.SourceBatch;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;
@@ -308,7 +308,7 @@ class DeviceLetterboxPipelineTest {
     @Test
     void mixedSizeIsCheckedAndSplitsTheBatch() {
         SourceBatch sources = new SourceBatch(bytes -> ByteBuffer.allocateDirect((int) bytes), 4);
-        InputBatch in = new InputBatch(0, ByteBuffer.allocateDirect(4 * 12), io.flinkvision.engine.ElementType.UINT8,
+        InputBatch in = new InputBatch(0, ByteBuffer.allocateDirect(4 * 12), io.flinkvision.tensor.ElementType.UINT8,
                 4, 12, sources);
         in.setMixedSize(3, 1);
         assertThat(in.size()).isEqualTo(4);
@@ -322,7 +322,7 @@ class DeviceLetterboxPipelineTest {
         assertThatThrownBy(() -> in.setMixedSize(3, 2)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> in.setMixedSize(0, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> in.setMixedSize(-1, 2)).isInstanceOf(IllegalArgumentException.class);
-        InputBatch hostOnly = new InputBatch(0, ByteBuffer.allocateDirect(48), io.flinkvision.engine.ElementType.UINT8,
+        InputBatch hostOnly = new InputBatch(0, ByteBuffer.allocateDirect(48), io.flinkvision.tensor.ElementType.UINT8,
                 4, 12);
         assertThatThrownBy(() -> hostOnly.setMixedSize(1, 1)).isInstanceOf(UnsupportedOperationException.class);
     }

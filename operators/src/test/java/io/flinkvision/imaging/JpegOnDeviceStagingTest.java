@@ -13,7 +13,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_SAMPLING_
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
-import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.tensor.SourceBatch;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.InvalidFrameException;
 import java.io.InputStream;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
-import io.flinkvision.engine.ElementType;
-import io.flinkvision.engine.InputBatch;
+import io.flinkvision.tensor.ElementType;
+import io.flinkvision.tensor.InputBatch;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.opencv.opencv_core.Mat;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.flinkvision.detection.Detection;
-import io.flinkvision.engine.OutputLayout;
+import io.flinkvision.tensor.OutputLayout;
 import java.nio.FloatBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;

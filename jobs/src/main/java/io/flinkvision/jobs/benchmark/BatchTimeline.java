@@ -1,6 +1,6 @@
 package io.flinkvision.jobs.benchmark;
 
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

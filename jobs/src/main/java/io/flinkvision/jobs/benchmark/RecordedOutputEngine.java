@@ -2,9 +2,9 @@ package io.flinkvision.jobs.benchmark;
 
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.OutputBatch;
-import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
+import io.flinkvision.tensor.SourceBatch;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.LetterboxedImage;
 import io.flinkvision.imaging.TensorLayout;

@@ -1,7 +1,7 @@
 package io.flinkvision.jobs.benchmark;
 
 import io.flinkvision.detection.DeadLetter;
-import io.flinkvision.detection.DetectionSerializationSchema;
+import io.flinkvision.flink.kafka.DetectionSerializationSchema;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.flink.GpuInferenceFunction;
 import io.flinkvision.flink.OutcomeRouter;

@@ -1,7 +1,7 @@
 package io.flinkvision.jobs.benchmark;
 
 import io.flinkvision.batching.PipelineListener;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;

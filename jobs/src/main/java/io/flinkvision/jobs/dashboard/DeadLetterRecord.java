@@ -1,6 +1,6 @@
 package io.flinkvision.jobs.dashboard;
 
-import io.flinkvision.detection.DeadLetterSerializationSchema;
+import io.flinkvision.flink.kafka.DeadLetterSerializationSchema;
 import io.flinkvision.frame.FrameHeaders;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -2,7 +2,7 @@ package io.flinkvision.jobs.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

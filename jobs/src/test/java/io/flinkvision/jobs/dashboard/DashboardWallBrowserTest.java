@@ -8,7 +8,7 @@ import static io.flinkvision.jobs.dashboard.DashboardTestData.jpeg;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.detection.DeadLetter;
-import io.flinkvision.detection.DeadLetterSerializationSchema;
+import io.flinkvision.flink.kafka.DeadLetterSerializationSchema;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.FrameHeader;

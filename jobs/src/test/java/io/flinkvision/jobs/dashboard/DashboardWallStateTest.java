@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkvision.detection.DeadLetter;
-import io.flinkvision.detection.DeadLetterSerializationSchema;
+import io.flinkvision.flink.kafka.DeadLetterSerializationSchema;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;

@@ -1,13 +1,23 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+import io.flinkvision.engine.tensorrt.cuda.CudaEvent;
+import io.flinkvision.engine.tensorrt.cuda.CudaStream;
+import io.flinkvision.engine.tensorrt.cuda.DeviceBuffer;
+import io.flinkvision.engine.tensorrt.cuda.NativeResources;
+import io.flinkvision.engine.tensorrt.cuda.PinnedBuffer;
+import io.flinkvision.engine.tensorrt.device.DeviceJpegDecoder;
+import io.flinkvision.engine.tensorrt.device.DeviceLetterbox;
+import io.flinkvision.engine.tensorrt.plan.TrtLog;
+
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 
 import io.flinkvision.engine.InferenceException;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.OutputBatch;
-import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
+import io.flinkvision.tensor.SourceBatch;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.tensorrt.nvinfer.Dims64;

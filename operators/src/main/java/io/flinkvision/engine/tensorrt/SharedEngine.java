@@ -1,8 +1,13 @@
 package io.flinkvision.engine.tensorrt;
 
-import io.flinkvision.engine.ElementType;
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+import io.flinkvision.engine.tensorrt.plan.PlanCacheKey;
+import io.flinkvision.engine.tensorrt.plan.TrtEngineBuilder;
+import io.flinkvision.engine.tensorrt.plan.TrtLog;
+
+import io.flinkvision.tensor.ElementType;
 import io.flinkvision.engine.InferenceException;
-import io.flinkvision.engine.OutputLayout;
+import io.flinkvision.tensor.OutputLayout;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
@@ -24,7 +29,7 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
  */
 public final class SharedEngine {
     private final ICudaEngine engine;
-    private final EngineCacheKey key;
+    private final PlanCacheKey key;
     private final int device;
     private final String inputName;
     private final String outputName;
@@ -41,7 +46,7 @@ public final class SharedEngine {
     private final boolean cacheHit;
     private final double loadSeconds;
 
-    SharedEngine(ICudaEngine engine, EngineCacheKey key, int device, boolean cacheHit, double loadSeconds) {
+    SharedEngine(ICudaEngine engine, PlanCacheKey key, int device, boolean cacheHit, double loadSeconds) {
         this.engine = engine;
         this.key = key;
         this.device = device;
@@ -95,7 +100,7 @@ public final class SharedEngine {
      *
      * @throws InferenceException if the engine's output disagrees with the key
      */
-    static OutputLayout layoutOf(EngineCacheKey key, String outputName, int columns) {
+    static OutputLayout layoutOf(PlanCacheKey key, String outputName, int columns) {
         int k = key.outputTopClasses();
         if (k == 0) {
             try {
@@ -150,7 +155,7 @@ public final class SharedEngine {
         return engine;
     }
 
-    public EngineCacheKey key() {
+    public PlanCacheKey key() {
         return key;
     }
 

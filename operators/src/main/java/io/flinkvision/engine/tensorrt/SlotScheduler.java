@@ -1,8 +1,8 @@
 package io.flinkvision.engine.tensorrt;
 
 import io.flinkvision.engine.InferenceException;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,22 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+import io.flinkvision.engine.tensorrt.cuda.CudaEvent;
+import io.flinkvision.engine.tensorrt.cuda.NativeResources;
+import io.flinkvision.engine.tensorrt.device.DeviceJpegDecoder;
+import io.flinkvision.engine.tensorrt.device.DeviceLetterbox;
+import io.flinkvision.engine.tensorrt.device.NvJpeg;
+import io.flinkvision.tensor.OutputLayout;
+import io.flinkvision.tensor.SourceBatch;
+
 import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.ElementType;
+import io.flinkvision.tensor.ElementType;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceException;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,13 +33,13 @@ import org.slf4j.LoggerFactory;
  * {@link SharedEngine}, scheduled by a {@link SlotScheduler} whose completion thread waits on CUDA events (no Java code
  * in CUDA host callbacks).
  *
- * <p>Input: {@link io.flinkvision.engine.ElementType#UINT8} NCHW {@code [N, 3, H, W]} BGR 0..255 in pinned memory,
+ * <p>Input: {@link io.flinkvision.tensor.ElementType#UINT8} NCHW {@code [N, 3, H, W]} BGR 0..255 in pinned memory,
  * converted to float32 by a cast layer on the GPU (4x fewer bytes over PCIe than float32); or, when
  * {@link #letterboxesOnDevice()}, decoded source frames of any size in the slot's pinned {@link
- * io.flinkvision.engine.SourceBatch}, letterboxed on the slot's stream by the {@link DeviceLetterbox} kernel; and, when
+ * io.flinkvision.tensor.SourceBatch}, letterboxed on the slot's stream by the {@link DeviceLetterbox} kernel; and, when
  * {@link #decodesJpegOnDevice()} (the GPU has a hardware JPEG decoder), baseline JPEG files among them, decoded on the
  * same stream by the slot's {@link DeviceJpegDecoder} first. Output: float32
- * {@code [N, rows, columns]} in pinned memory, in the {@link io.flinkvision.engine.OutputLayout} the plan was built
+ * {@code [N, rows, columns]} in pinned memory, in the {@link io.flinkvision.tensor.OutputLayout} the plan was built
  * with (by default the top-3 classes per anchor, reduced on the GPU); only the {@code N} filled images are copied
  * back. The
  * {@link OutputBatch} is a view of the slot's pinned output: read it, then close it to free the slot.
@@ -403,7 +412,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
         for (int i = 0; i < n; i++) {
             b.put(i, (byte) (i * 31 + 7));
         }
-        if (in.type() == io.flinkvision.engine.ElementType.FLOAT32) {
+        if (in.type() == io.flinkvision.tensor.ElementType.FLOAT32) {
             for (int i = 0; i < n; i += 4) {
                 b.putFloat(i, (i / 4) % 256);
             }

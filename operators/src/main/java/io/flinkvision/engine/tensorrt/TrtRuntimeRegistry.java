@@ -1,8 +1,17 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+import io.flinkvision.engine.tensorrt.plan.Int8Calibrator;
+import io.flinkvision.engine.tensorrt.plan.PlanCache;
+import io.flinkvision.engine.tensorrt.plan.PlanCacheKey;
+import io.flinkvision.engine.tensorrt.plan.SharedPlanStore;
+import io.flinkvision.engine.tensorrt.plan.TrtEngineBuilder;
+import io.flinkvision.engine.tensorrt.plan.TrtLog;
+import io.flinkvision.engine.tensorrt.plan.TrtVersions;
+
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
-import io.flinkvision.engine.ElementType;
+import io.flinkvision.tensor.ElementType;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceException;
@@ -49,11 +58,11 @@ public final class TrtRuntimeRegistry {
      *
      * @throws InferenceException if the model cannot be read or the device is unavailable
      */
-    public static EngineCacheKey keyFor(EngineSpec spec, ModelSource model, int device) {
+    public static PlanCacheKey keyFor(EngineSpec spec, ModelSource model, int device) {
         Cuda.DeviceInfo d = Cuda.device(device);
         String calibrationId = spec.precision() == Precision.INT8
                 ? Int8Calibrator.calibrationId(Int8Calibrator.listImages(spec.calibrationDir())) : "-";
-        return new EngineCacheKey(model.name(), model.sha256(), TrtVersions.tensorrt(), d.name(), d.smName(),
+        return new PlanCacheKey(model.name(), model.sha256(), TrtVersions.tensorrt(), d.name(), d.smName(),
                 spec.precision(), spec.precision() == Precision.FP32 && spec.tf32(), 1, spec.optBatchSize(),
                 spec.maxBatchSize(), inputType(), optimizationLevel(), calibrationId, spec.outputTopClasses());
     }
@@ -86,7 +95,7 @@ public final class TrtRuntimeRegistry {
     public static SharedEngine engine(EngineSpec spec) {
         int device = spec.deviceIndex();
         ModelSource model = ModelSource.load(spec.modelPath());
-        EngineCacheKey key = keyFor(spec, model, device);
+        PlanCacheKey key = keyFor(spec, model, device);
         String id = device + "/" + key.fileName();
         CompletableFuture<SharedEngine> f = new CompletableFuture<>();
         CompletableFuture<SharedEngine> existing = ENGINES.putIfAbsent(id, f);
@@ -114,8 +123,8 @@ public final class TrtRuntimeRegistry {
         }
     }
 
-    private static SharedEngine load(EngineSpec spec, ModelSource model, EngineCacheKey key, int device) {
-        EngineCache cache = new EngineCache(spec.engineCacheDir(), spec.sharedEngineCacheDir() == null ? null
+    private static SharedEngine load(EngineSpec spec, ModelSource model, PlanCacheKey key, int device) {
+        PlanCache cache = new PlanCache(spec.engineCacheDir(), spec.sharedEngineCacheDir() == null ? null
                 : SharedPlanStore.open(spec.sharedEngineCacheDir()));
         Cuda.DeviceInfo d = Cuda.device(device);
         Path timingCache = cache.directory().resolve(("timing-trt" + key.tensorrtVersion() + "-" + d.name() + "-"
@@ -131,7 +140,7 @@ public final class TrtRuntimeRegistry {
         for (int attempt = 0; ; attempt++) {
             EngineStatus.current().stage("looking up " + key.fileName() + " in the engine cache " + cache.directory()
                     + " (building it when missing)");
-            EngineCache.Lookup lookup = cache.getOrBuild(key, () -> TrtEngineBuilder.build(req));
+            PlanCache.Lookup lookup = cache.getOrBuild(key, () -> TrtEngineBuilder.build(req));
             EngineStatus.current().stage("deserializing the TensorRT plan " + key.fileName());
             long t0 = System.nanoTime();
             Cuda.setDevice(device);

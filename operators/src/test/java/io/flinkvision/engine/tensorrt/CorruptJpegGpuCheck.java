@@ -1,5 +1,8 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+import io.flinkvision.engine.tensorrt.device.NvJpeg;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;

@@ -1,5 +1,7 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 

@@ -2,10 +2,10 @@ package io.flinkvision.engine.tensorrt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flinkvision.engine.ElementType;
+import io.flinkvision.tensor.ElementType;
 import io.flinkvision.engine.InferenceException;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;

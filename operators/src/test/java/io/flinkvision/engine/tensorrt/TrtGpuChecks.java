@@ -1,5 +1,15 @@
 package io.flinkvision.engine.tensorrt;
 
+import io.flinkvision.engine.tensorrt.cuda.Cuda;
+import io.flinkvision.engine.tensorrt.cuda.CudaEvent;
+import io.flinkvision.engine.tensorrt.cuda.CudaStream;
+import io.flinkvision.engine.tensorrt.cuda.DeviceBuffer;
+import io.flinkvision.engine.tensorrt.cuda.PinnedBuffer;
+import io.flinkvision.engine.tensorrt.device.DeviceJpegDecoder;
+import io.flinkvision.engine.tensorrt.device.DeviceLetterbox;
+import io.flinkvision.engine.tensorrt.device.NvJpeg;
+import io.flinkvision.engine.tensorrt.plan.TrtVersions;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -16,10 +26,10 @@ import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
-import io.flinkvision.engine.InputBatch;
-import io.flinkvision.engine.OutputBatch;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.engine.Precision;
-import io.flinkvision.engine.SourceBatch;
+import io.flinkvision.tensor.SourceBatch;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.imaging.DecodeLimits;

@@ -425,7 +425,7 @@ public final class DetectionPipeline implements AutoCloseable {
     /**
      * The micro-batcher's handler, on its dispatch thread: takes a free execution slot, fills it (in parallel on the
      * common pool, the dispatch thread taking part) and launches it. Filling batches concurrently off this thread was
-     * slower (docs/DESIGN.md, "Tried and rejected").
+     * slower (docs/DESIGN.md#tried-and-rejected).
      */
     private CompletableFuture<List<InferenceOutcome>> runBatch(List<Prepared> batch) throws InterruptedException {
         long waitStart = System.nanoTime();

@@ -63,7 +63,8 @@ final class Int8Calibrator {
     /**
      * Element type of the calibration batches handed to TensorRT: the network input's type (uint8) by default, or
      * float32 pixel values with {@code -D}{@value #FEED_PROPERTY}{@code =float32}. Which one TensorRT 10.6 reads for a
-     * uint8 network input is not documented; the default matched best (docs/DESIGN.md#int8).
+     * uint8 network input is not documented; with entropy calibration the network's type matched best
+     * (docs/DESIGN.md#int8).
      */
     static ElementType feedType(ElementType networkInput) {
         String v = System.getProperty(FEED_PROPERTY, "network").trim().toLowerCase(Locale.ROOT);

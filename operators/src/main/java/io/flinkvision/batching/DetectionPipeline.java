@@ -424,10 +424,8 @@ public final class DetectionPipeline implements AutoCloseable {
 
     /**
      * The micro-batcher's handler, on its dispatch thread: takes a free execution slot, fills it (in parallel on the
-     * common pool, the dispatch thread taking part) and launches it. Handing the fill to the pool and returning at once
-     * was tried (so that batches fill concurrently): on an H200 host with 16 cores it was slower with the CPU
-     * letterbox (18.8k vs 23.0k frames/s FP16; the fill waited behind post-processing on a saturated pool) and no
-     * faster with the GPU one.
+     * common pool, the dispatch thread taking part) and launches it. Filling batches concurrently off this thread was
+     * slower (docs/DESIGN.md#tried-and-rejected).
      */
     private CompletableFuture<List<InferenceOutcome>> runBatch(List<Prepared> batch) throws InterruptedException {
         long waitStart = System.nanoTime();
@@ -455,7 +453,8 @@ public final class DetectionPipeline implements AutoCloseable {
         }
         listener.onBatchStarted(batch.size(), batcher.batchesInFlight());
         // Post-processing runs on the common pool, not on the engine's completion thread: that thread completes the
-        // slots in submission order, and 0.4-0.5 ms of decode + NMS per batch of 32 there delayed every later slot.
+        // slots in submission order, so decode + NMS there would delay every later slot
+        // (docs/DESIGN.md#batching-and-dispatch).
         CompletableFuture<OutputBatch> launched = engine.submit(input);
         long launchedNanos = System.nanoTime();
         return launched.handleAsync((out, err) -> {
@@ -476,8 +475,7 @@ public final class DetectionPipeline implements AutoCloseable {
 
     /**
      * Fills a batch letterboxed on the host: image {@code i} at index {@code i} of the NCHW input. Independent image
-     * slots are filled in parallel for larger batches, so that the dispatch thread is not the ceiling of a fast engine
-     * (a 519 KB copy per image at batch 32 is ~1.5 ms on one thread).
+     * slots are filled in parallel for larger batches, so that the dispatch thread is not the ceiling of a fast engine.
      *
      * @return null: each frame's image index is its index in the batch
      */

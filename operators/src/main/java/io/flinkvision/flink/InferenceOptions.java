@@ -43,19 +43,18 @@ public final class InferenceOptions {
             .withDescription("Threads per subtask decoding and letterboxing frames.");
     public static final ConfigOption<Integer> OPENCV_THREADS = ConfigOptions.key("inference.preprocess.opencv-threads")
             .intType().defaultValue(1)
-            .withDescription("Size of OpenCV's own thread pool (cv::setNumThreads, JVM-wide). 1 (default) turns it off:"
-                    + " frames are already letterboxed in parallel, and on an H200 host with 16 pre-processing threads"
-                    + " OpenCV's pool cost 12% of the host-side throughput. -1 leaves OpenCV's default.");
+            .withDescription("Threads of OpenCV's own pool (cv::setNumThreads, JVM-wide). 1 (default) turns it"
+                    + " off: frames are already letterboxed in parallel on the pre-processing threads, and"
+                    + " OpenCV's pool on top of them costs host-side throughput. -1 leaves OpenCV's default.");
     public static final ConfigOption<LetterboxDevice> LETTERBOX = ConfigOptions.key("inference.preprocess.letterbox")
             .enumType(LetterboxDevice.class).defaultValue(LetterboxDevice.AUTO)
             .withDescription("Where frames are resized and padded to the model input: CPU (OpenCV on the pre-processing"
                     + " threads, the reference), GPU (one CUDA kernel per batch on the engine's stream, same bytes as"
                     + " OpenCV; TensorRT only: the host just copies the decoded pixels into pinned memory), AUTO (GPU"
                     + " when the engine can, else CPU) or HYBRID (CPU while the pre-processing threads keep up, frames"
-                    + " beyond inference.preprocess.hybrid-backlog on the GPU; batches mixed). AUTO is the default: on"
-                    + " H200 hosts with 16 cores, 768x576 raw frames, FP16, 8 slots, the GPU letterbox gave 22.4k-22.8k"
-                    + " frames/s in every run while the CPU one gave 16.6k-23.5k depending on the host, with twice the"
-                    + " p99 latency (26 vs 12.7 ms) and the cores saturated (host-side ceiling 25k vs 56k frames/s).");
+                    + " beyond inference.preprocess.hybrid-backlog on the GPU; batches mixed). AUTO is the default:"
+                    + " the GPU letterbox is steadier across hosts, with a lower p99 latency, and leaves the host"
+                    + " cores free (docs/DESIGN.md#letterbox).");
     public static final ConfigOption<JpegDecodeDevice> JPEG_DECODE = ConfigOptions
             .key("inference.preprocess.jpeg-decode").enumType(JpegDecodeDevice.class)
             .defaultValue(JpegDecodeDevice.AUTO)
@@ -97,9 +96,9 @@ public final class InferenceOptions {
     public static final ConfigOption<Boolean> CUDA_GRAPHS = ConfigOptions.key("inference.tensorrt.cuda-graphs")
             .booleanType().defaultValue(true)
             .withDescription("TensorRT: capture each execution slot's enqueueV3 as a CUDA graph once per batch size and"
-                    + " replay it (one driver call per batch instead of one per kernel: on an H200, 0.08 ms instead of"
-                    + " 1.1 ms of host time per YOLOX-Nano batch, which the dispatch thread spends serially). If a"
-                    + " capture fails the slot logs why and goes on without graphs.");
+                    + " replay it (one driver call per batch instead of one per kernel, which cuts the host time the"
+                    + " dispatch thread spends queueing each batch). If a capture fails the slot logs why and goes on"
+                    + " without graphs.");
     public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("inference.max-frame-bytes")
             .intType().defaultValue(16 * 1024 * 1024)
             .withDescription("Largest encoded frame accepted, bytes; larger ones become dead letters.");

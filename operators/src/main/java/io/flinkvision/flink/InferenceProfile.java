@@ -9,7 +9,8 @@ import java.util.Map;
  * Named sets of {@link InferenceOptions} values for a kind of deployment, applied under what the user sets
  * explicitly (flags and {@code -D inference.*=...} win). {@link #DEFAULT} is the options' own defaults (ONNX Runtime on a
  * few CPU cores); {@link #GPU} the settings that measured fastest end to end (Kafka -> job -> Kafka,
- * {@code benchmark-e2e}) on one NVIDIA H100 with YOLOX-Nano and 768x576 JPEG frames: docs/benchmarks/h100-2026-12-07.
+ * {@code benchmark-e2e}) on one NVIDIA H100 with YOLOX-Nano and 768x576 JPEG frames: docs/benchmarks/h100-2026-12-07
+ * (why these values: docs/DESIGN.md#kafka-end-to-end-and-the-gpu-profile).
  */
 public enum InferenceProfile {
     /** The {@link InferenceOptions} defaults, nothing overridden. */
@@ -17,7 +18,7 @@ public enum InferenceProfile {
     /**
      * One data-centre NVIDIA GPU (H100/H200): TensorRT FP16, micro-batches of up to 32 frames after at most 5 ms,
      * 8 execution slots, an async capacity of 512 frames per subtask (room for every slot's batch plus the next ones
-     * forming; 1024 made checkpoints 2x larger and was slower), 8 pre-processing threads. Run 2 subtasks per GPU.
+     * forming, without larger checkpoints), 8 pre-processing threads. Run 2 subtasks per GPU.
      */
     GPU(gpuOptions());
 

@@ -226,8 +226,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S",
             converter = OptionValues.NonNegativeDouble.class, description = "each operator run is"
             + " preceded by warm-up rounds (a fifth of its frames, at least 8 batches) until this many seconds have"
-            + " passed (default 2): shorter warm-ups left the JIT and the pools cold, and understated 12,000-frame runs"
-            + " by up to 27%% on an H200")
+            + " passed, in seconds (default 2): shorter warm-ups leave the JIT and the pools cold and understate short"
+            + " runs")
     double warmupSeconds;
 
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")

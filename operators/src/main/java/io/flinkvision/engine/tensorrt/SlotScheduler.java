@@ -31,9 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Futures complete in submission order (the completion thread waits on the oldest in-flight slot first), on the
  * completion thread: callbacks attached to them run there and delay later completions, so keep them short or hand off.
- * In-order completion costs nothing measurable here: on an H200 (YOLOX-Nano FP16, batch 32, 8 and 16 slots) no batch
- * finished on the device before one launched earlier (benchmark {@code launchOrderWaitMs} 0.0), and completing
- * batches in any order (polling every slot's event) was tried and gave the same throughput.
+ * In-order completion costs nothing measurable (benchmark {@code launchOrderWaitMs};
+ * docs/DESIGN.md#execution-slots-and-completion).
  * A slot is busy from {@link #acquire()} until the {@link OutputBatch} is closed (or {@link #release} for a batch
  * never submitted): at most N batches are being filled, on the device, or being read at once, which is the operator's
  * back-pressure.

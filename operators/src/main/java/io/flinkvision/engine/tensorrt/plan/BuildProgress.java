@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * Turns TensorRT builder log messages into progress lines with a phase and a percent, because an engine build takes
- * minutes (YOLOX-Nano FP16: ~4 min on an H200) and a silent TaskManager looks hung.
+ * minutes (docs/DESIGN.md#tensorrt-plans-and-builder) and a silent TaskManager looks hung.
  *
  * <p>Why log parsing: TensorRT 10's {@code IProgressMonitor} is not implementable from Java with the JavaCPP 1.5.11
  * presets (the class has no allocator/virtual adapter), while {@code ILogger} is. The builder logs, at VERBOSE,

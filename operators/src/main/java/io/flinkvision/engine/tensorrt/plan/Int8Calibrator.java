@@ -67,9 +67,8 @@ public final class Int8Calibrator {
     /**
      * Element type of the calibration batches handed to TensorRT: the network input's type (uint8) by default, or
      * float32 pixel values with {@code -D}{@value #FEED_PROPERTY}{@code =float32}. Which one TensorRT 10.6 reads for a
-     * uint8 network input is not documented; measured on an H200 (64 vtest frames, golden matched at IoU >= 0.9):
-     * entropy 9/38 (uint8) vs 5/38 (float32), min-max 0/38 (uint8) vs 5/38 (float32). Either way post-training INT8
-     * of YOLOX-Nano is far from the FP16 accuracy here.
+     * uint8 network input is not documented; with entropy calibration the network's type matched best
+     * (docs/DESIGN.md#int8).
      */
     static ElementType feedType(ElementType networkInput) {
         String v = System.getProperty(FEED_PROPERTY, "network").trim().toLowerCase(Locale.ROOT);

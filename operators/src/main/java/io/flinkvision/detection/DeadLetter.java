@@ -1,6 +1,5 @@
 package io.flinkvision.detection;
 
-import io.flinkvision.flink.kafka.DeadLetterSerializationSchema;
 import io.flinkvision.frame.DeadLetterReason;
 
 import io.flinkvision.frame.FrameHeader;

@@ -1,6 +1,5 @@
 package io.flinkvision.tensor;
 
-import io.flinkvision.engine.InferenceEngine;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,8 +9,8 @@ import java.nio.ByteOrder;
  * elements in native byte order, of which the first {@link #size()} images are filled. For TensorRT the buffer is
  * pinned (page-locked) memory; for ONNX Runtime a direct buffer.
  *
- * <p>Obtained from {@link InferenceEngine#acquire()}, filled by the caller, handed back with
- * {@link InferenceEngine#submit(InputBatch)}. An engine that letterboxes on the device also offers {@link #sources()}:
+ * <p>Obtained from {@code InferenceEngine.acquire()}, filled by the caller, handed back with
+ * {@code InferenceEngine.submit()}. An engine that letterboxes on the device also offers {@link #sources()}:
  * the caller then writes the decoded frames there instead, or mixes both, and calls {@link #setMixedSize(int, int)}
  * instead of {@link #setSize(int)}: the first images letterboxed on the host in {@link #data()}, the rest from
  * {@link #sources()}.

@@ -1,14 +1,12 @@
 package io.flinkvision.tensor;
 
-import io.flinkvision.engine.InferenceEngine;
-import io.flinkvision.engine.InferenceException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * The source images of one batch, for an engine that letterboxes on the device
- * ({@link InferenceEngine#letterboxesOnDevice()}): instead of the letterboxed NCHW tensor, the caller writes each frame's
+ * ({@code InferenceEngine.letterboxesOnDevice()}): instead of the letterboxed NCHW tensor, the caller writes each frame's
  * decoded pixels, as they are, into the slot's staging buffer and records where they are and how to letterbox them.
  * The engine copies the staging buffer to the device in one transfer and letterboxes there into its NCHW input.
  *
@@ -17,7 +15,7 @@ import java.nio.ByteOrder;
  * resizes it bilinearly to {@code resizedWidth x resizedHeight} pixels at the top-left of the model input and pads the
  * rest with 114, as {@link io.flinkvision.imaging.Letterbox} does on the host (YOLOX {@code preproc()}).
  *
- * <p>An engine that also decodes JPEG on its device ({@link InferenceEngine#decodesJpegOnDevice()}) takes, in
+ * <p>An engine that also decodes JPEG on its device ({@code InferenceEngine.decodesJpegOnDevice()}) takes, in
  * place of an image's pixels, its baseline JPEG file ({@link #setJpeg}): the pixel images are then staged first, in
  * {@code [0, pixelBytes())}, the only range copied as it is, and the JPEG files after them; the engine decodes those
  * (nvJPEG) into its own device memory before letterboxing.
@@ -35,7 +33,7 @@ public final class SourceBatch {
          * Returns a direct buffer of at least {@code bytes} bytes, reallocating (contents not kept) if the current one
          * is smaller.
          *
-         * @throws InferenceException if the allocation fails
+         * @throws io.flinkvision.engine.InferenceException if the allocation fails
          */
         ByteBuffer ensureCapacity(long bytes);
     }
@@ -77,7 +75,7 @@ public final class SourceBatch {
      *
      * @param totalBytes sum of the aligned image sizes of the batch
      * @throws IllegalArgumentException if {@code totalBytes} is not in 1..{@code Integer.MAX_VALUE}
-     * @throws InferenceException if pinned memory cannot be allocated
+     * @throws io.flinkvision.engine.InferenceException if pinned memory cannot be allocated
      */
     public void reserve(long totalBytes) {
         reserve(totalBytes, totalBytes);
@@ -92,7 +90,7 @@ public final class SourceBatch {
      *     it is
      * @throws IllegalArgumentException if {@code totalBytes} is not in 1..{@code Integer.MAX_VALUE} or
      *     {@code pixelBytes} not in 0..totalBytes
-     * @throws InferenceException if pinned memory cannot be allocated
+     * @throws io.flinkvision.engine.InferenceException if pinned memory cannot be allocated
      */
     public void reserve(long totalBytes, long pixelBytes) {
         if (totalBytes < 1 || totalBytes > Integer.MAX_VALUE) {

@@ -1,0 +1,4 @@
+/**
+ * Metrics reporting of the commands (Prometheus).
+ */
+package io.flinkvision.jobs.metrics;

@@ -1,0 +1,5 @@
+/**
+ * The ONNX Runtime backend (CPU, or CUDA where ONNX Runtime has it): the reference engine of {@code verify} and
+ * the default where no GPU is present. Internal: open it through {@link io.flinkvision.engine.InferenceEngines}.
+ */
+package io.flinkvision.engine.onnxruntime;

@@ -1,0 +1,6 @@
+/**
+ * YOLOX output decoding: anchors and strides to boxes ({@link io.flinkvision.postprocess.YoloxDecoder}),
+ * class-aware NMS ({@link io.flinkvision.postprocess.Nms}) and the mapping of boxes back to source pixels
+ * ({@link io.flinkvision.postprocess.YoloxPostprocessor}). Imports {@code tensor} and {@code detection} only.
+ */
+package io.flinkvision.postprocess;

@@ -1,5 +1,7 @@
 package io.flinkvision.jobs;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.detection.DetectionJson;
@@ -119,7 +121,7 @@ class ExactlyOnceUnderFailuresITCase {
                     .maxFrames(FRAMES_PER_CAMERA).build().run();
             assertThat(sent).isEqualTo(FRAMES_PER_CAMERA);
         }
-        byte[] jpeg = Files.readAllBytes(Path.of("src/test/resources/images/vtest_000.jpg"));
+        byte[] jpeg = TestFixtures.bytes("vtest_000.jpg");
         List<BadFrameCorpus.Case> corpus = BadFrameCorpus.build("eo-frames", jpeg, 100_000);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
             for (BadFrameCorpus.Case c : corpus) {

@@ -1,5 +1,7 @@
 package io.flinkvision.jobs;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -24,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * captured.
  */
 class UsageErrorsTest {
-    private static final String IMAGE = "src/test/resources/images/vtest_000.jpg";
+    private static final String IMAGE = TestFixtures.frameFolder().resolve("vtest_000.jpg").toString();
 
     @TempDir
     static Path tmp;

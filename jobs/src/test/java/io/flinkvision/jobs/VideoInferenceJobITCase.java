@@ -1,5 +1,7 @@
 package io.flinkvision.jobs;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.detection.DetectionJson;
@@ -61,7 +63,7 @@ class VideoInferenceJobITCase {
         long sent = VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers()).topic("frames")
                 .input(clip().toString()).cameraId("cam-e2e").fps(0).maxFrames(GOOD_FRAMES).build().run();
         assertThat(sent).isEqualTo(GOOD_FRAMES);
-        byte[] realJpeg = Files.readAllBytes(Path.of("src/test/resources/images/vtest_000.jpg"));
+        byte[] realJpeg = TestFixtures.bytes("vtest_000.jpg");
         byte[] random = new byte[20_000];
         new Random(7).nextBytes(random);
         Map<Long, byte[]> bad = Map.of(

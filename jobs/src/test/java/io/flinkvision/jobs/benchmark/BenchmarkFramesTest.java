@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.benchmark;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The benchmark's frames: JPEG files kept as read, or re-encoded at a given quality; video frames at the producer's. */
 class BenchmarkFramesTest {
-    private static final Path IMAGES = Path.of("src/test/resources/images");
+    private static final Path IMAGES = TestFixtures.frameFolder();
 
     @Test
     void filesAreKeptAsReadWithoutAQuality() throws Exception {

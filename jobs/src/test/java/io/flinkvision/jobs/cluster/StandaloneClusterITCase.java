@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.cluster;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.detection.DetectionJson;
@@ -138,11 +140,11 @@ class StandaloneClusterITCase {
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
             long index = 0;
             for (String file : JPEG_FILES) {
-                byte[] jpeg = Files.readAllBytes(Path.of("src/test/resources/images", file));
+                byte[] jpeg = TestFixtures.bytes(file);
                 p.send(FrameSerde.toRecord("frames", new Frame("cam-files", index++, System.currentTimeMillis(),
                         FrameEncoding.JPEG, jpeg))).get();
             }
-            byte[] real = Files.readAllBytes(Path.of("src/test/resources/images", JPEG_FILES.get(0)));
+            byte[] real = TestFixtures.bytes(JPEG_FILES.get(0));
             p.send(FrameSerde.toRecord("frames", new Frame("cam-bad", 1000L, System.currentTimeMillis(),
                     FrameEncoding.JPEG, Arrays.copyOf(real, real.length / 2)))).get();
             p.send(FrameSerde.toRecord("frames", new Frame("cam-bad", 1001L, System.currentTimeMillis(),

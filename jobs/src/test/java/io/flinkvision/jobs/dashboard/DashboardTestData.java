@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.dashboard;
 
+import io.flinkvision.testing.TestFixtures;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkvision.detection.BoundingBox;
@@ -35,7 +37,7 @@ final class DashboardTestData {
     private DashboardTestData() {}
 
     static byte[] jpeg(String name) {
-        try (InputStream in = DashboardTestData.class.getResourceAsStream("/dashboard/" + name)) {
+        try (InputStream in = DashboardTestData.class.getResourceAsStream("/golden/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("test resource missing: /dashboard/" + name);
             }

@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.demo;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.jobs.VideoInferenceCli;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * "failed"} with the cause (not a report of zeros that reads like a result).
  */
 class DemoFirstRunITCase {
-    private static final Path IMAGES = Path.of("src/test/resources/images").toAbsolutePath();
+    private static final Path IMAGES = TestFixtures.frameFolder();
 
     @TempDir
     Path tmp;

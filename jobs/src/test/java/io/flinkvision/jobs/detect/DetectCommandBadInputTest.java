@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.detect;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,7 +42,7 @@ class DetectCommandBadInputTest {
 
     @BeforeAll
     static void runDetect() throws Exception {
-        byte[] jpeg = Files.readAllBytes(Path.of("src/test/resources/images/vtest_000.jpg"));
+        byte[] jpeg = TestFixtures.bytes("vtest_000.jpg");
         byte[] random = new byte[20_000];
         new Random(5).nextBytes(random);
         Map<String, byte[]> files = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.kafka;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.detection.DetectionJson;
@@ -46,8 +48,8 @@ class ReplayRangeITCase {
         kafka = EmbeddedKafka.start();
         kafka.createTopic("frames", 2);
         kafka.createTopic("frames-dlq", 1);
-        List<byte[]> jpegs = List.of(Files.readAllBytes(Path.of("src/test/resources/images/vtest_000.jpg")),
-                Files.readAllBytes(Path.of("src/test/resources/images/vtest_100.jpg")));
+        List<byte[]> jpegs = List.of(TestFixtures.bytes("vtest_000.jpg"),
+                TestFixtures.bytes("vtest_100.jpg"));
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
             for (int i = 0; i < PER_CAMERA; i++) {
                 for (int partition = 0; partition < 2; partition++) {

@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.producer;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -156,7 +158,7 @@ class ProducerStreamsITCase {
     }
 
     private static byte[] resource(String name) throws Exception {
-        return Files.readAllBytes(Path.of(ProducerStreamsITCase.class.getResource("/images/" + name).toURI()));
+        return TestFixtures.bytes(name);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

@@ -9,10 +9,12 @@ import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.flink.FailureInjector;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.frame.Frame;
+import io.flinkvision.frame.FrameSerde;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
 import io.flinkvision.jobs.kafka.StopPosition;
 import io.flinkvision.jobs.producer.VideoToKafka;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,13 +55,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Exactly-once tracking across a failure, on real parts: an in-process KRaft broker, a Flink MiniCluster running
  * {@code job --tracking --analytics-config} ({@link VideoInferenceJob}, EXACTLY_ONCE sinks, checkpoints every
  * {@value #CHECKPOINT_MS} ms) with ONNX Runtime and the bundled YOLOX-Nano on {@value #FRAMES} real frames of the
- * shipped clip and the demo's two lines and zone.
+ * shipped clip and the demo's two lines and zone, counted in {@value #WINDOW_MS} ms windows. The frames' capture
+ * times are rewritten to {@value #FRAME_SPACING_MS} ms apart, so that the clip spans several windows and some of them
+ * are emitted (the watermark allows 5 s out of order) and committed before the failure.
  *
  * <p>The same frames are tracked twice. Run A reads them without failure. Run B reads a byte-for-byte copy (same keys,
  * headers and timestamps) fed in two halves: the job is bounded at offset {@value #FRAMES} but only the first
  * {@value #HALF} frames are there at start; once a {@code read_committed} consumer sees a committed detection record
- * that carries a track id (so at least one checkpoint completed with live tracks in the tracker's keyed state), the
- * injector is armed and the second half is produced. The first frame of the second half then makes the inference
+ * that carries a track id and a committed analytics window (so at least one checkpoint completed with live tracks in
+ * the tracker's keyed state and windows already out), the injector is armed and the second half is produced. The first frame of the second half then makes the inference
  * operator's {@link FailureInjector} throw inside {@code asyncInvoke}: the task fails, Flink cancels the whole pipeline
  * (source, inference, {@link io.flinkvision.tracking.ObjectTracker}, analytics, sinks: one region at parallelism 1),
  * aborts the open Kafka transactions and restarts it from the last completed checkpoint. No sleep orders anything: the
@@ -74,6 +78,9 @@ class TrackingUnderFailureITCase {
     static final int FRAMES = 120;
     static final int HALF = 60;
     static final long CHECKPOINT_MS = 300;
+    /** Capture time between frames (5 frames/s of capture time) and the analytics window: 12 windows of 10 frames. */
+    static final long FRAME_SPACING_MS = 200;
+    static final long WINDOW_MS = 2_000;
     private static final String CAMERA = "cam-f";
     private static final long TIMEOUT_MS = 120_000;
 
@@ -124,6 +131,7 @@ class TrackingUnderFailureITCase {
     void trackingOutputIsTheSameWithAndWithoutAFailureMidClip(@InjectMiniCluster MiniCluster cluster,
             @TempDir Path dir) throws Exception {
         long t0 = System.nanoTime();
+        kafka.createTopic("tf-frames-clip", 1);
         kafka.createTopic("tf-frames-a", 1);
         kafka.createTopic("tf-frames-b", 1);
         for (String run : List.of("a", "b")) {
@@ -131,14 +139,27 @@ class TrackingUnderFailureITCase {
                 kafka.createTopic("tf-" + t + "-" + run, 1);
             }
         }
-        assertThat(VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers()).topic("tf-frames-a")
+        assertThat(VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers()).topic("tf-frames-clip")
                 .input(VideoInferenceJobITCase.clip().toString()).cameraId(CAMERA).fps(0).maxFrames(FRAMES).build()
                 .run()).isEqualTo(FRAMES);
-        List<ConsumerRecord<byte[], byte[]>> frames = readAll(List.of("tf-frames-a"));
+        // capture time: FRAME_SPACING_MS apart from a window boundary an hour ago (inside the broker's timestamp bounds)
+        long base = Math.floorDiv(System.currentTimeMillis() - 3_600_000, WINDOW_MS) * WINDOW_MS;
+        List<ProducerRecord<byte[], byte[]>> frames = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(List.of("tf-frames-clip"))) {
+            Frame f = FrameSerde.fromRecord(r);
+            f.setCaptureTimestampMs(base + f.getFrameIndex() * FRAME_SPACING_MS);
+            frames.add(FrameSerde.toRecord("tf-frames-b", f));
+        }
         assertThat(frames).hasSize(FRAMES);
         Path analytics = dir.resolve("analytics.yaml");
         try (InputStream in = getClass().getResourceAsStream("/demo/analytics-vtest.yaml")) {
-            Files.copy(Objects.requireNonNull(in, "/demo/analytics-vtest.yaml"), analytics);
+            String yaml = new String(Objects.requireNonNull(in, "/demo/analytics-vtest.yaml").readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertThat(yaml).contains("windowMs: 10000");
+            Files.writeString(analytics, yaml.replace("windowMs: 10000", "windowMs: " + WINDOW_MS));
+        }
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
+            copy(p, frames, "tf-frames-a");
         }
 
         // run A: no failure
@@ -153,13 +174,13 @@ class TrackingUnderFailureITCase {
         FailOnce.failedAtFrame.set(-1);
         FailOnce.maxAttempt.set(0);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
-            copy(p, frames.subList(0, HALF));
+            copy(p, frames.subList(0, HALF), "tf-frames-b");
             JobClient b = start("b", analytics, dir, op -> op.failureInjector(new FailOnce()));
-            long committedTracked = awaitCommittedTrackedRecord("tf-detections-b", b);
+            int[] committed = awaitCommittedTrackedRecordAndWindow("b", b);
             FailOnce.armed.set(true);
-            copy(p, frames.subList(HALF, FRAMES));
-            System.out.printf("tracking-under-failure: run B armed after %d committed tracked record(s)%n",
-                    committedTracked);
+            copy(p, frames.subList(HALF, FRAMES), "tf-frames-b");
+            System.out.printf("tracking-under-failure: run B armed after %d committed tracked record(s) and %d"
+                    + " committed window(s)%n", committed[0], committed[1]);
             b.getJobExecutionResult().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             RunOutput outB = read("b");
             CheckpointStatsSnapshot statsB = stats(cluster, b.getJobID());
@@ -182,12 +203,12 @@ class TrackingUnderFailureITCase {
                     statsB.getCounts().getNumberOfRestoredCheckpoints(),
                     statsB.getLatestRestoredCheckpoint() == null ? null
                             : statsB.getLatestRestoredCheckpoint().getCheckpointId());
-            System.out.printf("tracking-under-failure: A: %d records + %d dead letters, %d events, tracks %s;"
-                    + " %d windows %s%n", outA.records().size(), outA.deadLetters(), outA.events().size(), tracksA,
+            System.out.printf("tracking-under-failure: A: %d records + %d dead letters, %d events, tracks (id:first-last) %s;"
+                    + " %d windows %s%n", outA.records().size(), outA.deadLetters(), outA.events().size(), brief(tracksA),
                     windowsA.size(), windowsA.values());
-            System.out.printf("tracking-under-failure: B: %d records + %d dead letters, %d events, tracks %s;"
+            System.out.printf("tracking-under-failure: B: %d records + %d dead letters, %d events, tracks (id:first-last) %s;"
                     + " %d windows; %d track(s) alive across the failure%n", outB.records().size(),
-                    outB.deadLetters(), outB.events().size(), tracksB, windowsB.size(), spanning);
+                    outB.deadLetters(), outB.events().size(), brief(tracksB), windowsB.size(), spanning);
 
             // the failure really happened, after a checkpoint, and was recovered from a checkpoint
             assertThat(FailOnce.fired.get()).as("the injected failure fired").isEqualTo(1);
@@ -204,7 +225,8 @@ class TrackingUnderFailureITCase {
             }
             assertThat(tracksA).as("tracks of run A").hasSizeGreaterThan(3);
             assertThat(spanning).as("tracks alive before and after the failure point").isPositive();
-            assertThat(windowsA.values()).as("analytics windows of run A").isNotEmpty()
+            assertThat(windowsA).as("analytics windows of run A").hasSizeGreaterThanOrEqualTo(10);
+            assertThat(windowsA.values()).as("analytics windows of run A")
                     .anyMatch(w -> w.matches(".*\"(leftToRight|rightToLeft|entered|exited)\":[1-9].*"));
 
             // exactly once: run B equals run A
@@ -240,36 +262,43 @@ class TrackingUnderFailureITCase {
         return env.executeAsync("tracking-under-failure-" + run);
     }
 
-    /** Copies frame records with their key, headers and timestamp (a plain producer: offsets 0, 1, 2, ...). */
-    private static void copy(KafkaProducer<byte[], byte[]> p, List<ConsumerRecord<byte[], byte[]>> records)
-            throws Exception {
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            p.send(new ProducerRecord<>("tf-frames-b", 0, r.timestamp(), r.key(), r.value(), r.headers())).get();
+    /** Sends the same frame records to {@code topic} (a plain producer: offsets 0, 1, 2, ...). */
+    private static void copy(KafkaProducer<byte[], byte[]> p, List<ProducerRecord<byte[], byte[]>> records,
+            String topic) throws Exception {
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            p.send(new ProducerRecord<>(topic, 0, r.timestamp(), r.key(), r.value(), r.headers())).get();
         }
     }
 
-    /** Waits for a committed detection record with a track id: a checkpoint completed with tracks in the state. */
-    private static long awaitCommittedTrackedRecord(String topic, JobClient job) throws Exception {
+    /**
+     * Waits for a committed detection record with a track id and a committed analytics window: a checkpoint
+     * completed with tracks in the state and windows out. Returns {tracked records, windows} seen.
+     */
+    private static int[] awaitCommittedTrackedRecordAndWindow(String run, JobClient job) throws Exception {
         Properties p = kafka.consumerProperties("tf-watch");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         long deadline = System.currentTimeMillis() + TIMEOUT_MS;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long tracked = 0;
-            while (tracked == 0) {
+            List<TopicPartition> tps = List.of(new TopicPartition("tf-detections-" + run, 0),
+                    new TopicPartition("tf-analytics-" + run, 0));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            int[] seen = new int[2];
+            while (seen[0] == 0 || seen[1] == 0) {
                 assertThat(System.currentTimeMillis())
-                        .as("no committed detection record with a track id within %d ms of run B's start (job %s)",
-                                TIMEOUT_MS, job.getJobStatus().get())
+                        .as("within %d ms of run %s's start: committed tracked detection records %d, windows %d"
+                                + " (job %s)", TIMEOUT_MS, run, seen[0], seen[1], job.getJobStatus().get())
                         .isLessThan(deadline);
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (DetectionJson.parse(r.value()).getDetections().stream().anyMatch(d -> d.getTrackId() != null)) {
-                        tracked++;
+                    if (r.topic().startsWith("tf-analytics")) {
+                        seen[1]++;
+                    } else if (DetectionJson.parse(r.value()).getDetections().stream()
+                            .anyMatch(d -> d.getTrackId() != null)) {
+                        seen[0]++;
                     }
                 }
             }
-            return tracked;
+            return seen;
         }
     }
 
@@ -333,6 +362,13 @@ class TrackingUnderFailureITCase {
             assertThat(out.put(w.path("windowStartMs").asLong(), w.toString())).as("duplicate window %s", w).isNull();
         }
         return out;
+    }
+
+    private static String brief(Map<Long, TrackSummary> tracks) {
+        StringBuilder b = new StringBuilder();
+        tracks.forEach((id, t) -> b.append(b.length() == 0 ? "" : " ").append(id).append(':').append(t.firstFrame())
+                .append('-').append(t.lastFrame()));
+        return b.toString();
     }
 
     private static List<String> sorted(List<JsonNode> nodes) {

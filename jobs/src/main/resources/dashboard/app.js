@@ -109,6 +109,10 @@
     root.dataset.detectionsTotal = '0';
     root.dataset.deadLetters = '0';
     root.dataset.chartPoints = '0';
+    root.dataset.trailsDrawn = '0';
+    root.dataset.trackLabels = '0';
+    root.dataset.linesDrawn = '0';
+    root.dataset.zonesDrawn = '0';
     root.tabIndex = 0;
     root.title = 'click to enlarge';
     const header = el('header');
@@ -132,9 +136,12 @@
     root.appendChild(chart);
     const legend = el('div', 'legend');
     root.appendChild(legend);
+    const counts = el('div', 'analytics');
+    counts.hidden = true;
+    root.appendChild(counts);
     root.addEventListener('click', () => openZoom(cameraId));
     root.addEventListener('keydown', (e) => { if (e.key === 'Enter') openZoom(cameraId); });
-    c = { id: cameraId, root, badge, meta, frame, chart, legend, s, wanted: null, shownKey: null, f: null, img: null,
+    c = { id: cameraId, root, badge, meta, frame, chart, legend, counts, a: null, s, wanted: null, shownKey: null, f: null, img: null,
       plot: null, plotKey: null, series: { xs: [], frames: [], labels: [] } };
     cards.set(cameraId, c);
     return c;
@@ -174,17 +181,97 @@
 
   function redraw(c) {
     if (!c.f) return;
-    const d = draw(c.frame, c.f, c.img);
+    const d = draw(c.frame, c.f, c.img, c.a);
     lastDrawn[c.id] = d;
     c.root.dataset.frameIndex = String(c.f.frameIndex);
     c.root.dataset.boxesDrawn = String(d.boxes.length);
+    c.root.dataset.trailsDrawn = String(d.trails.length);
+    c.root.dataset.trackLabels = String(d.labels.filter((l) => l.trackId !== null).length);
+    c.root.dataset.linesDrawn = String(d.lines.length);
+    c.root.dataset.zonesDrawn = String(d.zones.length);
     c.root.dataset.boxesTotal = String(c.f.boxes.length);
     c.root.dataset.imageDrawn = String(!!c.img);
     if (zoomedId() === c.id) drawZoomFrame(c);
   }
 
-  // Draws the image and the boxes that pass the class/score filter; returns what was drawn (canvas pixels).
-  function draw(canvas, f, img) {
+  // Draws the camera's zones and counting lines (analytics config, source-image pixels) under the boxes; returns them
+  // as drawn (canvas pixels).
+  function drawRegions(ctx, a, sx, sy, lineWidth, fontPx) {
+    const lines = [], zones = [];
+    if (!a) return { lines, zones };
+    ctx.save();
+    ctx.font = fontPx + 'px sans-serif';
+    ctx.textBaseline = 'top';
+    for (const z of a.zones) {
+      if (!z.polygon || z.polygon.length < 3) continue;
+      const pts = z.polygon.map((p) => [Math.round(p[0] * sx), Math.round(p[1] * sy)]);
+      ctx.beginPath();
+      pts.forEach((p, i) => (i === 0 ? ctx.moveTo(p[0], p[1]) : ctx.lineTo(p[0], p[1])));
+      ctx.closePath();
+      ctx.fillStyle = 'rgba(0, 194, 255, 0.12)';
+      ctx.fill();
+      ctx.setLineDash([lineWidth * 3, lineWidth * 2]);
+      ctx.strokeStyle = 'rgb(0, 194, 255)';
+      ctx.lineWidth = lineWidth;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const text = z.id + (z.occupancyNow === null ? '' : ': ' + z.occupancyNow + ' in zone');
+      ctx.fillStyle = 'rgb(0, 194, 255)';
+      ctx.fillText(text, pts[0][0] + 4, pts[0][1] + 4);
+      zones.push({ id: z.id, points: pts, occupancyNow: z.occupancyNow });
+    }
+    for (const l of a.lines) {
+      if (!l.from || !l.to) continue;
+      const x1 = Math.round(l.from[0] * sx), y1 = Math.round(l.from[1] * sy);
+      const x2 = Math.round(l.to[0] * sx), y2 = Math.round(l.to[1] * sy);
+      ctx.strokeStyle = 'rgb(255, 214, 0)';
+      ctx.lineWidth = lineWidth;
+      ctx.beginPath();
+      ctx.moveTo(x1, y1);
+      ctx.lineTo(x2, y2);
+      ctx.stroke();
+      const text = l.id + ' → ' + l.leftToRight + ' · ← ' + l.rightToLeft;
+      const mx = Math.round((x1 + x2) / 2), my = Math.round((y1 + y2) / 2);
+      const tw = Math.ceil(ctx.measureText(text).width) + 6;
+      const tx = Math.min(Math.max(0, mx + 4), Math.max(0, ctx.canvas.width - tw));
+      ctx.fillStyle = 'rgba(0, 0, 0, 0.6)';
+      ctx.fillRect(tx, my + 4, tw, fontPx + 4);
+      ctx.fillStyle = 'rgb(255, 214, 0)';
+      ctx.fillText(text, tx + 3, my + 6);
+      lines.push({ id: l.id, x1, y1, x2, y2, leftToRight: l.leftToRight, rightToLeft: l.rightToLeft });
+    }
+    ctx.restore();
+    return { lines, zones };
+  }
+
+  // Draws each shown track's recent centres as a fading polyline in its class colour; returns them (canvas pixels).
+  function drawTrails(ctx, f, sx, sy, lineWidth, shownIds) {
+    const out = [];
+    for (const t of (f.trails || [])) {
+      if (!shownIds.has(t.trackId)) continue;
+      const pts = t.points.map((p) => [Math.round(p[0] * sx), Math.round(p[1] * sy)]);
+      const c = colorFor(t.classId);
+      ctx.lineWidth = Math.max(1, lineWidth / 2);
+      for (let i = 1; i < pts.length; i++) {
+        ctx.strokeStyle = 'rgba(' + c[0] + ',' + c[1] + ',' + c[2] + ',' + (0.25 + 0.75 * i / pts.length) + ')';
+        ctx.beginPath();
+        ctx.moveTo(pts[i - 1][0], pts[i - 1][1]);
+        ctx.lineTo(pts[i][0], pts[i][1]);
+        ctx.stroke();
+      }
+      const last = pts[pts.length - 1];
+      ctx.fillStyle = rgb(c);
+      ctx.beginPath();
+      ctx.arc(last[0], last[1], lineWidth, 0, 2 * Math.PI);
+      ctx.fill();
+      out.push({ trackId: t.trackId, classId: t.classId, points: pts });
+    }
+    return out;
+  }
+
+  // Draws the image, the camera's lines and zones, the trails and the boxes that pass the class/score filter (with
+  // their track id when tracked); returns what was drawn (canvas pixels).
+  function draw(canvas, f, img, a) {
     const w = img ? img.naturalWidth : (f.imageWidth > 0 ? f.imageWidth : 640);
     const h = img ? img.naturalHeight : (f.imageHeight > 0 ? f.imageHeight : 360);
     canvas.width = w;
@@ -207,20 +294,24 @@
     const fontPx = Math.max(12, Math.round(h / 40));
     const boxes = f.boxes.filter(boxShown);
     const drawn = [];
+    const regions = drawRegions(ctx, a, sx, sy, lineWidth, fontPx);
+    const trails = drawTrails(ctx, f, sx, sy, lineWidth,
+      new Set(boxes.filter((b) => b.trackId !== null && b.trackId !== undefined).map((b) => b.trackId)));
     ctx.lineWidth = lineWidth;
     for (const b of boxes) {
       const x1 = Math.round(b.x1 * sx), y1 = Math.round(b.y1 * sy);
       const x2 = Math.round(b.x2 * sx), y2 = Math.round(b.y2 * sy);
       ctx.strokeStyle = rgb(colorFor(b.classId));
       ctx.strokeRect(x1, y1, Math.max(1, x2 - x1), Math.max(1, y2 - y1));
-      drawn.push({ classId: b.classId, label: b.label, score: b.score, x1, y1, x2, y2 });
+      drawn.push({ classId: b.classId, label: b.label, score: b.score, trackId: tracked(b) ? b.trackId : null,
+        x1, y1, x2, y2 });
     }
     ctx.font = fontPx + 'px sans-serif';
     ctx.textBaseline = 'top';
     const labels = [];
     for (let i = 0; i < boxes.length; i++) {
       const b = boxes[i], d = drawn[i];
-      const text = b.label + ' ' + Math.round(b.score * 100) + '%';
+      const text = (tracked(b) ? '#' + b.trackId + ' ' : '') + b.label + ' ' + Math.round(b.score * 100) + '%';
       const tw = Math.ceil(ctx.measureText(text).width) + 6;
       const th = fontPx + 4;
       const ty = d.y1 - lineWidth / 2 - th >= 0 ? d.y1 - lineWidth / 2 - th : d.y1 + lineWidth / 2;
@@ -229,9 +320,64 @@
       ctx.fillRect(tx, ty, tw, th);
       ctx.fillStyle = '#000';
       ctx.fillText(text, tx + 3, ty + 2);
-      labels.push({ x: tx, y: ty, w: tw, h: th });
+      labels.push({ x: tx, y: ty, w: tw, h: th, text, trackId: d.trackId });
     }
-    return { frameIndex: f.frameIndex, lineWidth, boxes: drawn, labels, image: !!img, width: w, height: h };
+    return { frameIndex: f.frameIndex, lineWidth, boxes: drawn, labels, image: !!img, width: w, height: h, trails,
+      lines: regions.lines, zones: regions.zones };
+  }
+
+  function tracked(b) {
+    return b.trackId !== null && b.trackId !== undefined;
+  }
+
+  // ---- line crossings and zone occupancy (analytics topic) as text and small bars per window ----
+
+  function bars(values, max, title) {
+    const holder = el('span', 'bars');
+    holder.title = title;
+    for (const v of values) {
+      const bar = el('span', 'bar');
+      bar.style.height = (max > 0 ? Math.max(1, Math.round(14 * v / max)) : 1) + 'px';
+      holder.appendChild(bar);
+    }
+    return holder;
+  }
+
+  function applyAnalytics(c, a) {
+    c.a = a;
+    c.counts.hidden = !a;
+    c.counts.replaceChildren();
+    if (!a) return;
+    const head = el('div', 'chart-title', 'counts (analytics, ' + a.windows + ' window' + (a.windows === 1 ? '' : 's')
+      + (a.windowMs ? ' of ' + span(a.windowMs) : '') + (a.lastWindowEndMs ? ', last to ' + clock(a.lastWindowEndMs)
+      : '') + ')');
+    c.counts.appendChild(head);
+    for (const l of a.lines) {
+      const row = el('div', 'count-row line');
+      row.dataset.line = l.id;
+      row.dataset.leftToRight = String(l.leftToRight);
+      row.dataset.rightToLeft = String(l.rightToLeft);
+      row.appendChild(el('span', 'count-id', l.id));
+      row.appendChild(el('span', 'count-val', '→ ' + l.leftToRight + '  ← ' + l.rightToLeft
+        + (l.lastLeftToRight === null ? '' : '  (last window ' + l.lastLeftToRight + ' / ' + l.lastRightToLeft + ')')));
+      const per = l.recent.map((r) => r[1] + r[2]);
+      row.appendChild(bars(per, Math.max(1, ...per), 'crossings per window, oldest first: ' + per.join(', ')));
+      c.counts.appendChild(row);
+    }
+    for (const z of a.zones) {
+      const row = el('div', 'count-row zone');
+      row.dataset.zone = z.id;
+      row.dataset.occupancyNow = z.occupancyNow === null ? '' : String(z.occupancyNow);
+      row.dataset.entered = String(z.entered);
+      row.appendChild(el('span', 'count-id', z.id));
+      row.appendChild(el('span', 'count-val', (z.occupancyNow === null ? '' : 'now ' + z.occupancyNow + ' · ')
+        + 'in ' + z.entered + ' / out ' + z.exited
+        + (z.lastOccupancyMax === null ? '' : ' · last window max ' + z.lastOccupancyMax + ', mean '
+          + z.lastOccupancyMean)));
+      const per = z.recent.map((r) => r[3]);
+      row.appendChild(bars(per, Math.max(1, ...per), 'occupancy max per window, oldest first: ' + per.join(', ')));
+      c.counts.appendChild(row);
+    }
   }
 
   // ---- chart of objects per frame by label (uPlot, time axis, tooltip) ----
@@ -603,7 +749,7 @@
   function drawZoomFrame(c) {
     if (!c.f) return;
     const canvas = document.getElementById('zoom-frame');
-    const drawn = draw(canvas, c.f, c.img);
+    const drawn = draw(canvas, c.f, c.img, c.a);
     Object.keys(zoomDrawn).forEach((k) => delete zoomDrawn[k]);
     Object.assign(zoomDrawn, drawn, { cameraId: c.id });
     canvas.dataset.frameIndex = String(c.f.frameIndex);
@@ -676,6 +822,9 @@
     c.meta.textContent = cam.frame ? '#' + cam.frame.frameIndex + ' · ' + (cam.frame.backend || '?') + ' '
       + (cam.frame.precision || '') : metaText(cam);
     c.meta.title = metaText(cam);
+    const analyticsChanged = JSON.stringify(cam.analytics) !== JSON.stringify(c.a);
+    applyAnalytics(c, cam.analytics);
+    if (analyticsChanged && c.f) redraw(c); // new counts on the lines, new occupancy
     showFrame(c, cam.frame);
     c.root.dataset.chartPoints = String(chart(c.chart, c, cam.labelSeries, CARD_CHART_HEIGHT));
     legend(c.legend, cam.labelSeries);

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
  * <pre>
  * java -jar video-inference.jar dashboard --bootstrap-servers localhost:9092 [--port 8088] [--host 127.0.0.1]
  *     [--detections-topic detections] [--frames-topic frames] [--dead-letter-topic frames-dlq]
+ *     [--analytics-topic analytics] [--analytics-config lines.yaml]
  *     [--stalled-after-s 30] [--offline-after-s 120] [--consumer-property security.protocol=SSL ...]
  *     [--flink-rest-url http://jobmanager:8081] [--group-id video-inference] [--job-name NAME] [--input-stall-s 30]
  * </pre>
@@ -23,6 +24,8 @@ import picocli.CommandLine.Option;
             "end-to-end latency p50/p99 over the last minute and objects per label over time (Server-Sent Events).",
             "For a wall of cameras: live cameras first, stalled/offline by wall clock, pipeline totals, a panel of the",
             "dead-letter topic by reason, search, click to enlarge, class/score filter of the boxes.",
+            "With job --tracking: track ids and trails on the boxes; with --analytics-config the camera's lines and",
+            "zones over the frame, and the counts of the analytics topic (crossings by direction, zone occupancy).",
             "Reads the detections, frames and dead-letter topics with isolation.level=read_committed and no consumer",
             "group.",
             "With --flink-rest-url and --group-id it also shows the job's state, restarts, input lag and committed",
@@ -45,6 +48,16 @@ public final class DashboardCommand implements Callable<Integer> {
             description = "Topic of the dead letters (the job's --dead-letter-topic): counts per reason and the newest "
                     + "with their source coordinates. Empty: none. Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
+
+    @Option(names = "--analytics-topic", defaultValue = DetectionsDashboard.DEFAULT_ANALYTICS_TOPIC,
+            description = "Topic of the line/zone counts per window (the job's --analytics-topic). Empty: none. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String analyticsTopic;
+
+    @Option(names = "--analytics-config", paramLabel = "FILE",
+            description = "The job's --analytics-config (JSON, or YAML for .yaml/.yml): draw each camera's lines and "
+                    + "zones over its frame. Default: counts only, no geometry.")
+    java.nio.file.Path analyticsConfig;
 
     @Option(names = "--stalled-after-s", paramLabel = "SECONDS",
             defaultValue = "" + DetectionsDashboard.DEFAULT_STALLED_AFTER_S,
@@ -101,7 +114,12 @@ public final class DashboardCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int inputStallSeconds;
 
-    /** Starts the dashboard, prints its address and blocks until the JVM shuts down. Returns 0. */
+    /**
+     * Starts the dashboard, prints its address and blocks until the JVM shuts down. Returns 0.
+     *
+     * @throws java.io.IOException if the analytics config cannot be read or the port cannot be bound
+     * @throws IllegalArgumentException for an invalid option value or analytics config
+     */
     @Override
     public Integer call() throws Exception {
         DetectionsDashboard dashboard = DetectionsDashboard.builder()
@@ -109,6 +127,9 @@ public final class DashboardCommand implements Callable<Integer> {
                 .detectionsTopic(detectionsTopic)
                 .framesTopic(framesTopic)
                 .deadLetterTopic(deadLetterTopic)
+                .analyticsTopic(analyticsTopic)
+                .analyticsConfig(analyticsConfig == null ? null
+                        : io.flinkvision.tracking.analytics.AnalyticsConfig.load(analyticsConfig))
                 .stalledAfter(java.time.Duration.ofSeconds(stalledAfterSeconds))
                 .offlineAfter(java.time.Duration.ofSeconds(offlineAfterSeconds))
                 .host(host)

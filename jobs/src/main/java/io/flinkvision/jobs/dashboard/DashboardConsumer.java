@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.frame.FrameSerde;
+import io.flinkvision.tracking.analytics.AnalyticsWindow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * One Kafka consumer reading the detections topic, the frames topic and (when given) the dead-letter topic
  * ({@code read_committed}, no consumer group: partitions are assigned manually and nothing is committed, so any number
  * of dashboards can watch). The dead-letter topic is optional: while it does not exist the status stays
- * {@code running} and the page says it is absent.
+ * {@code running} and the page says it is absent. The analytics topic (line/zone counts of {@code job --tracking}) is
+ * optional the same way.
  *
  * <p>Partitions present at start begin at the end of the log (or its beginning with {@code fromBeginning}); partitions
  * of a topic that did not exist at start are read from their beginning when they appear (the metadata is refreshed
@@ -45,6 +47,8 @@ final class DashboardConsumer implements AutoCloseable {
     private final String framesTopic;
     /** Null: no dead-letter topic read. */
     private final String deadLetterTopic;
+    /** Null: no analytics topic read. */
+    private final String analyticsTopic;
     private final boolean fromBeginning;
     private final DashboardState state;
     private final ObjectMapper mapper = new ObjectMapper()
@@ -59,10 +63,11 @@ final class DashboardConsumer implements AutoCloseable {
     private Thread thread;
 
     DashboardConsumer(String bootstrapServers, String detectionsTopic, String framesTopic, String deadLetterTopic,
-            Map<String, String> userProperties, boolean fromBeginning, DashboardState state) {
+            String analyticsTopic, Map<String, String> userProperties, boolean fromBeginning, DashboardState state) {
         this.detectionsTopic = detectionsTopic;
         this.framesTopic = framesTopic;
         this.deadLetterTopic = deadLetterTopic;
+        this.analyticsTopic = analyticsTopic;
         this.fromBeginning = fromBeginning;
         this.state = state;
         this.consumer = new KafkaConsumer<>(consumerProperties(bootstrapServers, userProperties));
@@ -125,6 +130,8 @@ final class DashboardConsumer implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (r.topic().equals(detectionsTopic)) {
                         onDetectionRecord(r, arrival);
+                    } else if (r.topic().equals(analyticsTopic)) {
+                        onAnalyticsRecord(r, arrival);
                     } else if (r.topic().equals(deadLetterTopic)) {
                         state.onDeadLetter(DeadLetterRecord.fromRecord(r), arrival);
                     } else {
@@ -157,6 +164,21 @@ final class DashboardConsumer implements AutoCloseable {
         }
     }
 
+    private void onAnalyticsRecord(ConsumerRecord<byte[], byte[]> r, long arrival) {
+        if (r.value() == null) {
+            return;
+        }
+        try {
+            state.onAnalytics(mapper.readValue(r.value(), AnalyticsWindow.class), arrival);
+        } catch (Exception e) {
+            state.onMalformedAnalytics();
+            if (malformedLogged++ < MAX_LOGGED_MALFORMED) {
+                LOG.warn("Skipping an analytics record that is not a window of counts ({}/{}@{}): {}", r.topic(),
+                        r.partition(), r.offset(), e.toString());
+            }
+        }
+    }
+
     private void refreshAssignment(boolean atStart) {
         lastRefreshMs = System.currentTimeMillis();
         List<TopicPartition> added = new ArrayList<>();
@@ -165,13 +187,16 @@ final class DashboardConsumer implements AutoCloseable {
         if (deadLetterTopic != null) {
             topics.add(deadLetterTopic);
         }
+        if (analyticsTopic != null) {
+            topics.add(analyticsTopic);
+        }
         for (String topic : topics) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
             if (topic.equals(deadLetterTopic)) {
                 state.deadLetterTopicPresent(infos != null && !infos.isEmpty());
             }
             if (infos == null || infos.isEmpty()) {
-                if (!topic.equals(deadLetterTopic)) {
+                if (!topic.equals(deadLetterTopic) && !topic.equals(analyticsTopic)) {
                     missing.add(topic);
                 }
                 if (atStart) {

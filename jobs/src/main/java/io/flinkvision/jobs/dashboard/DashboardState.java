@@ -3,6 +3,9 @@ package io.flinkvision.jobs.dashboard;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.frame.Frame;
+import io.flinkvision.tracking.analytics.AnalyticsConfig;
+import io.flinkvision.tracking.analytics.AnalyticsWindow;
+import io.flinkvision.tracking.analytics.Geometry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -47,6 +51,14 @@ import java.util.TreeMap;
  *   <li><b>dead letters</b>: the records of the dead-letter topic read since the dashboard started (or since the
  *       topic's beginning with {@code fromBeginning}): counts per reason and the newest
  *       {@value #RECENT_DEAD_LETTERS}.</li>
+ *   <li><b>track trails</b> (with {@code job --tracking}): per track id the centres of its boxes in the last
+ *       {@value #TRAIL_POINTS} frames that had it, in frame-index order (a record older than the camera's newest
+ *       tracked one adds nothing); a track unseen for {@value #TRAIL_MAX_GAP_FRAMES} frames is forgotten. The shown
+ *       frame lists the trails of its tracked boxes up to its own frame index.</li>
+ *   <li><b>lines and zones</b> (with an analytics config and/or the analytics topic): the camera's configured
+ *       geometry (source-image pixels), the counts summed over the analytics windows read since the dashboard
+ *       started, the newest window's counts, the last {@value #RECENT_WINDOWS} windows, and per zone
+ *       {@code occupancyNow}: tracked boxes of the shown frame whose anchor is inside the polygon.</li>
  * </ul>
  */
 final class DashboardState {
@@ -72,6 +84,12 @@ final class DashboardState {
     static final long DEFAULT_OFFLINE_AFTER_MS = 120_000;
     /** Dead letters listed on the page (newest first). */
     static final int RECENT_DEAD_LETTERS = 20;
+    /** Centres kept per track id for its trail. */
+    static final int TRAIL_POINTS = 20;
+    /** A track id not seen for this many frames of its camera loses its trail. */
+    static final long TRAIL_MAX_GAP_FRAMES = 60;
+    /** Analytics windows kept per camera for the small chart. */
+    static final int RECENT_WINDOWS = 12;
 
     /** Camera states, see the class comment. */
     static final String LIVE = "live";
@@ -117,6 +135,11 @@ final class DashboardState {
     private final Map<String, ReasonTally> deadLettersByReason = new LinkedHashMap<>();
     /** The newest dead letters, newest first, at most {@link #RECENT_DEAD_LETTERS}. */
     private final ArrayDeque<DeadLetterRecord> recentDeadLetters = new ArrayDeque<>();
+    /** Lines and zones of the cameras (the dashboard's {@code --analytics-config}), or null. */
+    private AnalyticsConfig analyticsConfig;
+    private String analyticsTopic;
+    private long analyticsWindowsTotal;
+    private long malformedAnalyticsRecords;
 
     /** A state with the default thresholds and no dead-letter topic. */
     DashboardState(long frameCacheBytes, String detectionsTopic, String framesTopic) {
@@ -149,6 +172,35 @@ final class DashboardState {
         this.deadLetterTopic = deadLetterTopic;
         this.stalledAfterMs = stalledAfterMs;
         this.offlineAfterMs = offlineAfterMs;
+    }
+
+    /**
+     * Sets the lines and zones drawn over the frames and the topic of the window counts (both optional).
+     *
+     * @param config the job's analytics config (validated), or null when only the topic's counts are shown
+     * @param topic the analytics topic read, or null when none is
+     */
+    synchronized void analytics(AnalyticsConfig config, String topic) {
+        this.analyticsConfig = config;
+        this.analyticsTopic = topic;
+        version++;
+    }
+
+    /** Records a window of line/zone counts from the analytics topic. */
+    synchronized void onAnalytics(AnalyticsWindow w, long arrivalMs) {
+        if (w.getCameraId() == null) {
+            onMalformedAnalytics();
+            return;
+        }
+        version++;
+        analyticsWindowsTotal++;
+        camera(w.getCameraId()).addWindow(w);
+    }
+
+    /** Records an analytics record that could not be parsed. */
+    synchronized void onMalformedAnalytics() {
+        malformedAnalyticsRecords++;
+        version++;
     }
 
     /** An encoded image and its HTTP content type. */
@@ -209,6 +261,7 @@ final class DashboardState {
         cam.latestArrivalMs = arrivalMs;
         cam.addTiming(record);
         cam.addToSeries(record, detections);
+        cam.addToTrails(record, detections);
         FrameImage image = frameCache.get(new FrameKey(cameraId, record.getFrameIndex()));
         if (image != null) {
             cam.shown = new Shown(record, image, arrivalMs);
@@ -297,13 +350,13 @@ final class DashboardState {
     synchronized Snapshot snapshot(long nowMs) {
         List<CameraSnapshot> list = new ArrayList<>();
         for (CameraState cam : cameras.values()) {
-            list.add(cam.snapshot(nowMs, stalledAfterMs, offlineAfterMs));
+            list.add(cam.snapshot(nowMs, stalledAfterMs, offlineAfterMs, analyticsConfig));
         }
         list.sort(CAMERA_ORDER);
         return new Snapshot(nowMs, version, detectionsTopic, framesTopic, consumerStatus, consumerError, jobHealth,
                 detectionRecordsTotal, malformedDetectionRecords,
                 invalidFrameRecords, frameCache.size(), frameCacheUsed, stalledAfterMs, offlineAfterMs,
-                totals(list), deadLetters(), list);
+                totals(list), deadLetters(), analyticsTopic, analyticsWindowsTotal, malformedAnalyticsRecords, list);
     }
 
     private Totals totals(Collection<CameraSnapshot> list) {
@@ -391,9 +444,151 @@ final class DashboardState {
         /** Capture-time buckets: bucket start (ms) -> bucket. */
         final TreeMap<Long, Bucket> buckets = new TreeMap<>();
         final Map<String, Integer> classIds = new HashMap<>();
+        /** Track id -> its recent centres, oldest first. */
+        final Map<Long, ArrayDeque<TrailPoint>> trails = new HashMap<>();
+        long trailFrameIndex = Long.MIN_VALUE;
+        /** Line / zone id -> counts summed over the windows read, in order of first appearance. */
+        final Map<String, long[]> lineTotals = new LinkedHashMap<>();
+        final Map<String, long[]> zoneTotals = new LinkedHashMap<>();
+        /** The newest windows, oldest first. */
+        final ArrayDeque<AnalyticsWindow> windows = new ArrayDeque<>();
+        long windowsTotal;
 
         CameraState(String cameraId) {
             this.cameraId = cameraId;
+        }
+
+        void addToTrails(FrameDetections r, List<Detection> detections) {
+            long f = r.getFrameIndex();
+            if (f <= trailFrameIndex) {
+                return; // late or repeated: trails go forward in frame order
+            }
+            trailFrameIndex = f;
+            for (Detection d : detections) {
+                if (d.getTrackId() == null || d.getBox() == null) {
+                    continue;
+                }
+                ArrayDeque<TrailPoint> t = trails.computeIfAbsent(d.getTrackId(), k -> new ArrayDeque<>());
+                t.addLast(new TrailPoint(f, (d.getBox().getX1() + d.getBox().getX2()) / 2,
+                        (d.getBox().getY1() + d.getBox().getY2()) / 2));
+                while (t.size() > TRAIL_POINTS) {
+                    t.pollFirst();
+                }
+            }
+            trails.values().removeIf(t -> t.peekLast().frameIndex() < f - TRAIL_MAX_GAP_FRAMES);
+        }
+
+        void addWindow(AnalyticsWindow w) {
+            windowsTotal++;
+            if (w.getLines() != null) {
+                for (AnalyticsWindow.LineCount l : w.getLines()) {
+                    long[] t = lineTotals.computeIfAbsent(l.getId(), k -> new long[2]);
+                    t[0] += l.getLeftToRight();
+                    t[1] += l.getRightToLeft();
+                }
+            }
+            if (w.getZones() != null) {
+                for (AnalyticsWindow.ZoneCount z : w.getZones()) {
+                    long[] t = zoneTotals.computeIfAbsent(z.getId(), k -> new long[2]);
+                    t[0] += z.getEntered();
+                    t[1] += z.getExited();
+                }
+            }
+            windows.addLast(w);
+            while (windows.size() > RECENT_WINDOWS) {
+                windows.pollFirst();
+            }
+        }
+
+        /** The lines and zones view, or null when the camera has neither configured regions nor windows. */
+        Analytics analytics(AnalyticsConfig config, ShownFrame frame) {
+            AnalyticsConfig.CameraRegions regions = config == null ? null : config.regionsFor(cameraId);
+            boolean configured = regions != null && !regions.isEmpty();
+            if (!configured && windows.isEmpty()) {
+                return null;
+            }
+            AnalyticsWindow last = windows.peekLast();
+            Map<String, AnalyticsConfig.LineConfig> lineConfigs = new LinkedHashMap<>();
+            Map<String, AnalyticsConfig.ZoneConfig> zoneConfigs = new LinkedHashMap<>();
+            if (configured) {
+                regions.getLines().forEach(l -> lineConfigs.put(l.getId(), l));
+                regions.getZones().forEach(z -> zoneConfigs.put(z.getId(), z));
+            }
+            Set<String> lineIds = new java.util.LinkedHashSet<>(lineConfigs.keySet());
+            lineIds.addAll(lineTotals.keySet());
+            Set<String> zoneIds = new java.util.LinkedHashSet<>(zoneConfigs.keySet());
+            zoneIds.addAll(zoneTotals.keySet());
+            List<LineView> lines = new ArrayList<>();
+            for (String id : lineIds) {
+                AnalyticsConfig.LineConfig lc = lineConfigs.get(id);
+                long[] t = lineTotals.getOrDefault(id, new long[2]);
+                List<long[]> recent = new ArrayList<>();
+                AnalyticsWindow.LineCount lastCount = null;
+                for (AnalyticsWindow w : windows) {
+                    AnalyticsWindow.LineCount c = line(w, id);
+                    recent.add(new long[] {w.getWindowStartMs(), c == null ? 0 : c.getLeftToRight(),
+                            c == null ? 0 : c.getRightToLeft()});
+                    if (w == last) {
+                        lastCount = c;
+                    }
+                }
+                lines.add(new LineView(id, lc == null ? null : lc.getFrom(), lc == null ? null : lc.getTo(),
+                        lc == null ? null : lc.getLabels(), t[0], t[1],
+                        lastCount == null ? null : lastCount.getLeftToRight(),
+                        lastCount == null ? null : lastCount.getRightToLeft(), recent));
+            }
+            String anchor = config == null || config.getAnchor() == null ? AnalyticsConfig.BOTTOM_CENTER
+                    : config.getAnchor();
+            List<ZoneView> zones = new ArrayList<>();
+            for (String id : zoneIds) {
+                AnalyticsConfig.ZoneConfig zc = zoneConfigs.get(id);
+                long[] t = zoneTotals.getOrDefault(id, new long[2]);
+                List<double[]> recent = new ArrayList<>();
+                AnalyticsWindow.ZoneCount lastCount = null;
+                for (AnalyticsWindow w : windows) {
+                    AnalyticsWindow.ZoneCount c = zone(w, id);
+                    recent.add(new double[] {w.getWindowStartMs(), c == null ? 0 : c.getEntered(),
+                            c == null ? 0 : c.getExited(), c == null ? 0 : c.getOccupancyMax()});
+                    if (w == last) {
+                        lastCount = c;
+                    }
+                }
+                Integer now = zc == null || frame == null ? null : occupancy(zc, anchor, frame);
+                zones.add(new ZoneView(id, zc == null ? null : zc.getPolygon(), zc == null ? null : zc.getLabels(),
+                        t[0], t[1], now, lastCount == null ? null : (long) lastCount.getOccupancyMax(),
+                        lastCount == null ? null : round2(lastCount.getOccupancyMean()), recent));
+            }
+            return new Analytics(config == null ? null : config.getWindowMs(), anchor, windowsTotal,
+                    last == null ? null : last.getWindowStartMs(), last == null ? null : last.getWindowEndMs(),
+                    lines, zones);
+        }
+
+        private static AnalyticsWindow.LineCount line(AnalyticsWindow w, String id) {
+            return w.getLines() == null ? null
+                    : w.getLines().stream().filter(l -> id.equals(l.getId())).findFirst().orElse(null);
+        }
+
+        private static AnalyticsWindow.ZoneCount zone(AnalyticsWindow w, String id) {
+            return w.getZones() == null ? null
+                    : w.getZones().stream().filter(z -> id.equals(z.getId())).findFirst().orElse(null);
+        }
+
+        /** Tracked boxes of the frame (of the zone's labels) whose anchor is inside the zone. */
+        private static int occupancy(AnalyticsConfig.ZoneConfig zone, String anchor, ShownFrame frame) {
+            java.awt.geom.Path2D polygon = Geometry.polygon(zone.getPolygon());
+            int n = 0;
+            for (Box b : frame.boxes()) {
+                if (b.trackId() == null || (zone.getLabels() != null && !zone.getLabels().isEmpty()
+                        && !zone.getLabels().contains(b.label()))) {
+                    continue;
+                }
+                float[] p = Geometry.anchor(new io.flinkvision.detection.BoundingBox(b.x1(), b.y1(), b.x2(), b.y2()),
+                        anchor);
+                if (polygon.contains(p[0], p[1])) {
+                    n++;
+                }
+            }
+            return n;
         }
 
         void addTiming(FrameDetections r) {
@@ -432,7 +627,7 @@ final class DashboardState {
             }
         }
 
-        CameraSnapshot snapshot(long nowMs, long stalledAfterMs, long offlineAfterMs) {
+        CameraSnapshot snapshot(long nowMs, long stalledAfterMs, long offlineAfterMs, AnalyticsConfig config) {
             // Unknown (null) until two records span some time; while the camera's first record is inside the window,
             // the rate is measured over the span actually covered.
             Double fps = null;
@@ -472,12 +667,13 @@ final class DashboardState {
             op = Arrays.copyOf(op, j);
             Latency latency = new Latency(LATENCY_WINDOW_MS, e2e.length, percentile(e2e, 0.50),
                     percentile(e2e, 0.99), percentile(op, 0.50), percentile(op, 0.99));
-            return new CameraSnapshot(cameraId, state, shownFrame(), recordsTotal, detectionsTotal, errorsTotal,
+            ShownFrame frame = shownFrame();
+            return new CameraSnapshot(cameraId, state, frame, recordsTotal, detectionsTotal, errorsTotal,
                     lastError, framesReceived, undisplayableFrames, lastFrameIndex,
                     lastRecordArrivalMs == 0 ? null : nowMs - lastRecordArrivalMs,
                     lastFrameArrivalMs == 0 ? null : nowMs - lastFrameArrivalMs,
                     lastActivity == 0 ? null : nowMs - lastActivity, stale, deadLettersTotal, lastDeadLetterReason,
-                    fps, latency, series());
+                    fps, latency, series(), analytics(config, frame));
         }
 
         /**
@@ -494,6 +690,7 @@ final class DashboardState {
             }
             FrameDetections r = s.record;
             List<Box> boxes = new ArrayList<>();
+            List<Trail> shownTrails = new ArrayList<>();
             if (r.getDetections() != null) {
                 for (Detection d : r.getDetections()) {
                     if (d.getBox() == null) {
@@ -501,7 +698,19 @@ final class DashboardState {
                     }
                     boxes.add(new Box(d.getClassId(), d.getLabel() == null ? "class " + d.getClassId() : d.getLabel(),
                             round3(d.getScore()), d.getBox().getX1(), d.getBox().getY1(), d.getBox().getX2(),
-                            d.getBox().getY2()));
+                            d.getBox().getY2(), d.getTrackId()));
+                    ArrayDeque<TrailPoint> t = d.getTrackId() == null ? null : trails.get(d.getTrackId());
+                    if (t != null) {
+                        List<float[]> points = new ArrayList<>();
+                        for (TrailPoint p : t) {
+                            if (p.frameIndex() <= r.getFrameIndex()) {
+                                points.add(new float[] {round1(p.x()), round1(p.y())});
+                            }
+                        }
+                        if (!points.isEmpty()) {
+                            shownTrails.add(new Trail(d.getTrackId(), d.getClassId(), points));
+                        }
+                    }
                 }
             }
             String url = s.image == null ? null
@@ -509,7 +718,7 @@ final class DashboardState {
             return new ShownFrame(r.getFrameIndex(), r.getCaptureTimestampMs(), r.getEmitTimestampMs(),
                     r.getImageWidth(), r.getImageHeight(), url, r.getModel(), r.getBackend(), r.getPrecision(),
                     r.getBatchSize(), r.getLatencyMs() == null ? null : round2(r.getLatencyMs().getTotal()),
-                    r.getEmitTimestampMs() - r.getCaptureTimestampMs(), boxes);
+                    r.getEmitTimestampMs() - r.getCaptureTimestampMs(), boxes, shownTrails);
         }
 
         private Series series() {
@@ -568,6 +777,10 @@ final class DashboardState {
         return Math.round(v * 100.0) / 100.0;
     }
 
+    private static float round1(float v) {
+        return Math.round(v * 10f) / 10f;
+    }
+
     private static double round3(double v) {
         return Math.round(v * 1000.0) / 1000.0;
     }
@@ -585,6 +798,7 @@ final class DashboardState {
             String consumerStatus, String consumerError, JobHealth job, long detectionRecordsTotal,
             long malformedDetectionRecords, long invalidFrameRecords, int cachedFrames, long cachedFrameBytes,
             long stalledAfterMs, long offlineAfterMs, Totals totals, DeadLetters deadLetters,
+            String analyticsTopic, long analyticsWindows, long malformedAnalyticsRecords,
             List<CameraSnapshot> cameras) {}
 
     /**
@@ -652,15 +866,49 @@ final class DashboardState {
     record CameraSnapshot(String cameraId, String state, ShownFrame frame, long framesTotal, long detectionsTotal,
             long errorsTotal, String lastError, long framesReceived, long undisplayableFrames, long lastFrameIndex,
             Long lastRecordAgeMs, Long lastFrameAgeMs, Long lastActivityAgeMs, boolean stale, long deadLettersTotal,
-            String lastDeadLetterReason, Double fps, Latency latency, Series labelSeries) {}
+            String lastDeadLetterReason, Double fps, Latency latency, Series labelSeries, Analytics analytics) {}
 
     /** The frame shown: its record's fields and boxes; {@code imageUrl} null when the image is not available. */
     record ShownFrame(long frameIndex, long captureTimestampMs, long emitTimestampMs, int imageWidth,
             int imageHeight, String imageUrl, String model, String backend, String precision, int batchSize,
-            Double operatorLatencyMs, long endToEndMs, List<Box> boxes) {}
+            Double operatorLatencyMs, long endToEndMs, List<Box> boxes, List<Trail> trails) {}
 
-    /** A box in source-image pixels. */
-    record Box(int classId, String label, double score, float x1, float y1, float x2, float y2) {}
+    /** A box in source-image pixels; {@code trackId} null when the detection has none (no tracking, tentative). */
+    record Box(int classId, String label, double score, float x1, float y1, float x2, float y2, Long trackId) {}
+
+    /** Centres {@code [x, y]} (source-image pixels) of a track's boxes in its recent frames, oldest first. */
+    record Trail(long trackId, int classId, List<float[]> points) {}
+
+    private record TrailPoint(long frameIndex, float x, float y) {}
+
+    /**
+     * A camera's lines and zones.
+     *
+     * @param windowMs the config's window length (ms), or null without a config
+     * @param anchor the point of a box that crosses lines and is in zones ({@code bottom-center} or {@code center})
+     * @param windows analytics windows read for this camera
+     * @param lastWindowStartMs start (capture time, ms since the epoch) of the newest window, or null before one
+     * @param lastWindowEndMs its end, or null
+     */
+    record Analytics(Long windowMs, String anchor, long windows, Long lastWindowStartMs, Long lastWindowEndMs,
+            List<LineView> lines, List<ZoneView> zones) {}
+
+    /**
+     * A counting line: its segment in source-image pixels ({@code from}/{@code to} null when it is not in the
+     * dashboard's config), crossings summed over the windows read, those of the newest window (null before one) and
+     * the recent windows as {@code [windowStartMs, leftToRight, rightToLeft]}.
+     */
+    record LineView(String id, float[] from, float[] to, List<String> labels, long leftToRight, long rightToLeft,
+            Long lastLeftToRight, Long lastRightToLeft, List<long[]> recent) {}
+
+    /**
+     * A zone: its polygon in source-image pixels (null when not in the dashboard's config), entries/exits summed over
+     * the windows read, {@code occupancyNow} (tracked boxes of the shown frame inside it; null without polygon or
+     * frame), the newest window's occupancy max/mean, and the recent windows as
+     * {@code [windowStartMs, entered, exited, occupancyMax]}.
+     */
+    record ZoneView(String id, float[][] polygon, List<String> labels, long entered, long exited,
+            Integer occupancyNow, Long lastOccupancyMax, Double lastOccupancyMean, List<double[]> recent) {}
 
     /** Latency percentiles in ms over {@code windowMs}; null values when there are no samples. */
     record Latency(long windowMs, int samples, Double endToEndP50, Double endToEndP99, Double operatorP50,

@@ -61,6 +61,8 @@ public final class DetectionsDashboard implements AutoCloseable {
     public static final String DEFAULT_FRAMES_TOPIC = "frames";
     /** Default dead-letter topic: the job's default ({@code --dead-letter-topic}, {@code JobSettings}). */
     public static final String DEFAULT_DEAD_LETTER_TOPIC = "frames-dlq";
+    /** Default topic of the line/zone counts ({@code job --tracking --analytics-config}). */
+    public static final String DEFAULT_ANALYTICS_TOPIC = "analytics";
     /**
      * Default seconds without a detection record (wall clock) after which a camera is shown {@code stalled}: three
      * times the longest usual gap between EXACTLY_ONCE commits (a checkpoint interval of up to 10 s).
@@ -190,6 +192,8 @@ public final class DetectionsDashboard implements AutoCloseable {
         private String detectionsTopic = DEFAULT_DETECTIONS_TOPIC;
         private String framesTopic = DEFAULT_FRAMES_TOPIC;
         private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
+        private String analyticsTopic = DEFAULT_ANALYTICS_TOPIC;
+        private io.flinkvision.tracking.analytics.AnalyticsConfig analyticsConfig;
         private Duration stalledAfter = Duration.ofSeconds(DEFAULT_STALLED_AFTER_S);
         private Duration offlineAfter = Duration.ofSeconds(DEFAULT_OFFLINE_AFTER_S);
         private String host = DEFAULT_HOST;
@@ -264,6 +268,31 @@ public final class DetectionsDashboard implements AutoCloseable {
          */
         public Builder deadLetterTopic(String deadLetterTopic) {
             this.deadLetterTopic = deadLetterTopic;
+            return this;
+        }
+
+        /**
+         * Topic of the line/zone counts per window (the job's {@code --analytics-topic}): the page shows the counts per
+         * camera, summed and of the newest windows. Default {@value #DEFAULT_ANALYTICS_TOPIC}; null or blank: none
+         * read. A topic that does not exist (a job without tracking) is not an error.
+         */
+        public Builder analyticsTopic(String analyticsTopic) {
+            this.analyticsTopic = analyticsTopic;
+            return this;
+        }
+
+        /**
+         * The job's analytics config (its {@code --analytics-config}): the page draws each camera's lines and zones over
+         * its frame and counts the tracked boxes in each zone. Null (the default): only the counts of the analytics
+         * topic are shown, without geometry.
+         *
+         * @throws IllegalArgumentException if the config is invalid ({@code AnalyticsConfig#validate})
+         */
+        public Builder analyticsConfig(io.flinkvision.tracking.analytics.AnalyticsConfig analyticsConfig) {
+            if (analyticsConfig != null) {
+                analyticsConfig.validate();
+            }
+            this.analyticsConfig = analyticsConfig;
             return this;
         }
 
@@ -356,6 +385,12 @@ public final class DetectionsDashboard implements AutoCloseable {
                 throw new IllegalArgumentException("the dead-letter topic must differ from the frames and detections "
                         + "topics: " + dlq);
             }
+            String analytics = analyticsTopic == null || analyticsTopic.isBlank() ? null : analyticsTopic;
+            if (analytics != null && (analytics.equals(framesTopic) || analytics.equals(detectionsTopic)
+                    || analytics.equals(dlq))) {
+                throw new IllegalArgumentException("the analytics topic must differ from the frames, detections and "
+                        + "dead-letter topics: " + analytics);
+            }
             if (stalledAfter.toMillis() < 1 || offlineAfter.compareTo(stalledAfter) <= 0) {
                 throw new IllegalArgumentException("need 0 < stalledAfter < offlineAfter, got " + stalledAfter + " and "
                         + offlineAfter);
@@ -377,6 +412,7 @@ public final class DetectionsDashboard implements AutoCloseable {
                     : new FlinkJobProbe(flinkRestUrl, jobName == null || jobName.isBlank() ? null : jobName);
             DashboardState state = new DashboardState(frameCacheBytes, detectionsTopic, framesTopic, dlq,
                     stalledAfter.toMillis(), offlineAfter.toMillis());
+            state.analytics(analyticsConfig, analytics);
             ObjectMapper mapper = new ObjectMapper();
             DashboardHandler handler = new DashboardHandler(state, mapper);
 
@@ -403,7 +439,7 @@ public final class DetectionsDashboard implements AutoCloseable {
 
             DashboardConsumer consumer;
             try {
-                consumer = new DashboardConsumer(bootstrapServers, detectionsTopic, framesTopic, dlq,
+                consumer = new DashboardConsumer(bootstrapServers, detectionsTopic, framesTopic, dlq, analytics,
                         consumerProperties, fromBeginning, state);
                 consumer.start();
             } catch (RuntimeException e) {

@@ -231,6 +231,8 @@ public class DemoCommand implements Callable<Integer> {
             if (dashboard) {
                 board = DetectionsDashboard.builder().bootstrapServers(kafka.bootstrapServers())
                         .detectionsTopic(detections).framesTopic(frames).port(dashboardPort)
+                        .analyticsTopic(tracking ? "analytics" : null)
+                        .analyticsConfig(tracking ? demoAnalytics() : null)
                         .flinkRestUrl("http://" + LocalCluster.LOOPBACK + ":" + restPort)
                         .consumerGroup(JobSettings.DEFAULT_GROUP_ID).start();
                 System.out.printf("demo: dashboard at %s%n", board.uri());
@@ -444,6 +446,13 @@ public class DemoCommand implements Callable<Integer> {
     /** Whether the option applies: always without a profile, else only when given on the command line. */
     private boolean given(InferenceProfile p, String option) {
         return p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, option);
+    }
+
+    /** The shipped lines and zones of the clip ({@code /demo/analytics-vtest.yaml} in the jar). */
+    private static io.flinkvision.tracking.analytics.AnalyticsConfig demoAnalytics() throws java.io.IOException {
+        try (var in = DemoCommand.class.getResourceAsStream("/demo/analytics-vtest.yaml")) {
+            return io.flinkvision.tracking.analytics.AnalyticsConfig.parse(in, true);
+        }
     }
 
     /** Keeps everything up for {@code --linger-s} seconds so the dashboard and the metrics can be looked at. */

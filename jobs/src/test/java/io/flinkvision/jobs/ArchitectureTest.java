@@ -5,6 +5,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
@@ -18,7 +19,8 @@ import java.util.List;
  * {@code tracking} -> {@code flink} -> {@code jobs}. Each rule is one test; a failure names the offending classes and
  * the dependency. Flink's own annotations ({@code org.apache.flink.annotation}) do not count as depending on Flink.
  */
-@AnalyzeClasses(packages = "io.flinkvision", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "io.flinkvision",
+        importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.NoTestJars.class})
 class ArchitectureTest {
     private static final String FLINK = "org.apache.flink..";
     private static final String FLINK_ANNOTATIONS = "org.apache.flink.annotation..";
@@ -84,6 +86,14 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule tensorrtSubpackagesAreFreeOfCycles = slices()
             .matching("io.flinkvision.engine.tensorrt.(*)..").should().beFreeOfCycles();
+
+    /** Leaves out the operators test jar (its fixtures and GPU check programs are test code, not layers). */
+    static final class NoTestJars implements ImportOption {
+        @Override
+        public boolean includes(Location location) {
+            return !location.contains("-tests.jar");
+        }
+    }
 
     /** {@code io.flinkvision.<p>..} for every top-level project package but {@code allowed}. */
     private static String[] projectPackagesExcept(String... allowed) {

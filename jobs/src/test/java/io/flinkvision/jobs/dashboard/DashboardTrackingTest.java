@@ -272,14 +272,20 @@ class DashboardTrackingTest {
                             .isCloseTo(p.get("expected").get(k), org.assertj.core.data.Offset.offset(8L));
                 }
             });
-            // the counts panel
-            WebElement across = c.findElement(By.cssSelector(".analytics .count-row.line[data-line='across-path']"));
-            assertThat(across.getDomAttribute("data-left-to-right")).isEqualTo("3");
-            assertThat(across.getDomAttribute("data-right-to-left")).isEqualTo("1");
-            WebElement zone = c.findElement(By.cssSelector(".analytics .count-row.zone[data-zone='centre']"));
-            assertThat(zone.getDomAttribute("data-entered")).isEqualTo("4");
-            assertThat(zone.getDomAttribute("data-occupancy-now")).isEqualTo(String.valueOf(inZone(FRAMES - 1)));
-            assertThat(zone.getText()).contains("in 4 / out 2");
+            // the counts panel, read in one script call: the page redraws it on every state push, so an element
+            // found by one WebDriver call can be stale by the next
+            Map<String, Object> counts = (Map<String, Object>) ((JavascriptExecutor) driver).executeScript(
+                    "const c = document.querySelector('section.camera[data-camera=\"' + arguments[0] + '\"]');"
+                            + "const a = c.querySelector(\".analytics .count-row.line[data-line='across-path']\");"
+                            + "const z = c.querySelector(\".analytics .count-row.zone[data-zone='centre']\");"
+                            + "return {ltr: a.dataset.leftToRight, rtl: a.dataset.rightToLeft, entered: z.dataset.entered,"
+                            + "  now: z.dataset.occupancyNow, text: z.textContent};",
+                    CAMERA);
+            assertThat(counts.get("ltr")).isEqualTo("3");
+            assertThat(counts.get("rtl")).isEqualTo("1");
+            assertThat(counts.get("entered")).isEqualTo("4");
+            assertThat(counts.get("now")).isEqualTo(String.valueOf(inZone(FRAMES - 1)));
+            assertThat((String) counts.get("text")).contains("in 4 / out 2");
         } finally {
             driver.quit();
             service.stop();

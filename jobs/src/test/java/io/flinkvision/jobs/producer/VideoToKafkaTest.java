@@ -1,5 +1,7 @@
 package io.flinkvision.jobs.producer;
 
+import io.flinkvision.testing.TestFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
@@ -127,7 +129,7 @@ class VideoToKafkaTest {
 
     @Test
     void sendsAFolderOfImagesAsTheyAreInNameOrder() throws Exception {
-        Path folder = Path.of(getClass().getResource("/images").toURI());
+        Path folder = TestFixtures.frameFolder();
         String topic = newTopic();
         VideoToKafka producer = VideoToKafka.builder()
                 .bootstrapServers(kafka.bootstrapServers()).topic(topic).input(folder.toString()).cameraId("stills")

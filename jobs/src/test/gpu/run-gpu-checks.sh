@@ -7,7 +7,7 @@
 #   STEPS=checks,bench-fp16 jobs/src/test/gpu/run-gpu-checks.sh        # some steps
 #
 # Layout of $GPURUN (made on the build machine, see the comment at the end):
-#   classes/ (operators main), test-classes/ (operators test, golden images), jobs-classes/, lib/*.jar, frames/*.jpg
+#   classes/ (operators main), test-classes/ (operators test), classes/flinkvision/golden (golden images), jobs-classes/, lib/*.jar, frames/*.jpg
 # Steps (comma-separated in STEPS):
 #   checks      build FP32 (TF32 off) and FP16 engines; GPU letterbox kernel vs OpenCV letterbox (bytes); golden comparison of
 #               both precisions with the CPU and the GPU letterbox; 20 open/close cycles (memory)

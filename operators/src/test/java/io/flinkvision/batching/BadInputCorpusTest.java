@@ -61,7 +61,7 @@ class BadInputCorpusTest {
                 .listener(counting).build();
         tightPipeline = DetectionPipeline.builder(engine).batchPolicy(new BatchPolicy(4, 5, 2))
                 .decodeLimits(new DecodeLimits(50_000, 400_000)).preprocessThreads(1).listener(counting).build();
-        try (InputStream in = BadInputCorpusTest.class.getResourceAsStream("/golden/vtest_000.jpg")) {
+        try (InputStream in = BadInputCorpusTest.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             jpeg = in.readAllBytes();
         }
         try (Mat m = new ImageDecoder(DecodeLimits.DEFAULT).decode("jpeg", jpeg, 0, 0)) {

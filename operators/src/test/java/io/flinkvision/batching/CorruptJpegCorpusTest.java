@@ -38,7 +38,7 @@ class CorruptJpegCorpusTest {
     @BeforeAll
     static void setUp() throws Exception {
         ort = InferenceEngines.open(EngineSpec.builder().maxBatchSize(BATCH).maxInFlight(2).build());
-        try (InputStream in = CorruptJpegCorpusTest.class.getResourceAsStream("/golden/vtest_000.jpg")) {
+        try (InputStream in = CorruptJpegCorpusTest.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             clean = in.readAllBytes();
         }
         corpus = CorruptJpegCorpus.of(clean);

@@ -46,7 +46,7 @@ class DeviceLetterboxPipelineTest {
     static void setUp() throws Exception {
         ort = InferenceEngines.open(EngineSpec.builder().maxBatchSize(8).maxInFlight(2).build());
         for (String name : List.of("vtest_000.jpg", "messi5.jpg", "fruits.jpg", "vtest_100.jpg")) {
-            try (InputStream in = DeviceLetterboxPipelineTest.class.getResourceAsStream("/golden/" + name)) {
+            try (InputStream in = DeviceLetterboxPipelineTest.class.getResourceAsStream("/flinkvision/golden/" + name)) {
                 JPEGS.add(in.readAllBytes());
             }
         }

@@ -40,13 +40,13 @@ class GoldenDetectionsTest {
     @BeforeAll
     static void setUp() throws Exception {
         engine = InferenceEngines.open(EngineSpec.builder().maxBatchSize(8).maxInFlight(2).build());
-        try (InputStream in = GoldenDetectionsTest.class.getResourceAsStream("/golden/golden.json")) {
+        try (InputStream in = GoldenDetectionsTest.class.getResourceAsStream("/flinkvision/golden/golden.json")) {
             golden = JSON.readTree(in);
         }
         images = new LinkedHashMap<>();
         for (Iterator<String> it = golden.get("detections").fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            try (InputStream in = GoldenDetectionsTest.class.getResourceAsStream("/golden/" + name)) {
+            try (InputStream in = GoldenDetectionsTest.class.getResourceAsStream("/flinkvision/golden/" + name)) {
                 images.put(name, in.readAllBytes());
             }
         }

@@ -78,7 +78,7 @@ class GpuInferenceFunctionGpuSelectionTest {
     }
 
     private static byte[] golden(String name) throws IOException {
-        try (InputStream in = GpuInferenceFunctionGpuSelectionTest.class.getResourceAsStream("/golden/" + name)) {
+        try (InputStream in = GpuInferenceFunctionGpuSelectionTest.class.getResourceAsStream("/flinkvision/golden/" + name)) {
             return in.readAllBytes();
         }
     }

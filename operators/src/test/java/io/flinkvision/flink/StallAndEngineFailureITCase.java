@@ -68,7 +68,7 @@ class StallAndEngineFailureITCase {
     @BeforeAll
     static void loadImages() throws Exception {
         for (String name : List.of("vtest_000.jpg", "messi5.jpg", "fruits.jpg")) {
-            try (InputStream in = StallAndEngineFailureITCase.class.getResourceAsStream("/golden/" + name)) {
+            try (InputStream in = StallAndEngineFailureITCase.class.getResourceAsStream("/flinkvision/golden/" + name)) {
                 images.add(in.readAllBytes());
             }
         }

@@ -35,7 +35,7 @@ import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Real and damaged JPEG and PNG files for fuzzing the header probe against the decoder, generated at run time
- * (deterministic: fixed seeds) from the real frames in {@code src/test/resources/golden}, downscaled to 160x120.
+ * (deterministic: fixed seeds) from the real frames in {@code operators/src/main/resources/flinkvision/golden}, downscaled to 160x120.
  *
  * <p>Intact files: per frame, JPEGs written by OpenCV/libjpeg at several qualities, chroma subsamplings (4:4:4,
  * 4:2:2, 4:2:0, 4:1:1), progressive, with a restart interval, with optimized Huffman tables and gray; PNGs at
@@ -82,7 +82,7 @@ final class DamagedImageCorpus {
         ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
         List<Mat> out = new ArrayList<>();
         for (String f : FRAMES) {
-            try (InputStream in = DamagedImageCorpus.class.getResourceAsStream("/golden/" + f);
+            try (InputStream in = DamagedImageCorpus.class.getResourceAsStream("/flinkvision/golden/" + f);
                     Mat full = decoder.decode("jpeg", in.readAllBytes(), 0, 0)) {
                 Mat small = new Mat();
                 resize(full, small, new Size(WIDTH, HEIGHT), 0, 0, INTER_AREA);

@@ -20,7 +20,7 @@ class ImageDecoderTest {
 
     @BeforeAll
     static void load() throws Exception {
-        try (InputStream in = ImageDecoderTest.class.getResourceAsStream("/golden/vtest_000.jpg")) {
+        try (InputStream in = ImageDecoderTest.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             jpeg = in.readAllBytes();
         }
     }

@@ -27,7 +27,7 @@ class JpegDatastreamTest {
 
     @BeforeAll
     static void load() throws Exception {
-        try (InputStream in = JpegDatastreamTest.class.getResourceAsStream("/golden/vtest_000.jpg")) {
+        try (InputStream in = JpegDatastreamTest.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             jpeg = in.readAllBytes();
         }
         List<int[]> scans = DamagedImageCorpus.jpegScans(jpeg);

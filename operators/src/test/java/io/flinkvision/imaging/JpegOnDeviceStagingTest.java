@@ -35,7 +35,7 @@ class JpegOnDeviceStagingTest {
     private static final ImageDecoder DECODER = new ImageDecoder(DecodeLimits.DEFAULT);
 
     private static byte[] golden(String name) throws Exception {
-        try (InputStream in = JpegOnDeviceStagingTest.class.getResourceAsStream("/golden/" + name)) {
+        try (InputStream in = JpegOnDeviceStagingTest.class.getResourceAsStream("/flinkvision/golden/" + name)) {
             return in.readAllBytes();
         }
     }

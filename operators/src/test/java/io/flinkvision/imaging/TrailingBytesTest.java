@@ -31,7 +31,7 @@ class TrailingBytesTest {
 
     @BeforeAll
     static void load() throws Exception {
-        try (InputStream in = TrailingBytesTest.class.getResourceAsStream("/golden/vtest_000.jpg")) {
+        try (InputStream in = TrailingBytesTest.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             jpeg = in.readAllBytes();
         }
         try (Mat m = DECODER.decode("jpeg", jpeg, 0, 0); BytePointer out = new BytePointer()) {

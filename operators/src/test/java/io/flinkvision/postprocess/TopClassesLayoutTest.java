@@ -49,7 +49,7 @@ class TopClassesLayoutTest {
             Letterbox letterbox = new Letterbox(engine.info().inputWidth(), engine.info().inputHeight());
             for (String name : IMAGES) {
                 byte[] jpeg;
-                try (InputStream in = TopClassesLayoutTest.class.getResourceAsStream("/golden/" + name)) {
+                try (InputStream in = TopClassesLayoutTest.class.getResourceAsStream("/flinkvision/golden/" + name)) {
                     jpeg = in.readAllBytes();
                 }
                 LetterboxedImage image;

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The real frames every test module shares, stored once in {@code operators/src/test/resources/golden/} and shipped to
- * {@code jobs} in the operators test jar: {@code vtest_000.jpg}, {@code vtest_100.jpg}, {@code vtest_200.jpg} (768x576
+ * The real frames every test module shares, stored once in {@code operators/src/main/resources/flinkvision/golden/}
+ * (they are also the default frames of the serving verification, so they ship in the operators jar; this class reaches
+ * the {@code jobs} tests through the operators test jar): {@code vtest_000.jpg}, {@code vtest_100.jpg}, {@code vtest_200.jpg} (768x576
  * frames 0, 100 and 200 of {@code data/vtest.avi}, JPEG), {@code messi5.jpg} and {@code fruits.jpg} (OpenCV's sample
  * images), with their golden detections in {@code golden.json}.
  */
@@ -27,7 +28,7 @@ public final class TestFixtures {
      * @throws IllegalArgumentException if there is no such fixture
      */
     public static byte[] bytes(String name) {
-        try (InputStream in = TestFixtures.class.getResourceAsStream("/golden/" + name)) {
+        try (InputStream in = TestFixtures.class.getResourceAsStream("/flinkvision/golden/" + name)) {
             if (in == null) {
                 throw new IllegalArgumentException("no test fixture golden/" + name);
             }

@@ -37,7 +37,7 @@ final class DashboardTestData {
     private DashboardTestData() {}
 
     static byte[] jpeg(String name) {
-        try (InputStream in = DashboardTestData.class.getResourceAsStream("/golden/" + name)) {
+        try (InputStream in = DashboardTestData.class.getResourceAsStream("/flinkvision/golden/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("test resource missing: /dashboard/" + name);
             }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * engine/model could not open (3); a usage error is one line on stderr.
  */
 class DetectCliTest {
-    private static final Path GOLDEN = Path.of("../operators/src/test/resources/golden").toAbsolutePath().normalize();
+    private static final Path GOLDEN = Path.of("../operators/src/main/resources/flinkvision/golden").toAbsolutePath().normalize();
 
     @TempDir
     Path tmp;

@@ -53,7 +53,7 @@ public final class CorruptJpegGpuCheck {
             System.exit(2);
         }
         byte[] clean;
-        try (InputStream in = CorruptJpegGpuCheck.class.getResourceAsStream("/golden/vtest_000.jpg")) {
+        try (InputStream in = CorruptJpegGpuCheck.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             clean = in.readAllBytes();
         }
         Map<String, byte[]> corpus = CorruptJpegCorpus.of(clean);

@@ -108,7 +108,7 @@ public final class TrtGpuChecks {
         Map<String, byte[]> images = new LinkedHashMap<>();
         for (Iterator<String> it = golden.get("detections").fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            try (InputStream in = TrtGpuChecks.class.getResourceAsStream("/golden/" + name)) {
+            try (InputStream in = TrtGpuChecks.class.getResourceAsStream("/flinkvision/golden/" + name)) {
                 if (in == null) {
                     throw new IOException("golden image /golden/" + name + " is not on the classpath");
                 }
@@ -119,9 +119,9 @@ public final class TrtGpuChecks {
     }
 
     static JsonNode goldenJson() throws IOException {
-        try (InputStream in = TrtGpuChecks.class.getResourceAsStream("/golden/golden.json")) {
+        try (InputStream in = TrtGpuChecks.class.getResourceAsStream("/flinkvision/golden/golden.json")) {
             if (in == null) {
-                throw new IOException("/golden/golden.json is not on the classpath");
+                throw new IOException("/flinkvision/golden/golden.json is not on the classpath");
             }
             return JSON.readTree(in);
         }

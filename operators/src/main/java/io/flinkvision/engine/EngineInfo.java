@@ -20,6 +20,8 @@ import io.flinkvision.tensor.OutputLayout;
  * @param maxBatchSize largest batch N one call accepts
  * @param maxInFlight how many batches may be in flight at once (execution slots)
  * @param outputLayout what a row of the output holds (raw YOLOX head, or reduced to the top-K classes on the GPU)
+ * @param planSha256 hex sha256 of the serialized plan the engine runs (TensorRT), or null where the runtime runs the
+ *     model itself (ONNX Runtime): what a serving verification verdict is stored for
  */
 public record EngineInfo(
         String modelName,
@@ -35,7 +37,8 @@ public record EngineInfo(
         int outputColumns,
         int maxBatchSize,
         int maxInFlight,
-        OutputLayout outputLayout) {
+        OutputLayout outputLayout,
+        String planSha256) {
 
     /** @throws IllegalArgumentException if {@code outputColumns} disagrees with the layout */
     public EngineInfo {
@@ -43,6 +46,14 @@ public record EngineInfo(
             throw new IllegalArgumentException("output of " + outputColumns + " columns does not match layout "
                     + outputLayout);
         }
+    }
+
+    /** An engine that runs its model directly, with no serialized plan ({@code planSha256} null). */
+    public EngineInfo(String modelName, String modelSha256, Backend backend, Precision precision, String device,
+            ElementType inputType, int channels, int inputHeight, int inputWidth, int outputRows, int outputColumns,
+            int maxBatchSize, int maxInFlight, OutputLayout outputLayout) {
+        this(modelName, modelSha256, backend, precision, device, inputType, channels, inputHeight, inputWidth,
+                outputRows, outputColumns, maxBatchSize, maxInFlight, outputLayout, null);
     }
 
     /** Number of classes the model predicts. */

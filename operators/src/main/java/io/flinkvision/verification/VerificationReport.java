@@ -13,7 +13,8 @@ import java.util.Locale;
  * @param reference the reference engine (ONNX Runtime)
  * @param test the engine under test
  * @param minAgreement the agreement threshold applied
- * @param tensor element-wise comparison of the raw output {@code [N, anchors, 5 + classes]}
+ * @param tensor element-wise comparison of the raw output {@code [N, anchors, 5 + classes]}; null when only the
+ *     detections were compared ({@link EngineVerifier#verifyDetections}: an engine that serves a reduced layout)
  * @param detections detection agreement of the decoded outputs
  * @param images per-image summary, in run order
  */
@@ -30,7 +31,7 @@ public record VerificationReport(EngineInfo reference, EngineInfo test, double m
     @JsonProperty
     public List<String> failures() {
         List<String> f = new ArrayList<>();
-        if (!tensor.passed()) {
+        if (tensor != null && !tensor.passed()) {
             f.add(String.format(Locale.ROOT, "%d of %d output elements outside |a-r| <= %.3g + %.3g*|r|"
                             + " (max abs error %.3g)", tensor.elements() - tensor.within(), tensor.elements(),
                     tensor.tolerance().atol(), tensor.tolerance().rtol(), tensor.maxAbsError()));

@@ -30,6 +30,7 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 public final class SharedEngine {
     private final ICudaEngine engine;
     private final PlanCacheKey key;
+    private final String planSha256;
     private final int device;
     private final String inputName;
     private final String outputName;
@@ -46,9 +47,11 @@ public final class SharedEngine {
     private final boolean cacheHit;
     private final double loadSeconds;
 
-    SharedEngine(ICudaEngine engine, PlanCacheKey key, int device, boolean cacheHit, double loadSeconds) {
+    SharedEngine(ICudaEngine engine, PlanCacheKey key, String planSha256, int device, boolean cacheHit,
+            double loadSeconds) {
         this.engine = engine;
         this.key = key;
+        this.planSha256 = planSha256;
         this.device = device;
         this.cacheHit = cacheHit;
         this.loadSeconds = loadSeconds;
@@ -157,6 +160,11 @@ public final class SharedEngine {
 
     public PlanCacheKey key() {
         return key;
+    }
+
+    /** Hex sha256 of the serialized plan this engine was deserialized from. */
+    public String planSha256() {
+        return planSha256;
     }
 
     public int device() {

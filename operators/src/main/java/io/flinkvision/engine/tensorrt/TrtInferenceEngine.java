@@ -113,7 +113,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
         }
         EngineInfo info = new EngineInfo(shared.key().modelName(), shared.key().modelSha256(), Backend.TENSORRT,
                 spec.precision(), d.describe(), shared.inputType(), 3, shared.height(), shared.width(), shared.rows(),
-                shared.columns(), maxBatch, slots.size(), shared.layout());
+                shared.columns(), maxBatch, slots.size(), shared.layout(), shared.planSha256());
         long dev = 0;
         long pinned = 0;
         for (ExecutionSlot s : slots) {

@@ -151,7 +151,8 @@ public final class TrtRuntimeRegistry {
                 LOG.info("TensorRT engine ready on {}: {} ({}, {} s; deserialized in {} ms)", d.describe(),
                         key.fileName(), lookup.hit() ? "cache hit, " + lookup.source() : "built",
                         String.format(Locale.ROOT, "%.1f", lookup.seconds()), (System.nanoTime() - t0) / 1_000_000);
-                return new SharedEngine(engine, key, device, lookup.hit(), lookup.seconds());
+                return new SharedEngine(engine, key, ModelSource.sha256(lookup.plan()), device, lookup.hit(),
+                        lookup.seconds());
             }
             String err = TrtLog.INSTANCE.lastError();
             if (attempt > 0 || !lookup.hit()) {

@@ -7,6 +7,7 @@ import io.flinkvision.jobs.compare.CompareCommand;
 import io.flinkvision.jobs.dashboard.DashboardCommand;
 import io.flinkvision.jobs.demo.DemoCommand;
 import io.flinkvision.jobs.detect.DetectCommand;
+import io.flinkvision.jobs.kafka.BrokerCommand;
 import io.flinkvision.jobs.producer.ProduceCommand;
 import io.flinkvision.jobs.soak.SoakCommand;
 import io.flinkvision.jobs.verify.VerifyCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
                 + " TensorRT) -> Kafka detections.",
         subcommands = {DemoCommand.class, ProduceCommand.class, DetectCommand.class, JobCommand.class,
                 DashboardCommand.class, BenchmarkCommand.class, EndToEndBenchmarkCommand.class, SoakCommand.class,
-                VerifyCommand.class, CompareCommand.class})
+                VerifyCommand.class, CompareCommand.class, BrokerCommand.class})
 public final class VideoInferenceCli implements Runnable {
 
     @Override

@@ -16,6 +16,8 @@ import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.postprocess.PostprocessConfig;
+import io.flinkvision.verification.ServingVerification;
+import io.flinkvision.verification.ServingVerifier;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -88,7 +90,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         this.jpegDecode = b.jpegDecode;
         this.hybridBacklog = b.hybridBacklog;
         this.timeoutOutput = b.timeoutOutput;
-        this.engineOpener = b.engineOpener;
+        this.engineOpener = b.verification == null ? b.engineOpener
+                : new VerifyingEngineOpener(b.engineOpener, b.verification);
         this.failureInjector = b.failureInjector;
     }
 
@@ -267,6 +270,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
         private EngineOpener engineOpener = EngineOpener.DEFAULT;
         private FailureInjector failureInjector;
+        private ServingVerification verification;
 
         public Builder engineSpec(EngineSpec v) { this.engineSpec = Objects.requireNonNull(v); return this; }
         public Builder batchPolicy(BatchPolicy v) { this.batchPolicy = Objects.requireNonNull(v); return this; }
@@ -281,6 +285,11 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder jpegDecode(JpegDecodeDevice v) { this.jpegDecode = Objects.requireNonNull(v); return this; }
         /** {@link InferenceOptions#HYBRID_BACKLOG}: frames waiting for pre-processing above which HYBRID uses the GPU. */
         public Builder hybridBacklog(int v) { this.hybridBacklog = v; return this; }
+        /**
+         * Verify each subtask's engine against ONNX Runtime before it serves ({@link InferenceOptions#VERIFY_ON_BUILD},
+         * {@link ServingVerifier}); null (the default) serves without verifying.
+         */
+        public Builder verifyBeforeServing(ServingVerification v) { this.verification = v; return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
 
         /**
@@ -322,6 +331,11 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             jpegDecode = conf.get(InferenceOptions.JPEG_DECODE);
             hybridBacklog = conf.get(InferenceOptions.HYBRID_BACKLOG);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
+            verification = !conf.get(InferenceOptions.VERIFY_ON_BUILD) ? null : new ServingVerification(
+                    conf.getOptional(InferenceOptions.VERIFY_REFERENCE_MODEL).orElse(null),
+                    conf.get(InferenceOptions.VERIFY_MIN_AGREEMENT),
+                    conf.getOptional(InferenceOptions.VERIFY_FRAMES_DIR).orElse(null),
+                    engineSpec.engineCacheDir() + "/verdicts", postprocess);
             return this;
         }
 

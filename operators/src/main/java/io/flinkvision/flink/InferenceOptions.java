@@ -5,6 +5,7 @@ import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.Precision;
+import io.flinkvision.verification.VerificationSettings;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -131,4 +132,23 @@ public final class InferenceOptions {
             .key("inference.dead-letter.max-message-bytes").intType().defaultValue(2048)
             .withDescription("Largest dlq.message header, bytes of UTF-8; a longer message is cut at a character"
                     + " boundary and ends with '...'.");
+    public static final ConfigOption<Boolean> VERIFY_ON_BUILD = ConfigOptions.key("inference.verify-on-build")
+            .booleanType().defaultValue(false).withFallbackKeys("inference.tensorrt.verify-on-build")
+            .withDescription("Compare each subtask's engine with ONNX Runtime on real frames before it serves (for"
+                    + " TensorRT: the plan just built, or loaded from the cache or the shared store) and fail the job"
+                    + " when it matches fewer reference detections at IoU >= 0.9 than inference.verify.min-agreement."
+                    + " The verdict is stored in <engine cache dir>/verdicts and reused for the same plan.");
+    public static final ConfigOption<String> VERIFY_REFERENCE_MODEL = ConfigOptions
+            .key("inference.verify.reference-model").stringType().noDefaultValue()
+            .withDescription("ONNX model ONNX Runtime runs as the reference of inference.verify-on-build; unset: the"
+                    + " served model (inference.model.path).");
+    public static final ConfigOption<Double> VERIFY_MIN_AGREEMENT = ConfigOptions
+            .key("inference.verify.min-agreement").doubleType()
+            .defaultValue(VerificationSettings.DEFAULT_MIN_AGREEMENT)
+            .withDescription("Fraction of the reference detections, in [0, 1], the engine must match (same class, IoU"
+                    + " >= 0.9) for inference.verify-on-build to pass.");
+    public static final ConfigOption<String> VERIFY_FRAMES_DIR = ConfigOptions.key("inference.verify.frames-dir")
+            .stringType().noDefaultValue()
+            .withDescription("Folder of JPEG/PNG frames inference.verify-on-build runs on; unset: the bundled golden"
+                    + " frames (5 images).");
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.ModelSource;
+import io.flinkvision.testing.OnnxWeights;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

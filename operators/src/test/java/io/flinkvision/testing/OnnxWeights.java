@@ -1,4 +1,4 @@
-package io.flinkvision.jobs.verify;
+package io.flinkvision.testing;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,9 +14,9 @@ import java.util.List;
  * GraphProto.initializer = field 5 (TensorProto), TensorProto {dims = 1, data_type = 2, name = 8, raw_data = 9};
  * raw_data holds little-endian values; data type 1 = FLOAT.
  */
-final class OnnxWeights {
+public final class OnnxWeights {
     /** TensorProto.DataType FLOAT. */
-    static final int FLOAT = 1;
+    public static final int FLOAT = 1;
 
     /**
      * One initializer.
@@ -27,8 +27,8 @@ final class OnnxWeights {
      * @param rawOffset offset of its raw_data bytes in the model file, -1 if it has none
      * @param rawLength bytes of raw_data
      */
-    record Initializer(String name, long[] dims, int dataType, int rawOffset, int rawLength) {
-        int floats() {
+    public record Initializer(String name, long[] dims, int dataType, int rawOffset, int rawLength) {
+        public int floats() {
             return rawLength / 4;
         }
 
@@ -41,7 +41,7 @@ final class OnnxWeights {
     private OnnxWeights() {}
 
     /** The initializers of the model's graph, in file order. */
-    static List<Initializer> initializers(byte[] model) {
+    public static List<Initializer> initializers(byte[] model) {
         List<Initializer> result = new ArrayList<>();
         int[] graph = field(model, 0, model.length, 7);
         if (graph == null) {
@@ -68,7 +68,7 @@ final class OnnxWeights {
     }
 
     /** Multiplies float {@code index} of {@code init}'s raw_data by {@code factor} and adds {@code delta}, in place. */
-    static float change(byte[] model, Initializer init, int index, float factor, float delta) {
+    public static float change(byte[] model, Initializer init, int index, float factor, float delta) {
         if (init.dataType() != FLOAT || init.rawOffset() < 0 || index < 0 || index >= init.floats()) {
             throw new IllegalArgumentException("cannot change float " + index + " of " + init);
         }
@@ -80,7 +80,7 @@ final class OnnxWeights {
     }
 
     /** The initializer named {@code name}. */
-    static Initializer named(byte[] model, String name) {
+    public static Initializer named(byte[] model, String name) {
         return initializers(model).stream().filter(i -> i.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no initializer " + name));
     }

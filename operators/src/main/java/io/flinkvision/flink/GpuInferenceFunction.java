@@ -12,6 +12,7 @@ import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.Precision;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
@@ -287,7 +288,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         public Builder hybridBacklog(int v) { this.hybridBacklog = v; return this; }
         /**
          * Verify each subtask's engine against ONNX Runtime before it serves ({@link InferenceOptions#VERIFY_ON_BUILD},
-         * {@link ServingVerifier}); null (the default) serves without verifying.
+         * {@link ServingVerifier}); null (the default) serves without verifying, except INT8, which is always
+         * verified (at the default threshold unless one is set here or by {@link InferenceOptions#VERIFY_MIN_AGREEMENT}).
          */
         public Builder verifyBeforeServing(ServingVerification v) { this.verification = v; return this; }
         public Builder timeoutOutput(TimeoutOutput v) { this.timeoutOutput = Objects.requireNonNull(v); return this; }
@@ -318,6 +320,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                     .sharedEngineCacheDir(conf.getOptional(InferenceOptions.ENGINE_CACHE_SHARED_DIR).orElse(null))
                     .outputTopClasses(conf.get(InferenceOptions.OUTPUT_TOP_CLASSES))
                     .cudaGraphs(conf.get(InferenceOptions.CUDA_GRAPHS))
+                    .calibrationDir(conf.getOptional(InferenceOptions.CALIBRATION_DIR).orElse(null))
                     .build();
             batchPolicy = new BatchPolicy(conf.get(InferenceOptions.MAX_BATCH_SIZE),
                     conf.get(InferenceOptions.MAX_QUEUE_DELAY_MS), conf.get(InferenceOptions.IN_FLIGHT));
@@ -331,7 +334,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             jpegDecode = conf.get(InferenceOptions.JPEG_DECODE);
             hybridBacklog = conf.get(InferenceOptions.HYBRID_BACKLOG);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
-            verification = !conf.get(InferenceOptions.VERIFY_ON_BUILD) ? null : new ServingVerification(
+            boolean verify = conf.get(InferenceOptions.VERIFY_ON_BUILD) || engineSpec.precision() == Precision.INT8;
+            verification = !verify ? null : new ServingVerification(
                     conf.getOptional(InferenceOptions.VERIFY_REFERENCE_MODEL).orElse(null),
                     conf.get(InferenceOptions.VERIFY_MIN_AGREEMENT),
                     conf.getOptional(InferenceOptions.VERIFY_FRAMES_DIR).orElse(null),
@@ -348,6 +352,11 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             if (batchPolicy.maxBatchSize() > engineSpec.maxBatchSize()) {
                 throw new IllegalArgumentException("batch policy max size " + batchPolicy.maxBatchSize()
                         + " exceeds the engine's max batch size " + engineSpec.maxBatchSize());
+            }
+            if (engineSpec.precision() == Precision.INT8 && verification == null) {
+                // INT8 serves only what passes verification; a user accepts lower agreement with the threshold
+                verification = new ServingVerification(null, InferenceOptions.VERIFY_MIN_AGREEMENT.defaultValue(),
+                        null, engineSpec.engineCacheDir() + "/verdicts", postprocess);
             }
             return new GpuInferenceFunction(this);
         }

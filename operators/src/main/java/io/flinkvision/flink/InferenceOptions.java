@@ -89,6 +89,10 @@ public final class InferenceOptions {
             .withDescription("Directory shared by the cluster, on any Flink file system (hdfs://, s3://, gs://, a shared"
                     + " mount): a TaskManager missing a plan locally fetches it from here before building it, and"
                     + " uploads the plans it builds. Unset: each TaskManager builds its own.");
+    public static final ConfigOption<String> CALIBRATION_DIR = ConfigOptions.key("inference.tensorrt.calibration-dir")
+            .stringType().noDefaultValue()
+            .withDescription("TensorRT INT8: folder of JPEG/PNG calibration frames (entropy calibration; the plan is"
+                    + " keyed by the set). Required for inference.precision INT8.");
     public static final ConfigOption<Integer> OUTPUT_TOP_CLASSES = ConfigOptions
             .key("inference.tensorrt.output-top-classes").intType().defaultValue(EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES)
             .withDescription("TensorRT: classes per anchor the GPU keeps (objectness * class probability, best first);"
@@ -137,7 +141,9 @@ public final class InferenceOptions {
             .withDescription("Compare each subtask's engine with ONNX Runtime on real frames before it serves (for"
                     + " TensorRT: the plan just built, or loaded from the cache or the shared store) and fail the job"
                     + " when it matches fewer reference detections at IoU >= 0.9 than inference.verify.min-agreement."
-                    + " The verdict is stored in <engine cache dir>/verdicts and reused for the same plan.");
+                    + " The verdict is stored in <engine cache dir>/verdicts and reused for the same plan. INT8 engines"
+                    + " are always verified: to serve one that matches less, set inference.verify.min-agreement to the"
+                    + " agreement you accept.");
     public static final ConfigOption<String> VERIFY_REFERENCE_MODEL = ConfigOptions
             .key("inference.verify.reference-model").stringType().noDefaultValue()
             .withDescription("ONNX model ONNX Runtime runs as the reference of inference.verify-on-build; unset: the"

@@ -15,6 +15,7 @@ import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.SlotScheduler;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import java.nio.ByteBuffer;
@@ -55,7 +56,7 @@ public final class TrtInferenceEngine implements InferenceEngine {
 
     private final SharedEngine shared;
     private final List<ExecutionSlot> slots;
-    private final SlotScheduler scheduler;
+    private final SlotScheduler<ExecutionSlot> scheduler;
     private final EngineInfo info;
     private final int device;
     private final CudaEvent epoch;
@@ -70,8 +71,8 @@ public final class TrtInferenceEngine implements InferenceEngine {
         this.slots = slots;
         this.info = info;
         this.device = shared.device();
-        this.scheduler = new SlotScheduler("cuda" + device + "-" + OPENED.incrementAndGet(), slots, info.outputRows(),
-                info.outputColumns(), info.device(), () -> Cuda.setDevice(device));
+        this.scheduler = new SlotScheduler<>("trt-completion-cuda" + device + "-" + OPENED.incrementAndGet(), slots,
+                info.outputRows(), info.outputColumns(), info.device(), () -> Cuda.setDevice(device));
     }
 
     /**

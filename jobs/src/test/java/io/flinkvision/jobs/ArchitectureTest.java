@@ -75,6 +75,12 @@ class ArchitectureTest {
             .because("jobs/ holds the entry points, on top of everything");
 
     @ArchTest
+    static final ArchRule jobsUseNoTensorrtClass = noClasses().that().resideInAPackage("io.flinkvision.jobs..")
+            .should().dependOnClassesThat().resideInAPackage("io.flinkvision.engine.tensorrt..")
+            .because("the entry points reach the TensorRT backend through InferenceEngines and the engine's"
+                    + " DeviceProbe, never its classes");
+
+    @ArchTest
     static final ArchRule flinkLayerIsUsedOnlyByJobs = noClasses().that()
             .resideOutsideOfPackages("io.flinkvision.flink..", "io.flinkvision.jobs..")
             .should().dependOnClassesThat().resideInAPackage("io.flinkvision.flink..");

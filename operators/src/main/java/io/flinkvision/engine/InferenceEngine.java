@@ -4,6 +4,7 @@ import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.tensor.SourceBatch;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -64,6 +65,14 @@ public interface InferenceEngine extends AutoCloseable {
      */
     default boolean decodesJpegOnDevice() {
         return false;
+    }
+
+    /**
+     * The benchmark probes of an engine that runs on a device ({@link DeviceProbe}: device-side throughput ceilings,
+     * copy bandwidth, timeline epoch, plan cache); empty by default (CPU engines).
+     */
+    default Optional<DeviceProbe> probe() {
+        return Optional.empty();
     }
 
     /** Gives back a slot acquired but not submitted (e.g. when filling it failed). */

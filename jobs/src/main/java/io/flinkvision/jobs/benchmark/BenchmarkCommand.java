@@ -8,6 +8,7 @@ import io.flinkvision.batching.DispatchStats;
 import io.flinkvision.batching.JpegDecodeDevice;
 import io.flinkvision.batching.LetterboxDevice;
 import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.DeviceProbe;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
@@ -15,7 +16,6 @@ import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.engine.Precision;
-import io.flinkvision.engine.tensorrt.TrtInferenceEngine;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.jobs.cli.CliErrors;
@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -334,27 +335,30 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("jpegQuality", src.jpegQuality() == BenchmarkFrames.AS_READ ? "as read" : src.jpegQuality());
             r.put("jpegMeanBytes", src.meanJpegBytes());
             r.put("frameSize", src.width() + "x" + src.height());
-            if (engine instanceof TrtInferenceEngine trt) {
+            Optional<DeviceProbe> probe = engine.probe();
+            if (probe.isPresent()) {
+                DeviceProbe dev = probe.get();
                 r.put("cudaGraphs", cudaGraphs);
-                r.put("engineCacheHit", trt.shared().cacheHit());
-                r.put("engineCacheKey", trt.shared().key().fileName());
-                r.put("h2dGBps", round(progress.phase("h2d bandwidth", null, () -> trt.measureH2dGBps(50)), 2));
+                r.put("engineCacheHit", dev.planCacheHit());
+                r.put("engineCacheKey", dev.planCacheKey());
+                r.put("h2dGBps", round(progress.phase("h2d bandwidth", null, () -> dev.measureH2dGBps(50)), 2));
             }
             int b = info.maxBatchSize();
             double engineOnly = progress.phase("engine-only", engineIterations + " batches of " + b,
                     () -> engineOnly(engine, b, engineIterations));
             r.put("engineOnlyFps", round(engineOnly, 1));
             LOG.info("benchmark: engineOnlyFps {}", round(engineOnly, 1));
-            if (engine instanceof TrtInferenceEngine trt) {
+            if (probe.isPresent()) {
+                DeviceProbe dev = probe.get();
                 r.put("engineWithCopiesFps", round(progress.phase("engine with copies", engineIterations
-                        + " batches of " + b, () -> trt.measureWithCopies(b, engineIterations)), 1));
-                if (trt.letterboxesOnDevice()) {
+                        + " batches of " + b, () -> dev.measureWithCopies(b, engineIterations)), 1));
+                if (engine.letterboxesOnDevice()) {
                     r.put("engineWithDeviceLetterboxFps", round(progress.phase("engine with the device letterbox",
-                            null, () -> withDeviceLetterbox(trt, src, b, false)), 1));
+                            null, () -> withDeviceLetterbox(dev, info, src, b, false)), 1));
                 }
-                if (trt.decodesJpegOnDevice() && !skipJpeg) {
+                if (engine.decodesJpegOnDevice() && !skipJpeg) {
                     r.put("engineWithDeviceJpegFps", round(progress.phase("engine with the device JPEG decode", null,
-                            () -> withDeviceLetterbox(trt, src, b, true)), 1));
+                            () -> withDeviceLetterbox(dev, info, src, b, true)), 1));
                 }
             }
             int serialBatches = Math.max(20, engineIterations / 2);
@@ -362,7 +366,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     () -> serialized(engine, b, serialBatches, false));
             r.put("serializedFps", round(serialized, 1));
             LOG.info("benchmark: serializedFps {}", round(serialized, 1));
-            if (engine instanceof TrtInferenceEngine && cudaGraphs) {
+            if (probe.isPresent() && cudaGraphs) {
                 r.put("serializedWithGraphsFps", round(progress.phase("serialized with CUDA graphs", serialBatches
                         + " batches of " + b, () -> serialized(engine, b, serialBatches, true)), 1));
             }
@@ -388,8 +392,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     r.put("hybridBacklog", hybridBacklog);
                     r.put("operatorDeviceLetterboxedFraction", round(stages.deviceLetterboxedFraction(), 3));
                 }
-                if (engine instanceof TrtInferenceEngine trt && cudaGraphs) {
-                    r.put("cudaGraphsCaptured", trt.graphsCaptured());
+                if (probe.isPresent() && cudaGraphs) {
+                    r.put("cudaGraphsCaptured", probe.get().graphsCaptured());
                 }
                 LOG.info("benchmark: operatorFps {} ({} of engine-only)", round(op.fps, 1),
                         round(op.fps / engineOnly, 3));
@@ -479,12 +483,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
         return op;
     }
 
-    /** A stage listener with the engine's timeline epoch on the host clock when it has one (TensorRT). */
+    /** A stage listener with the engine's timeline epoch on the host clock when it has one (a device probe). */
     private static StageListener stageListener(InferenceEngine engine) {
         StageListener l = new StageListener();
-        if (engine instanceof TrtInferenceEngine trt) {
-            l.setEpochHostNanos(trt.epochHostNanos());
-        }
+        engine.probe().ifPresent(p -> l.setEpochHostNanos(p.epochHostNanos()));
         return l;
     }
 
@@ -586,11 +588,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
      * frames staged once in its pinned memory (decoded: H2D of the {@code W*H*3} source bytes; or {@code jpeg}: the
      * JPEG files, decoded by the hardware decoder), letterbox kernel, engine, D2H; no host work.
      */
-    private double withDeviceLetterbox(TrtInferenceEngine trt, BenchmarkFrames src, int batch, boolean jpeg)
-            throws Exception {
-        EngineInfo info = trt.info();
+    private double withDeviceLetterbox(DeviceProbe probe, EngineInfo info, BenchmarkFrames src, int batch,
+            boolean jpeg) throws Exception {
         try (Letterbox lb = new Letterbox(info.inputWidth(), info.inputHeight())) {
-            return trt.measureDeviceSide(engineIterations, in -> {
+            return probe.measureDeviceSide(engineIterations, in -> {
                 List<SourceImage> frames = new ArrayList<>(batch);
                 for (int i = 0; i < batch; i++) {
                     int k = in.slot() * batch + i;
@@ -602,10 +603,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
     }
 
-    /** Engine-only throughput (images/s): the TensorRT engine's own loop, or batches submitted back to back. */
+    /** Engine-only throughput (images/s): the engine's device probe when it has one, else batches back to back. */
     static double engineOnly(InferenceEngine engine, int batch, int iterations) throws Exception {
-        if (engine instanceof TrtInferenceEngine trt) {
-            return trt.measureEngineOnly(batch, iterations);
+        Optional<DeviceProbe> probe = engine.probe();
+        if (probe.isPresent()) {
+            return probe.get().measureEngineOnly(batch, iterations);
         }
         int warm = Math.max(2, iterations / 10);
         backToBack(engine, batch, warm);
@@ -627,11 +629,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
     /**
      * Serialized throughput (images/s): copy in, infer, copy out, wait, one batch at a time.
      *
-     * @param useGraphs TensorRT: queue the engine as its CUDA graph (when on) rather than plain {@code enqueueV3}
+     * @param useGraphs with a device probe (TensorRT): queue the engine as its CUDA graph (when on) rather than plain
+     *     {@code enqueueV3}
      */
     static double serialized(InferenceEngine engine, int batch, int iterations, boolean useGraphs) throws Exception {
-        if (engine instanceof TrtInferenceEngine trt) {
-            return trt.measureSerialized(batch, iterations, useGraphs);
+        Optional<DeviceProbe> probe = engine.probe();
+        if (probe.isPresent()) {
+            return probe.get().measureSerialized(batch, iterations, useGraphs);
         }
         for (int i = 0; i < 3; i++) {
             oneBatch(engine, batch);

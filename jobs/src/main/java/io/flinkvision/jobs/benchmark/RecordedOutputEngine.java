@@ -2,6 +2,7 @@ package io.flinkvision.jobs.benchmark;
 
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
+import io.flinkvision.engine.SlotScheduler;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.tensor.SourceBatch;
@@ -11,11 +12,9 @@ import io.flinkvision.imaging.TensorLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -29,14 +28,13 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * the host side of the device-letterbox path (decode, staging copy) is measured the same way. Same geometry, input type, output layout, batch capacity and number of slots as the recorded engine; inputs are
  * direct buffers {@code [maxBatch, 3, H, W]} that are filled and then ignored; every image of every batch gets the
  * recorded output of one real frame ({@code [rows, columns]} float32, in a direct buffer like pinned memory), so
- * post-processing does the work of a real frame (candidates, NMS). Batches complete on one completion thread, as
- * the TensorRT engine's do.
+ * post-processing does the work of a real frame (candidates, NMS). Batches complete in submission order on one
+ * completion thread of the same {@link SlotScheduler} the real engines use, and a slot is free once its output is
+ * closed, as the TensorRT engine's are.
  */
 final class RecordedOutputEngine implements InferenceEngine {
     private final EngineInfo info;
-    private final FloatBuffer output;
-    private final BlockingQueue<InputBatch> free;
-    private final ExecutorService completion;
+    private final SlotScheduler<RecordedSlot> scheduler;
     private final boolean sources;
 
     private RecordedOutputEngine(EngineInfo info, float[] oneImage, boolean sources) {
@@ -51,20 +49,17 @@ final class RecordedOutputEngine implements InferenceEngine {
         for (int i = 0; i < info.maxBatchSize(); i++) {
             out.put(oneImage);
         }
-        this.output = out.clear();
-        this.free = new ArrayBlockingQueue<>(info.maxInFlight());
+        FloatBuffer output = out.clear();
         this.sources = sources;
         int bytes = info.maxBatchSize() * info.inputElementsPerImage() * info.inputType().bytes();
+        List<RecordedSlot> slots = new ArrayList<>();
         for (int s = 0; s < info.maxInFlight(); s++) {
-            free.add(new InputBatch(s, ByteBuffer.allocateDirect(bytes), info.inputType(), info.maxBatchSize(),
-                    info.inputElementsPerImage(), sources ? new SourceBatch(new DirectStaging(), info.maxBatchSize())
-                    : null));
+            slots.add(new RecordedSlot(new InputBatch(s, ByteBuffer.allocateDirect(bytes), info.inputType(),
+                    info.maxBatchSize(), info.inputElementsPerImage(), sources
+                    ? new SourceBatch(new DirectStaging(), info.maxBatchSize()) : null), output));
         }
-        this.completion = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "recorded-output-completion");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = new SlotScheduler<>("recorded-output-completion", slots, info.outputRows(),
+                info.outputColumns(), "recorded output", () -> { });
     }
 
     /**
@@ -98,6 +93,42 @@ final class RecordedOutputEngine implements InferenceEngine {
         return sources;
     }
 
+    /** A slot whose every launch is done at once, its output the recorded one. */
+    private static final class RecordedSlot implements SlotScheduler.Slot {
+        private final InputBatch input;
+        private final FloatBuffer output;
+
+        RecordedSlot(InputBatch input, FloatBuffer output) {
+            this.input = input;
+            this.output = output;
+        }
+
+        @Override
+        public InputBatch input() {
+            return input;
+        }
+
+        @Override
+        public void launch(int size) {
+            // nothing to run: the answer is recorded
+        }
+
+        @Override
+        public void awaitCompletion() {
+            // done at launch
+        }
+
+        @Override
+        public FloatBuffer output() {
+            return output.duplicate();
+        }
+
+        @Override
+        public OutputBatch.StageTimes times() {
+            return OutputBatch.StageTimes.cpu(0);
+        }
+    }
+
     /** Source staging in a direct buffer grown like an execution slot's pinned one. */
     private static final class DirectStaging implements SourceBatch.Staging {
         private ByteBuffer buffer;
@@ -118,22 +149,22 @@ final class RecordedOutputEngine implements InferenceEngine {
 
     @Override
     public InputBatch acquire() throws InterruptedException {
-        return free.take();
+        return scheduler.acquire();
     }
 
     @Override
     public CompletableFuture<OutputBatch> submit(InputBatch batch) {
-        return CompletableFuture.supplyAsync(() -> new OutputBatch(output.duplicate(), batch.size(), info.outputRows(),
-                info.outputColumns(), OutputBatch.StageTimes.cpu(0), () -> free.add(batch)), completion);
+        return scheduler.submit(batch);
     }
 
     @Override
     public void release(InputBatch batch) {
-        free.add(batch);
+        scheduler.release(batch);
     }
 
+    /** Waits (up to 30 s) for every slot to be free, then stops the completion thread. */
     @Override
     public void close() {
-        completion.shutdown();
+        scheduler.close();
     }
 }

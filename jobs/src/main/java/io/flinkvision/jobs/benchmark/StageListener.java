@@ -74,8 +74,8 @@ final class StageListener implements PipelineListener {
     }
 
     /**
-     * Host time of the engine's timeline epoch ({@link io.flinkvision.engine.tensorrt.TrtInferenceEngine#epochHostNanos}),
-     * to place each batch's device start and end on the host clock.
+     * Host time of the engine's timeline epoch ({@link io.flinkvision.engine.DeviceProbe#epochHostNanos}), to place
+     * each batch's device start and end on the host clock.
      */
     void setEpochHostNanos(long nanos) {
         this.epochHostNanos = nanos;

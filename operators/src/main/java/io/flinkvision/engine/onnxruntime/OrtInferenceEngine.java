@@ -2,7 +2,6 @@ package io.flinkvision.engine.onnxruntime;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -18,12 +17,11 @@ import io.flinkvision.engine.ModelSource;
 import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.tensor.OutputLayout;
 import io.flinkvision.engine.Precision;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
+import io.flinkvision.engine.SlotScheduler;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,8 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ONNX Runtime (CPU) engine: one {@link OrtSession} shared by {@code maxInFlight} execution slots, each a direct
- * float32 input buffer {@code [maxBatch, 3, H, W]} run on its own thread (a session's {@code run} is thread-safe).
+ * ONNX Runtime (CPU) engine: one {@link OrtSession} shared by {@code maxInFlight} execution slots ({@link OrtSlot}),
+ * each a direct float32 input buffer {@code [maxBatch, 3, H, W]} run on its own thread (a session's {@code run} is
+ * thread-safe), pooled by a {@link SlotScheduler}: futures complete in submission order on its completion thread, and
+ * a slot is free again as soon as its batch completes (the output is a copy).
  *
  * <p>The model must have one input {@code [batch, 3, H, W]} float32 and one output {@code [batch, rows, columns]}
  * float32, with {@code columns >= 6} (YOLOX: {@code [N, 3549, 85]}). A model with a fixed batch dimension of 1 (e.g.
@@ -43,31 +43,29 @@ import org.slf4j.LoggerFactory;
 public final class OrtInferenceEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OrtInferenceEngine.class);
 
-    private final OrtEnvironment env;
+    private static final AtomicInteger OPENED = new AtomicInteger();
+
     private final OrtSession session;
-    private final String inputName;
     private final EngineInfo info;
-    private final BlockingQueue<InputBatch> freeSlots;
     private final ExecutorService runners;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final SlotScheduler<OrtSlot> scheduler;
     private volatile boolean closed;
 
     private OrtInferenceEngine(OrtEnvironment env, OrtSession session, String inputName, EngineInfo info) {
-        this.env = env;
         this.session = session;
-        this.inputName = inputName;
         this.info = info;
-        this.freeSlots = new ArrayBlockingQueue<>(info.maxInFlight());
-        for (int s = 0; s < info.maxInFlight(); s++) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(info.maxBatchSize() * info.inputElementsPerImage() * 4);
-            freeSlots.add(new InputBatch(s, buf, ElementType.FLOAT32, info.maxBatchSize(), info.inputElementsPerImage()));
-        }
         AtomicInteger n = new AtomicInteger();
         this.runners = Executors.newFixedThreadPool(info.maxInFlight(), r -> {
             Thread t = new Thread(r, "ort-slot-" + n.getAndIncrement());
             t.setDaemon(true);
             return t;
         });
+        List<OrtSlot> slots = new ArrayList<>();
+        for (int s = 0; s < info.maxInFlight(); s++) {
+            slots.add(new OrtSlot(s, env, session, inputName, info, runners));
+        }
+        this.scheduler = new SlotScheduler<>("ort-completion-" + OPENED.incrementAndGet(), slots, info.outputRows(),
+                info.outputColumns(), info.device(), () -> { });
     }
 
     /**
@@ -161,75 +159,35 @@ public final class OrtInferenceEngine implements InferenceEngine {
 
     @Override
     public InputBatch acquire() throws InterruptedException {
-        while (true) {
-            if (closed) {
-                throw new IllegalStateException("engine is closed");
-            }
-            InputBatch b = freeSlots.poll(100, TimeUnit.MILLISECONDS);
-            if (b != null) {
-                return b;
-            }
-        }
+        return scheduler.acquire();
     }
 
     @Override
     public void release(InputBatch batch) {
-        freeSlots.offer(batch);
+        scheduler.release(batch);
     }
 
     @Override
     public CompletableFuture<OutputBatch> submit(InputBatch batch) {
-        CompletableFuture<OutputBatch> result = new CompletableFuture<>();
-        if (closed) {
-            release(batch);
-            result.completeExceptionally(new InferenceException("engine is closed"));
-            return result;
-        }
-        inFlight.incrementAndGet();
-        try {
-            runners.execute(() -> run(batch, result));
-        } catch (RuntimeException e) {
-            inFlight.decrementAndGet();
-            release(batch);
-            result.completeExceptionally(new InferenceException("cannot schedule batch: " + e, e));
-        }
-        return result;
+        return scheduler.submit(batch);
     }
 
-    private void run(InputBatch batch, CompletableFuture<OutputBatch> result) {
-        long t0 = System.nanoTime();
-        int n = batch.size();
-        long[] shape = {n, info.channels(), info.inputHeight(), info.inputWidth()};
-        ByteBuffer view = batch.data().duplicate().order(batch.data().order());
-        view.position(0).limit((int) batch.filledBytes());
-        FloatBuffer floats = view.slice().order(batch.data().order()).asFloatBuffer();
-        try (OnnxTensor input = OnnxTensor.createTensor(env, floats, shape);
-                OrtSession.Result out = session.run(Map.of(inputName, input))) {
-            OnnxTensor output = (OnnxTensor) out.get(0);
-            FloatBuffer data = output.getFloatBuffer(); // a copy owned by the JVM
-            release(batch);
-            long dt = System.nanoTime() - t0;
-            result.complete(new OutputBatch(data, n, info.outputRows(), info.outputColumns(),
-                    OutputBatch.StageTimes.cpu(dt), () -> {}));
-        } catch (OrtException | RuntimeException e) {
-            release(batch);
-            result.completeExceptionally(new InferenceException("ONNX Runtime run failed on cpu for a batch of " + n
-                    + " (model " + info.modelName() + "): " + e.getMessage(), e));
-        } finally {
-            inFlight.decrementAndGet();
-        }
-    }
-
+    /**
+     * Waits (up to 30 s in all) for in-flight batches and for acquired slots to be submitted or released, then stops
+     * the runner threads and closes the session. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        scheduler.close(30_000);
         runners.shutdown();
         try {
-            if (!runners.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("ONNX Runtime engine closed with {} batches still running", inFlight.get());
+            if (!runners.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                LOG.warn("ONNX Runtime engine closed with {} batches still running", scheduler.launchedNotCompleted());
                 runners.shutdownNow();
             }
         } catch (InterruptedException e) {

@@ -15,6 +15,7 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 
 import io.flinkvision.engine.InferenceException;
+import io.flinkvision.engine.SlotScheduler;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.tensor.SourceBatch;

@@ -23,6 +23,7 @@ import io.flinkvision.detection.BoundingBox;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.Backend;
+import io.flinkvision.engine.DeviceProbe;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -393,7 +394,7 @@ public final class TrtGpuChecks {
      */
     public static double[] engineOnlyUnderCopies(EngineSpec spec, int batch, long copyMb) throws Exception {
         try (InferenceEngine e = InferenceEngines.open(spec)) {
-            TrtInferenceEngine trt = (TrtInferenceEngine) e;
+            DeviceProbe trt = e.probe().orElseThrow();
             double alone = trt.measureEngineOnly(batch, 300);
             int dev = spec.deviceIndex();
             long bytes = copyMb << 20;
@@ -441,7 +442,7 @@ public final class TrtGpuChecks {
     /** Measures {@link LaunchParts} at {@code batch}, {@code iterations} launches each, in an interleaved order twice. */
     public static LaunchParts launchParts(EngineSpec spec, int batch, int iterations) throws Exception {
         try (InferenceEngine e = InferenceEngines.open(spec)) {
-            TrtInferenceEngine trt = (TrtInferenceEngine) e;
+            TrtDeviceProbe trt = ((TrtInferenceEngine) e).deviceProbe();
             double[] sum = new double[5];
             boolean[][] parts = {{false, false, false}, {false, true, false}, {true, false, false},
                 {true, false, true}, {true, true, true}};
@@ -579,7 +580,7 @@ public final class TrtGpuChecks {
                 }
             }
             if (captured != null) {
-                captured[0] = ((TrtInferenceEngine) e).graphsCaptured();
+                captured[0] = e.probe().orElseThrow().graphsCaptured();
             }
             return last;
         }

@@ -1,9 +1,8 @@
-package io.flinkvision.engine.tensorrt;
+package io.flinkvision.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.tensor.ElementType;
-import io.flinkvision.engine.InferenceException;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import java.nio.ByteBuffer;
@@ -62,6 +61,7 @@ class SlotSchedulerTest {
         long doneAt;
         RuntimeException failLaunch;
         RuntimeException failCompletion;
+        boolean outputIsCopy;
 
         FakeSlot(int index, FakeClock clock, List<Long> durations, AtomicInteger launches) {
             this.clock = clock;
@@ -104,22 +104,27 @@ class SlotSchedulerTest {
         public OutputBatch.StageTimes times() {
             return new OutputBatch.StageTimes(1, doneAt - launchedAt - 2, 1, doneAt - launchedAt);
         }
+
+        @Override
+        public boolean outputOutlivesSlot() {
+            return outputIsCopy;
+        }
     }
 
     private final FakeClock clock = new FakeClock();
     private final AtomicInteger launches = new AtomicInteger();
     private final List<Long> durations = new ArrayList<>();
     private final List<FakeSlot> slots = new ArrayList<>();
-    private SlotScheduler scheduler;
+    private SlotScheduler<FakeSlot> scheduler;
 
-    private SlotScheduler start(int n, long... durationsNanos) {
+    private SlotScheduler<FakeSlot> start(int n, long... durationsNanos) {
         for (long d : durationsNanos) {
             durations.add(d);
         }
         for (int i = 0; i < n; i++) {
             slots.add(new FakeSlot(i, clock, durations, launches));
         }
-        scheduler = new SlotScheduler("test", slots, 2, 8, "fake:0", () -> {});
+        scheduler = new SlotScheduler<>("test-completion", slots, 2, 8, "fake:0", () -> {});
         return scheduler;
     }
 
@@ -183,6 +188,30 @@ class SlotSchedulerTest {
         assertThat(third.get(WAIT_S, TimeUnit.SECONDS).slot()).isEqualTo(0);
         outA.close(); // idempotent: must not free the slot twice
         assertThat(scheduler.freeSlots()).isZero();
+    }
+
+    @Test
+    void aSlotWhoseOutputIsACopyIsFreeOnceItsBatchCompletes() throws Exception {
+        start(1, 10, 10);
+        slots.get(0).outputIsCopy = true;
+        CompletableFuture<OutputBatch> a = submit(1);
+        clock.advance(10);
+        OutputBatch outA = a.get(WAIT_S, TimeUnit.SECONDS); // not closed
+        assertThat(scheduler.freeSlots()).isEqualTo(1);
+        CompletableFuture<OutputBatch> b = submit(2);
+        clock.advance(10);
+        b.get(WAIT_S, TimeUnit.SECONDS).close();
+        outA.close(); // closing after the slot was reused frees nothing twice
+        assertThat(scheduler.freeSlots()).isEqualTo(1);
+        assertThat(scheduler.close(1000)).isTrue();
+    }
+
+    @Test
+    void slotsAreHandedBackTyped() {
+        start(2, 10);
+        FakeSlot first = scheduler.slots().get(0);
+        assertThat(first).isSameAs(slots.get(0));
+        assertThat(scheduler.slots()).hasSize(2);
     }
 
     @Test

@@ -1,10 +1,8 @@
-package io.flinkvision.engine.tensorrt;
+package io.flinkvision.engine;
 
-import io.flinkvision.engine.InferenceException;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -17,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs batches over N execution slots with asynchronous device work, independent of CUDA so that it can be tested with
- * a fake device: the engine-side half of the in-flight pipeline.
+ * Runs batches over N execution slots of any kind ({@code S}: a TensorRT slot on its CUDA stream, an ONNX Runtime
+ * slot on its thread, a recorded answer), independent of the device so that it can be tested with a fake one: the
+ * engine-side half of the in-flight pipeline, and the one slot pool of every engine.
  *
  * <pre>
  *  caller thread                     device (per slot stream)              completion thread
@@ -35,9 +34,12 @@ import org.slf4j.LoggerFactory;
  * docs/DESIGN.md#execution-slots-and-completion).
  * A slot is busy from {@link #acquire()} until the {@link OutputBatch} is closed (or {@link #release} for a batch
  * never submitted): at most N batches are being filled, on the device, or being read at once, which is the operator's
- * back-pressure.
+ * back-pressure. A slot whose {@link Slot#outputOutlivesSlot()} is true (its output is a copy) is free again as soon as
+ * its batch completes.
+ *
+ * @param <S> the slot type, handed back by {@link #slots()} to code that drives the slots directly (benchmark probes)
  */
-public final class SlotScheduler implements AutoCloseable {
+public final class SlotScheduler<S extends SlotScheduler.Slot> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlotScheduler.class);
 
     /** One execution slot's device side. Implementations need not be thread-safe: a slot is used by one batch at once. */
@@ -65,53 +67,62 @@ public final class SlotScheduler implements AutoCloseable {
 
         /** Stage times of the last completed launch. */
         OutputBatch.StageTimes times();
+
+        /**
+         * Whether {@link #output()} stays valid after the slot is reused (a copy the runtime handed over): the slot is
+         * then freed when its batch completes, not when the {@link OutputBatch} is closed. False by default.
+         */
+        default boolean outputOutlivesSlot() {
+            return false;
+        }
     }
 
     private enum State { FREE, ACQUIRED, IN_FLIGHT, OUTPUT_HELD }
 
     private final String name;
-    private final List<Slot> slots;
+    private final List<S> slots;
     private final int rows;
     private final int columns;
     private final String deviceLabel;
-    private final BlockingQueue<Slot> free;
+    private final BlockingQueue<S> free;
     private final AtomicIntegerArray state;
     private final BlockingQueue<Pending> inFlight = new LinkedBlockingQueue<>();
     private final AtomicInteger launched = new AtomicInteger();
     private final Thread completer;
     private volatile boolean closed;
 
-    private static final class Pending {
-        final Slot slot;
+    private final class Pending {
+        final S slot;
         final int size;
         final CompletableFuture<OutputBatch> future;
 
-        Pending(Slot slot, int size, CompletableFuture<OutputBatch> future) {
+        Pending(S slot, int size, CompletableFuture<OutputBatch> future) {
             this.slot = slot;
             this.size = size;
             this.future = future;
         }
     }
 
-    private static final Pending STOP = new Pending(null, 0, null);
+    private final Pending stop = new Pending(null, 0, null);
 
     /**
      * Starts the completion thread.
      *
-     * @param name thread name suffix
+     * @param threadName name of the completion thread, also the tag of the scheduler's log lines
      * @param slots the slots; slot {@code i}'s input must report {@code slot() == i}
      * @param rows output rows per image
      * @param columns output values per row
-     * @param deviceLabel device named in errors, e.g. {@code cuda:0 NVIDIA H200 (sm_90)}
+     * @param deviceLabel device named in errors, e.g. {@code cuda:0 NVIDIA H200 (sm_90)} or {@code cpu}
      * @param threadInit run first on the completion thread (e.g. {@code cudaSetDevice})
+     * @throws IllegalArgumentException if there is no slot, or a slot's input reports another index
      */
-    public SlotScheduler(String name, List<? extends Slot> slots, int rows, int columns, String deviceLabel,
+    public SlotScheduler(String threadName, List<? extends S> slots, int rows, int columns, String deviceLabel,
             Runnable threadInit) {
         if (slots.isEmpty()) {
             throw new IllegalArgumentException("at least one execution slot is needed");
         }
-        this.name = name;
-        this.slots = new ArrayList<>(slots);
+        this.name = threadName;
+        this.slots = List.copyOf(slots);
         this.rows = rows;
         this.columns = columns;
         this.deviceLabel = deviceLabel;
@@ -126,7 +137,7 @@ public final class SlotScheduler implements AutoCloseable {
         this.completer = new Thread(() -> {
             threadInit.run();
             completionLoop();
-        }, "trt-completion-" + name);
+        }, threadName);
         this.completer.setDaemon(true);
         this.completer.start();
     }
@@ -134,6 +145,11 @@ public final class SlotScheduler implements AutoCloseable {
     /** Number of slots (max in flight). */
     public int capacity() {
         return slots.size();
+    }
+
+    /** The slots, slot {@code i} at index {@code i}; drive one directly only while holding it ({@link #acquire()}). */
+    public List<S> slots() {
+        return slots;
     }
 
     /** Slots not acquired now. */
@@ -157,7 +173,7 @@ public final class SlotScheduler implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("engine is closed");
             }
-            Slot s = free.poll(100, TimeUnit.MILLISECONDS);
+            S s = free.poll(100, TimeUnit.MILLISECONDS);
             if (s != null) {
                 if (closed) {
                     free.offer(s);
@@ -191,7 +207,7 @@ public final class SlotScheduler implements AutoCloseable {
                     + " was not acquired from this engine (or was already submitted)"));
             return f;
         }
-        Slot s = slots.get(i);
+        S s = slots.get(i);
         if (closed) {
             toFree(s);
             f.completeExceptionally(new InferenceException("engine is closed"));
@@ -216,7 +232,7 @@ public final class SlotScheduler implements AutoCloseable {
         return f;
     }
 
-    private void toFree(Slot s) {
+    private void toFree(S s) {
         state.set(s.input().slot(), State.FREE.ordinal());
         free.offer(s);
     }
@@ -232,7 +248,7 @@ public final class SlotScheduler implements AutoCloseable {
                 }
                 continue;
             }
-            if (p == STOP) {
+            if (p == stop) {
                 return;
             }
             complete(p);
@@ -240,7 +256,7 @@ public final class SlotScheduler implements AutoCloseable {
     }
 
     private void complete(Pending p) {
-        Slot s = p.slot;
+        S s = p.slot;
         int i = s.input().slot();
         try {
             s.awaitCompletion();
@@ -252,12 +268,18 @@ public final class SlotScheduler implements AutoCloseable {
             return;
         }
         launched.decrementAndGet();
-        state.set(i, State.OUTPUT_HELD.ordinal());
-        OutputBatch out = new OutputBatch(s.output(), p.size, rows, columns, s.times(), () -> {
-            if (state.compareAndSet(i, State.OUTPUT_HELD.ordinal(), State.FREE.ordinal())) {
-                free.offer(s);
-            }
-        });
+        OutputBatch out;
+        if (s.outputOutlivesSlot()) {
+            out = new OutputBatch(s.output(), p.size, rows, columns, s.times(), () -> { });
+            toFree(s);
+        } else {
+            state.set(i, State.OUTPUT_HELD.ordinal());
+            out = new OutputBatch(s.output(), p.size, rows, columns, s.times(), () -> {
+                if (state.compareAndSet(i, State.OUTPUT_HELD.ordinal(), State.FREE.ordinal())) {
+                    free.offer(s);
+                }
+            });
+        }
         try {
             p.future.complete(out);
         } catch (RuntimeException e) {
@@ -277,7 +299,7 @@ public final class SlotScheduler implements AutoCloseable {
             return free.size() == slots.size();
         }
         closed = true;
-        inFlight.add(STOP);
+        inFlight.add(stop);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             completer.join(Math.max(1, timeoutMs));

@@ -15,9 +15,11 @@ import java.util.List;
 /**
  * The layer rules of the house, checked on the compiled main classes of both modules (tests excluded). Bottom to top:
  * {@code tensor}, {@code frame} -> {@code detection}, {@code imaging}, {@code postprocess} -> {@code engine} (with
- * {@code engine.onnxruntime} and {@code engine.tensorrt}) -> {@code batching}, {@code pipeline}, {@code verification},
- * {@code tracking} -> {@code flink} -> {@code jobs}. Each rule is one test; a failure names the offending classes and
- * the dependency. Flink's own annotations ({@code org.apache.flink.annotation}) do not count as depending on Flink.
+ * {@code engine.onnxruntime} and {@code engine.tensorrt}) -> {@code batching} -> {@code pipeline}; {@code verification},
+ * {@code tracking} -> {@code flink} -> {@code jobs}. {@code pipeline} is used by {@code flink} and {@code jobs} only;
+ * OpenCV is called from {@code imaging}, never from {@code batching}, {@code pipeline} or {@code flink}. Each rule is
+ * one test; a failure names the offending classes and the dependency. Flink's own annotations
+ * ({@code org.apache.flink.annotation}) do not count as depending on Flink.
  */
 @AnalyzeClasses(packages = "io.flinkvision",
         importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.NoTestJars.class})
@@ -51,6 +53,29 @@ class ArchitectureTest {
     static final ArchRule enginePointsDownOnly = noClasses().that().resideInAPackage("io.flinkvision.engine..")
             .should().dependOnClassesThat()
             .resideInAnyPackage(projectPackagesExcept("engine", "tensor", "imaging", "frame"));
+
+    @ArchTest
+    static final ArchRule batchingKnowsNoFramesOrDetections = noClasses().that()
+            .resideInAPackage("io.flinkvision.batching..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.flinkvision.pipeline..", "io.flinkvision.frame..",
+                    "io.flinkvision.detection..")
+            .because("batching/ is the generic micro-batcher; the per-frame path is pipeline/");
+
+    @ArchTest
+    static final ArchRule pipelinePointsDownOnly = noClasses().that().resideInAPackage("io.flinkvision.pipeline..")
+            .should().dependOnClassesThat().resideInAnyPackage(projectPackagesExcept("pipeline", "batching", "engine",
+                    "imaging", "postprocess", "detection", "frame", "tensor"));
+
+    @ArchTest
+    static final ArchRule pipelineIsUsedOnlyByFlinkAndJobs = noClasses().that()
+            .resideOutsideOfPackages("io.flinkvision.pipeline..", "io.flinkvision.flink..", "io.flinkvision.jobs..")
+            .should().dependOnClassesThat().resideInAPackage("io.flinkvision.pipeline..");
+
+    @ArchTest
+    static final ArchRule openCvOnlyThroughImaging = noClasses().that()
+            .resideInAnyPackage("io.flinkvision.pipeline..", "io.flinkvision.batching..", "io.flinkvision.flink..")
+            .should().dependOnClassesThat().resideInAPackage("org.bytedeco.opencv..")
+            .because("decoding, letterboxing and OpenCV's thread pool are imaging/'s (ImageDecoder, OpenCvThreads)");
 
     @ArchTest
     static final ArchRule onlyFlinkAndJobsAndTrackingUseFlink = noClasses().that()

@@ -1,5 +1,6 @@
 package io.flinkvision.batching;
 
+import io.flinkvision.engine.EngineInfo;
 import java.io.Serializable;
 
 /**
@@ -25,6 +26,21 @@ public record BatchPolicy(int maxBatchSize, double maxQueueDelayMs, int maxInFli
         if (maxInFlightBatches < 1) {
             throw new IllegalArgumentException("max in-flight batches must be >= 1, got " + maxInFlightBatches);
         }
+    }
+
+    /**
+     * This policy within an engine's limits: the max batch size and the in-flight batches lowered to the engine's
+     * ({@link EngineInfo#maxBatchSize()}, {@link EngineInfo#maxInFlight()}) where they are larger; the queue delay
+     * is kept. The one place a batch policy meets the engine's max batch.
+     *
+     * @return this policy when it fits, else the lowered one
+     */
+    public BatchPolicy fitToEngine(EngineInfo engine) {
+        if (maxBatchSize <= engine.maxBatchSize() && maxInFlightBatches <= engine.maxInFlight()) {
+            return this;
+        }
+        return new BatchPolicy(Math.min(maxBatchSize, engine.maxBatchSize()), maxQueueDelayMs,
+                Math.min(maxInFlightBatches, engine.maxInFlight()));
     }
 
     /** Max queue delay in nanoseconds. */

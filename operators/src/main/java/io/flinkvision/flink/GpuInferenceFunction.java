@@ -1,11 +1,7 @@
 package io.flinkvision.flink;
 
 import io.flinkvision.batching.BatchPolicy;
-import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.batching.DispatchStats;
-import io.flinkvision.batching.JpegDecodeDevice;
-import io.flinkvision.batching.LetterboxDevice;
-import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineInfo;
@@ -16,6 +12,11 @@ import io.flinkvision.engine.Precision;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.imaging.OpenCvThreads;
+import io.flinkvision.pipeline.DetectionPipeline;
+import io.flinkvision.pipeline.JpegDecodeDevice;
+import io.flinkvision.pipeline.LetterboxDevice;
+import io.flinkvision.pipeline.OutcomeFactory;
 import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.verification.ServingVerification;
 import io.flinkvision.verification.ServingVerifier;
@@ -71,6 +72,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
     private transient DetectionPipeline pipeline;
     private transient InferenceMetrics metrics;
     private transient EngineInfo engineInfo;
+    /** Builds the timeout records (with the engine's names once it is open). */
+    private transient OutcomeFactory outcomes;
     private transient int subtaskIndex;
     private transient int attemptNumber;
     /**
@@ -130,6 +133,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             throw e;
         }
         engineInfo = engine.info();
+        outcomes = new OutcomeFactory(engineInfo);
         engineStatus.ready(engineInfo.backend().id() + " " + engineInfo.precision().id() + " on "
                 + engineInfo.device());
         LOG.info("subtask {}: engine {} {} on {}, model {} (sha256 {}), batch policy {}", subtaskIndex,
@@ -139,9 +143,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
                 () -> pipeline == null ? 0 : pipeline.batchesInFlight(), engine::deviceMemoryUsedBytes,
                 () -> pipeline == null ? DispatchStats.EMPTY : pipeline.dispatchStats());
         pending = Collections.synchronizedMap(new IdentityHashMap<>());
-        if (opencvThreads >= 0) {
-            org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
-        }
+        OpenCvThreads.apply(opencvThreads);
         pipeline = pipelineBuilder(engine)
                 .ownsEngine(true)
                 .listener(metrics.batchListener())
@@ -197,7 +199,7 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         pending.put(frame, done);
         pipeline.submit(frame).whenComplete((outcome, err) -> {
             // the pipeline never fails its futures; guard anyway so no frame is lost
-            InferenceOutcome out = err == null ? outcome : DetectionPipeline.deadLetter(frame,
+            InferenceOutcome out = err == null ? outcome : OutcomeFactory.deadLetter(frame,
                     DeadLetterReason.INFERENCE_FAILED.code(), String.valueOf(err));
             if (done.compareAndSet(false, true)) {
                 pending.remove(frame);
@@ -216,25 +218,8 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             return; // the result is being delivered right now: it wins, as it does in the async operator
         }
         metrics.onTimeout();
-        String message = "inference did not finish within the async timeout";
-        InferenceOutcome out;
-        if (timeoutOutput == TimeoutOutput.DEAD_LETTER) {
-            out = DetectionPipeline.deadLetter(frame, DeadLetterReason.INFERENCE_TIMEOUT.code(), message);
-        } else {
-            FrameDetections d = new FrameDetections();
-            d.setCameraId(frame.getCameraId());
-            d.setFrameIndex(frame.getFrameIndex());
-            d.setCaptureTimestampMs(frame.getCaptureTimestampMs());
-            d.setStatus(FrameDetections.STATUS_ERROR);
-            d.setError(new FrameDetections.ErrorInfo(DeadLetterReason.INFERENCE_TIMEOUT.code(), message));
-            if (engineInfo != null) {
-                d.setModel(engineInfo.modelName());
-                d.setBackend(engineInfo.backend().id());
-                d.setPrecision(engineInfo.precision().id());
-            }
-            d.setEmitTimestampMs(System.currentTimeMillis());
-            out = InferenceOutcome.of(d);
-        }
+        InferenceOutcome out = timeoutOutput == TimeoutOutput.DEAD_LETTER ? OutcomeFactory.timeoutDeadLetter(frame)
+                : (outcomes != null ? outcomes : new OutcomeFactory(null)).timeoutRecord(frame);
         metrics.onOutcome(out);
         resultFuture.complete(Collections.singleton(out));
     }
@@ -274,6 +259,10 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
         private ServingVerification verification;
 
         public Builder engineSpec(EngineSpec v) { this.engineSpec = Objects.requireNonNull(v); return this; }
+        /**
+         * Micro-batch policy; each subtask lowers it to its engine's max batch size and in-flight batches where
+         * larger ({@link BatchPolicy#fitToEngine}).
+         */
         public Builder batchPolicy(BatchPolicy v) { this.batchPolicy = Objects.requireNonNull(v); return this; }
         public Builder postprocess(PostprocessConfig v) { this.postprocess = Objects.requireNonNull(v); return this; }
         public Builder decodeLimits(DecodeLimits v) { this.decodeLimits = Objects.requireNonNull(v); return this; }
@@ -348,10 +337,6 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             if (preprocessThreads < 1 || preprocessThreads > 64) {
                 throw new IllegalArgumentException("inference.preprocess-threads must be in 1..64, got "
                         + preprocessThreads);
-            }
-            if (batchPolicy.maxBatchSize() > engineSpec.maxBatchSize()) {
-                throw new IllegalArgumentException("batch policy max size " + batchPolicy.maxBatchSize()
-                        + " exceeds the engine's max batch size " + engineSpec.maxBatchSize());
             }
             if (engineSpec.precision() == Precision.INT8 && verification == null) {
                 // INT8 serves only what passes verification; a user accepts lower agreement with the threshold

@@ -1,7 +1,7 @@
 package io.flinkvision.flink;
 
 import io.flinkvision.batching.DispatchStats;
-import io.flinkvision.batching.PipelineListener;
+import io.flinkvision.pipeline.PipelineListener;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.tensor.OutputBatch;
 import java.util.function.LongSupplier;

@@ -1,7 +1,7 @@
 package io.flinkvision.flink;
 
-import io.flinkvision.batching.JpegDecodeDevice;
-import io.flinkvision.batching.LetterboxDevice;
+import io.flinkvision.pipeline.JpegDecodeDevice;
+import io.flinkvision.pipeline.LetterboxDevice;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.Precision;
@@ -67,7 +67,7 @@ public final class InferenceOptions {
                     + " refuses is decoded again on the CPU, frame by frame.");
     public static final ConfigOption<Integer> HYBRID_BACKLOG = ConfigOptions
             .key("inference.preprocess.hybrid-backlog").intType()
-            .defaultValue(io.flinkvision.batching.DetectionPipeline.DEFAULT_HYBRID_BACKLOG)
+            .defaultValue(io.flinkvision.pipeline.DetectionPipeline.DEFAULT_HYBRID_BACKLOG)
             .withDescription("With inference.preprocess.letterbox=HYBRID: a frame is only decoded and left to the GPU"
                     + " letterbox when more than this many frames wait for pre-processing (the cores are behind);"
                     + " otherwise it is letterboxed on its pre-processing thread.");

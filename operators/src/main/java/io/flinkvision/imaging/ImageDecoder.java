@@ -94,6 +94,22 @@ public final class ImageDecoder {
         return decodeCompressed(encoding, payload);
     }
 
+    /**
+     * Decodes one frame as {@link #decode} does and letterboxes it ({@link Letterbox#apply}); the decoded pixels are
+     * freed before this returns.
+     *
+     * @param letterbox the model input's letterbox, whose pooled canvas the result holds
+     * @return the letterboxed planar image (close it once copied into a batch)
+     * @throws InvalidFrameException with the reason code when the frame cannot be decoded (same checks as
+     *     {@link #decode})
+     */
+    public LetterboxedImage decodeLetterboxed(String encodingName, byte[] payload, int declaredWidth,
+            int declaredHeight, Letterbox letterbox) throws InvalidFrameException {
+        try (Mat bgr = decode(encodingName, payload, declaredWidth, declaredHeight)) {
+            return letterbox.apply(bgr);
+        }
+    }
+
     /** The encoding, after the checks every payload gets: known encoding, not empty, not over the byte limit. */
     private FrameEncoding checkPayload(String encodingName, byte[] payload) throws InvalidFrameException {
         FrameEncoding encoding = FrameEncoding.fromWireName(encodingName).orElseThrow(() ->

@@ -8,16 +8,15 @@ import io.flinkvision.frame.InvalidFrameException;
  * Reads an encoded image's declared width and height from its header without decoding pixels, and checks that the
  * file is complete, so that oversized or truncated images are refused before the codec allocates memory for them.
  *
- * <p>Formats: JPEG (ITU T.81 B.2: SOI {@code FFD8}, segments, SOFn {@code FFC0..FFCF} except DHT {@code C4}, JPG
- * {@code C8}, DAC {@code CC} holding height then width as big-endian 16-bit; a complete file ends with EOI
- * {@code FFD9}) and PNG (RFC 2083: 8-byte signature, IHDR width and height as big-endian 32-bit, a complete file has
+ * <p>Formats: JPEG (ITU T.81 B.2: the signature {@code FF D8 FF} of {@link ImageSignature}, segments, SOFn
+ * {@code FFC0..FFCF} except DHT {@code C4}, JPG {@code C8}, DAC {@code CC} holding height then width as big-endian
+ * 16-bit; a complete file ends with EOI {@code FFD9}) and PNG (RFC 2083: the 8-byte signature of
+ * {@link ImageSignature}, IHDR width and height as big-endian 32-bit, a complete file has
  * an IEND chunk). Bytes after the end marker (EOI, IEND) are accepted and ignored, as libjpeg and libpng ignore them:
  * the end is found by walking the file's structure, not by looking at its last bytes, so that an EXIF thumbnail's EOI
  * or an {@code FF D9} in the trailing bytes is not taken for the image's end.
  */
 public final class ImageHeaderProbe {
-    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-
     private ImageHeaderProbe() {}
 
     /** Declared size of an image, in pixels. */
@@ -96,8 +95,9 @@ public final class ImageHeaderProbe {
      *     is cut short
      */
     public static JpegFrame probeJpegFrame(byte[] d) throws InvalidFrameException {
-        if (d.length < 4 || (d[0] & 0xFF) != 0xFF || (d[1] & 0xFF) != 0xD8) {
-            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a JPEG: no SOI marker (FF D8)");
+        if (d.length < 4 || !ImageSignature.isJpeg(d)) {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
+                    "not a JPEG: no SOI marker and marker after it (FF D8 FF)");
         }
         jpegLength(d);
         int i = 2;
@@ -160,10 +160,8 @@ public final class ImageHeaderProbe {
         if (d.length < 33) {
             throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "truncated PNG: " + d.length + " bytes");
         }
-        for (int k = 0; k < PNG_SIGNATURE.length; k++) {
-            if (d[k] != PNG_SIGNATURE[k]) {
-                throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a PNG: bad signature");
-            }
+        if (!ImageSignature.isPng(d)) {
+            throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "not a PNG: bad signature");
         }
         if (d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') {
             throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED, "corrupt PNG: first chunk is not IHDR");

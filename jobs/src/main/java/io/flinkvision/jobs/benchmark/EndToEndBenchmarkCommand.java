@@ -8,7 +8,7 @@ import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.flink.GpuInferenceFunction;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.InferenceProfile;
-import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.pipeline.DetectionPipeline;
 import io.flinkvision.jobs.EngineConsole;
 import io.flinkvision.jobs.ExplicitOptions;
 import io.flinkvision.jobs.JobSettings;

@@ -1,6 +1,6 @@
 package io.flinkvision.jobs.benchmark;
 
-import io.flinkvision.batching.PipelineListener;
+import io.flinkvision.pipeline.PipelineListener;
 import io.flinkvision.tensor.OutputBatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Benchmark observer of a {@link io.flinkvision.batching.DetectionPipeline}: mean batch size, mean engine stage times
+ * Benchmark observer of a {@link io.flinkvision.pipeline.DetectionPipeline}: mean batch size, mean engine stage times
  * (CUDA events), mean host dispatch and post-processing times, and the batches' device {@link BatchTimeline}. With the
  * engine's epoch on the host clock ({@link #setEpochHostNanos}), also where a batch waits around its device work:
  * {@code deviceStartDelay} from the host starting its launch to its first event firing on the device (work queued

@@ -2,7 +2,6 @@ package io.flinkvision.jobs.detect;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkvision.batching.BatchPolicy;
-import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
@@ -18,6 +17,8 @@ import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.jobs.EngineConsole;
 import io.flinkvision.jobs.cli.CommandFailure;
 import io.flinkvision.jobs.cli.OptionValues;
+import io.flinkvision.pipeline.DetectionPipeline;
+import io.flinkvision.pipeline.OutcomeFactory;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -162,7 +163,7 @@ public class DetectCommand implements Callable<Integer> {
             try {
                 complete = inputs.expand(images, input -> printer.add(input.name(),
                         input.error() != null ? CompletableFuture.completedFuture(
-                                DetectionPipeline.deadLetter(frame(input.name(), index[0]++), input.error(),
+                                OutcomeFactory.deadLetter(frame(input.name(), index[0]++), input.error(),
                                         input.message()))
                                 : submit(pipeline, input, index[0]++, limits)));
             } finally {
@@ -183,7 +184,7 @@ public class DetectCommand implements Callable<Integer> {
         try {
             long size = Files.size(input.path()); // checked before reading, so a huge file is not read into memory
             if (size > limits.maxFrameBytes()) {
-                return CompletableFuture.completedFuture(DetectionPipeline.deadLetter(f,
+                return CompletableFuture.completedFuture(OutcomeFactory.deadLetter(f,
                         DeadLetterReason.PAYLOAD_TOO_LARGE.code(), "file is " + size + " bytes, over the limit of "
                                 + limits.maxFrameBytes() + " bytes (--max-frame-bytes)"));
             }
@@ -192,7 +193,7 @@ public class DetectCommand implements Callable<Integer> {
             f.setPayload(bytes);
             return pipeline.submit(f);
         } catch (IOException | RuntimeException e) {
-            return CompletableFuture.completedFuture(DetectionPipeline.deadLetter(f, "file-unreadable", e.toString()));
+            return CompletableFuture.completedFuture(OutcomeFactory.deadLetter(f, "file-unreadable", e.toString()));
         }
     }
 

@@ -1,23 +1,24 @@
 package io.flinkvision.jobs.detect;
 
 import io.flinkvision.frame.FrameEncoding;
+import io.flinkvision.imaging.ImageSignature;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Guesses a frame encoding for an image file. */
 final class ImageFiles {
     private ImageFiles() {}
 
     /**
-     * The encoding by magic bytes (JPEG {@code FF D8}, PNG signature), else by file extension; an unrecognised file
-     * gets its extension as encoding name, which the pipeline reports as {@code unknown-encoding}.
+     * The encoding by magic bytes ({@link ImageSignature}: JPEG {@code FF D8 FF}, the 8-byte PNG signature), else by
+     * file extension; an unrecognised file gets its extension as encoding name, which the pipeline reports as
+     * {@code unknown-encoding}.
      */
     static String sniffEncoding(byte[] bytes, Path p) {
-        if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8) {
-            return FrameEncoding.JPEG.wireName();
-        }
-        if (bytes.length >= 4 && (bytes[0] & 0xFF) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
-            return FrameEncoding.PNG.wireName();
+        Optional<FrameEncoding> signed = ImageSignature.of(bytes);
+        if (signed.isPresent()) {
+            return signed.get().wireName();
         }
         String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
         int dot = name.lastIndexOf('.');

@@ -1,9 +1,9 @@
 package io.flinkvision.jobs.detect;
 
-import io.flinkvision.batching.DetectionPipeline;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
+import io.flinkvision.pipeline.OutcomeFactory;
 import java.io.PrintStream;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -86,7 +86,7 @@ final class OrderedPrinter {
             } catch (RuntimeException e) {
                 Frame f = new Frame();
                 f.setCameraId(item.image());
-                o = DetectionPipeline.deadLetter(f, DeadLetterReason.INFERENCE_FAILED.code(), String.valueOf(e));
+                o = OutcomeFactory.deadLetter(f, DeadLetterReason.INFERENCE_FAILED.code(), String.valueOf(e));
             }
             if (o.isDeadLetter()) {
                 failures.incrementAndGet();

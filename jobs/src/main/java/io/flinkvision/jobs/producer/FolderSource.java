@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.flinkvision.frame.FrameEncoding;
+import io.flinkvision.imaging.ImageSignature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ final class FolderSource implements FrameSource {
     }
 
     private EncodedImage check(int index, Path file, byte[] bytes, long captureTs, JpegEncoder encoder) {
-        FrameEncoding encoding = ImageFormats.sniff(bytes);
+        FrameEncoding encoding = ImageSignature.of(bytes).orElse(null);
         Mat decoded = decode(bytes);
         if (decoded == null) {
             checked.set(index, new Checked(null, 0, 0, "OpenCV cannot decode it"));

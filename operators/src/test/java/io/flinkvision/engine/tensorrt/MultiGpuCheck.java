@@ -6,9 +6,9 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.flinkvision.batching.BatchPolicy;
-import io.flinkvision.batching.DetectionPipeline;
-import io.flinkvision.batching.JpegDecodeDevice;
-import io.flinkvision.batching.LetterboxDevice;
+import io.flinkvision.pipeline.DetectionPipeline;
+import io.flinkvision.pipeline.JpegDecodeDevice;
+import io.flinkvision.pipeline.LetterboxDevice;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;

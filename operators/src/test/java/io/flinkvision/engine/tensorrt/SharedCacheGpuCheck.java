@@ -1,7 +1,7 @@
 package io.flinkvision.engine.tensorrt;
 
-import io.flinkvision.batching.JpegDecodeDevice;
-import io.flinkvision.batching.LetterboxDevice;
+import io.flinkvision.pipeline.JpegDecodeDevice;
+import io.flinkvision.pipeline.LetterboxDevice;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.Precision;
 import java.nio.file.Files;

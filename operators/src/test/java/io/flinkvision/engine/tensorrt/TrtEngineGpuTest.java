@@ -49,7 +49,7 @@ class TrtEngineGpuTest {
     @Test
     void fp16WithTheGpuLetterboxMatchesAtLeast95PercentOfGoldenAtIou09() throws Exception {
         TrtGpuChecks.GoldenResult r = TrtGpuChecks.golden(TrtGpuChecks.spec(Precision.FP16, cache, null, 32, 3),
-                io.flinkvision.batching.LetterboxDevice.GPU);
+                io.flinkvision.pipeline.LetterboxDevice.GPU);
         assertThat(r.matchedFraction()).as(r.toString()).isGreaterThanOrEqualTo(0.95);
     }
 

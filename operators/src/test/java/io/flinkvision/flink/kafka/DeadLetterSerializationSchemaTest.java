@@ -5,7 +5,7 @@ import io.flinkvision.detection.DeadLetter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flinkvision.batching.DetectionPipeline;
+import io.flinkvision.pipeline.OutcomeFactory;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameSerde;
@@ -24,7 +24,7 @@ import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.RecordBatch;
 import org.junit.jupiter.api.Test;
 
-/** Dead letters from real consumer records through {@link FrameSerde} and {@link DetectionPipeline#deadLetter}. */
+/** Dead letters from real consumer records through {@link FrameSerde} and {@link OutcomeFactory#deadLetter}. */
 class DeadLetterSerializationSchemaTest {
     private static final int MIB = 1024 * 1024;
 
@@ -130,7 +130,7 @@ class DeadLetterSerializationSchemaTest {
     private static ProducerRecord<byte[], byte[]> serialize(Configuration c, ConsumerRecord<byte[], byte[]> r) {
         Frame f = FrameSerde.fromRecord(r);
         String reason = f.isValid() ? "decode-failed" : f.getInvalidReason();
-        DeadLetter dl = DetectionPipeline.deadLetter(f, reason, f.getInvalidMessage()).getDeadLetter();
+        DeadLetter dl = OutcomeFactory.deadLetter(f, reason, f.getInvalidMessage()).getDeadLetter();
         return new DeadLetterSerializationSchema("frames-dlq", c).serialize(dl, null, null);
     }
 

@@ -1,23 +1,24 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
-import io.flinkvision.tensor.InputBatch;
-import io.flinkvision.tensor.SourceBatch;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
 import io.flinkvision.imaging.SourceImage;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.SourceBatch;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

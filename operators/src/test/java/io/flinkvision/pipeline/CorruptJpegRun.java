@@ -1,4 +1,4 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.InferenceOutcome;

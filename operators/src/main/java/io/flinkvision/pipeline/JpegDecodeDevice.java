@@ -1,4 +1,4 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 /**
  * Where a {@link DetectionPipeline} decodes JPEG frames whose letterbox runs on the GPU ({@link LetterboxDevice}).

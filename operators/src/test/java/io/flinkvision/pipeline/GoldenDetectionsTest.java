@@ -1,9 +1,10 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.detection.BoundingBox;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.FrameDetections;

@@ -1,7 +1,8 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;

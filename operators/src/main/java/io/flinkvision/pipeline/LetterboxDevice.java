@@ -1,4 +1,4 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 /**
  * Where a {@link DetectionPipeline} letterboxes frames (resize + pad to the model input, YOLOX {@code preproc()}).

@@ -1,4 +1,4 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
@@ -7,12 +7,12 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.JpegDecodeException;
-import io.flinkvision.tensor.InputBatch;
-import io.flinkvision.tensor.OutputBatch;
-import io.flinkvision.tensor.SourceBatch;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.LetterboxedImage;
 import io.flinkvision.imaging.TensorLayout;
+import io.flinkvision.tensor.InputBatch;
+import io.flinkvision.tensor.OutputBatch;
+import io.flinkvision.tensor.SourceBatch;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

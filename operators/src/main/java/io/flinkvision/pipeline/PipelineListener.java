@@ -1,4 +1,4 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.tensor.OutputBatch;

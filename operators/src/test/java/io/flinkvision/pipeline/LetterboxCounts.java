@@ -1,4 +1,4 @@
-package io.flinkvision.batching;
+package io.flinkvision.pipeline;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,10 +1,7 @@
 package io.flinkvision.jobs;
 
-import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.Precision;
-import io.flinkvision.flink.InferenceOptions;
-import io.flinkvision.flink.InferenceProfile;
 import io.flinkvision.jobs.cli.InferenceCheck;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.jobs.kafka.StartPosition;
 import io.flinkvision.jobs.kafka.StopPosition;
@@ -23,6 +20,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -72,35 +70,15 @@ public class JobCommand implements Callable<Integer> {
             description = "Restarts before the job fails for good (exponential-delay; the count resets after an hour"
                     + " without failure; a cluster's other restart strategy is kept) (default: ${DEFAULT-VALUE}).")
     int maxRestartAttempts;
-    @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
-    String model;
-    @Option(names = "--backend", converter = OptionValues.BackendName.class,
-            description = "onnxruntime, tensorrt or auto (default auto).")
-    Backend backend;
-    @Option(names = "--precision", converter = OptionValues.PrecisionName.class,
-            description = "fp32, fp16 or int8 (default fp32).")
-    Precision precision;
-    @Option(names = "--batch-size", converter = OptionValues.PositiveInt.class,
-            description = "Max micro-batch size (default 8).")
-    Integer batchSize;
-    @Option(names = "--max-queue-delay-ms", converter = OptionValues.NonNegativeDouble.class,
-            description = "Max queue delay of a micro-batch, ms (default 20).")
-    Double maxQueueDelayMs;
-    @Option(names = "--timeout-ms", converter = OptionValues.PositiveLong.class,
-            description = "Async timeout per frame, ms (default 30000).")
+    @Mixin
+    InferenceFlags inference;
+    // read through inference.options(): InferenceFlags.FLAG_OPTIONS maps them onto their keys
+    @Option(names = "--timeout-ms", paramLabel = "MS", converter = OptionValues.PositiveLong.class,
+            description = "Async timeout per frame, ms (default: ${DEFAULT-VALUE}).")
     Long timeoutMs;
-    @Option(names = "--capacity", converter = OptionValues.PositiveInt.class,
-            description = "Async operator capacity per subtask (default 64).")
+    @Option(names = "--capacity", paramLabel = "N", converter = OptionValues.PositiveInt.class,
+            description = "Async operator capacity per subtask (default: ${DEFAULT-VALUE}).")
     Integer capacity;
-    @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache on the TaskManagers,"
-            + " kept across runs so only the first run builds (inference.tensorrt.engine-cache-dir).")
-    String engineCacheDir;
-    @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value (see README).")
-    Map<String, String> inference = new LinkedHashMap<>();
-    @Option(names = "--profile", defaultValue = "default", description = "Set of inference.* values under the flags and"
-            + " -D: default (ONNX Runtime sizes) or gpu (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing"
-            + " threads; run 2 subtasks per GPU). Default: ${DEFAULT-VALUE}.")
-    String profile;
     @Option(names = "--kafka-property", description = "Kafka client property key=value for source and sinks"
             + " (security.protocol, sasl.*, ssl.*).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -128,16 +106,7 @@ public class JobCommand implements Callable<Integer> {
 
     /** The settings these options describe. */
     public JobSettings settings() {
-        Map<String, String> inf = new LinkedHashMap<>(InferenceProfile.parse(profile).options());
-        inf.putAll(inference);
-        putIf(inf, InferenceOptions.MODEL_PATH.key(), model);
-        putIf(inf, InferenceOptions.BACKEND.key(), backend == null ? null : backend.name());
-        putIf(inf, InferenceOptions.PRECISION.key(), precision == null ? null : precision.name());
-        putIf(inf, InferenceOptions.MAX_BATCH_SIZE.key(), batchSize);
-        putIf(inf, InferenceOptions.MAX_QUEUE_DELAY_MS.key(), maxQueueDelayMs);
-        putIf(inf, InferenceOptions.TIMEOUT_MS.key(), timeoutMs);
-        putIf(inf, InferenceOptions.CAPACITY.key(), capacity);
-        putIf(inf, InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
+        Map<String, String> inf = inference.options();
         return JobSettings.builder()
                 .bootstrapServers(bootstrapServers).framesTopic(framesTopic).detectionsTopic(detectionsTopic)
                 .deadLetterTopic(deadLetterTopic).groupId(groupId).bounded(bounded)
@@ -147,12 +116,6 @@ public class JobCommand implements Callable<Integer> {
                 .startPosition(startFrom).stopAt(stopAt)
                 .tracking(tracking).tracksTopic(tracksTopic).analyticsConfig(analyticsConfig)
                 .analyticsTopic(analyticsTopic).build();
-    }
-
-    private static void putIf(Map<String, String> m, String k, Object v) {
-        if (v != null) {
-            m.put(k, v.toString());
-        }
     }
 
     @Override

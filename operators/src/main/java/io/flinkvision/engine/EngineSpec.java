@@ -1,5 +1,6 @@
 package io.flinkvision.engine;
 
+import io.flinkvision.tensor.ElementType;
 import io.flinkvision.tensor.OutputLayout;
 
 import java.io.Serializable;
@@ -10,7 +11,31 @@ import java.util.Objects;
  * engine is opened in {@code open()} on the TaskManager. Build with {@link #builder()}.
  */
 public final class EngineSpec implements Serializable {
-    private static final long serialVersionUID = 3L;
+    private static final long serialVersionUID = 4L;
+
+    // The defaults below are those of the Builder and of the matching io.flinkvision.flink.InferenceOptions (which
+    // declares its defaults with these constants: the engine layer cannot see Flink options).
+
+    /** Default of {@link #backend()}: TensorRT when a GPU and its libraries load, else ONNX Runtime. */
+    public static final Backend DEFAULT_BACKEND = Backend.AUTO;
+    /** Default of {@link #precision()}. */
+    public static final Precision DEFAULT_PRECISION = Precision.FP32;
+    /** Default of {@link #maxBatchSize()}, frames per micro-batch. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 8;
+    /** Largest accepted {@link #maxBatchSize()}. */
+    public static final int MAX_BATCH_SIZE_LIMIT = 1024;
+    /** Default of {@link #maxInFlight()}, execution slots. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 2;
+    /** Largest accepted {@link #maxInFlight()}. */
+    public static final int MAX_IN_FLIGHT_LIMIT = 16;
+    /** Default local TensorRT engine cache: {@code flinkvision-engines} under {@code java.io.tmpdir}. */
+    public static final String DEFAULT_ENGINE_CACHE_DIR = System.getProperty("java.io.tmpdir") + "/flinkvision-engines";
+    /** Default of {@link #workspaceBytes()}: 1 GiB. */
+    public static final long DEFAULT_WORKSPACE_BYTES = 1L << 30;
+    /** Default of {@link #builderOptimizationLevel()} (TensorRT's own default). */
+    public static final int DEFAULT_BUILDER_OPTIMIZATION_LEVEL = 3;
+    /** Default of {@link #inputType()}: 1 byte per pixel value uploaded, cast to float32 on the GPU. */
+    public static final ElementType DEFAULT_INPUT_TYPE = ElementType.UINT8;
 
     /**
      * Default of {@link #outputTopClasses()}: 3 classes per anchor, 10 floats per row instead of 85 for COCO. Three
@@ -37,6 +62,20 @@ public final class EngineSpec implements Serializable {
     private final String calibrationDir;
     private final int outputTopClasses;
     private final boolean cudaGraphs;
+    private final int builderOptimizationLevel;
+    private final ElementType inputType;
+    private final boolean int8QuantizeHead;
+    private final CalibrationAlgorithm calibrationAlgorithm;
+    private final CalibrationInput calibrationInput;
+
+    /** TensorRT INT8 calibrator: {@code IInt8EntropyCalibrator2} or {@code IInt8MinMaxCalibrator}. */
+    public enum CalibrationAlgorithm { ENTROPY, MINMAX }
+
+    /**
+     * Element type of the INT8 calibration batches: the network input's ({@link #NETWORK}, uint8 with the default
+     * input type) or float32 pixel values ({@link #FLOAT32}).
+     */
+    public enum CalibrationInput { NETWORK, FLOAT32 }
 
     private EngineSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -54,6 +93,11 @@ public final class EngineSpec implements Serializable {
         this.calibrationDir = b.calibrationDir;
         this.outputTopClasses = b.outputTopClasses;
         this.cudaGraphs = b.cudaGraphs;
+        this.builderOptimizationLevel = b.builderOptimizationLevel;
+        this.inputType = b.inputType;
+        this.int8QuantizeHead = b.int8QuantizeHead;
+        this.calibrationAlgorithm = b.calibrationAlgorithm;
+        this.calibrationInput = b.calibrationInput;
     }
 
     public static Builder builder() {
@@ -78,6 +122,11 @@ public final class EngineSpec implements Serializable {
         b.calibrationDir = calibrationDir;
         b.outputTopClasses = outputTopClasses;
         b.cudaGraphs = cudaGraphs;
+        b.builderOptimizationLevel = builderOptimizationLevel;
+        b.inputType = inputType;
+        b.int8QuantizeHead = int8QuantizeHead;
+        b.calibrationAlgorithm = calibrationAlgorithm;
+        b.calibrationInput = calibrationInput;
         return b;
     }
 
@@ -118,6 +167,19 @@ public final class EngineSpec implements Serializable {
      * call per batch instead of one per kernel). Ignored by ONNX Runtime.
      */
     public boolean cudaGraphs() { return cudaGraphs; }
+    /** TensorRT builder optimization level, 0..5 (part of the plan cache key). */
+    public int builderOptimizationLevel() { return builderOptimizationLevel; }
+    /**
+     * TensorRT: element type of the network input the host fills, {@link ElementType#UINT8} (pixel bytes, cast to
+     * float32 on the GPU) or {@link ElementType#FLOAT32} (the model's own input; 4x the upload bytes).
+     */
+    public ElementType inputType() { return inputType; }
+    /** TensorRT INT8: also quantize the output head (false keeps it in FP16). */
+    public boolean int8QuantizeHead() { return int8QuantizeHead; }
+    /** TensorRT INT8: the calibrator (part of the calibration id of the plan cache key unless entropy). */
+    public CalibrationAlgorithm calibrationAlgorithm() { return calibrationAlgorithm; }
+    /** TensorRT INT8: element type of the calibration batches (part of the calibration id unless network). */
+    public CalibrationInput calibrationInput() { return calibrationInput; }
 
     /** Same spec on another backend. */
     public EngineSpec withBackend(Backend b) {
@@ -135,26 +197,32 @@ public final class EngineSpec implements Serializable {
                 + ", maxBatch=" + maxBatchSize + ", optBatch=" + optBatchSize + ", inFlight=" + maxInFlight
                 + ", intraOpThreads=" + intraOpThreads + ", device=" + deviceIndex + ", cache=" + engineCacheDir
                 + (sharedEngineCacheDir == null ? "" : ", sharedCache=" + sharedEngineCacheDir)
-                + ", outputTopClasses=" + outputTopClasses + ", cudaGraphs=" + cudaGraphs + "}";
+                + ", outputTopClasses=" + outputTopClasses + ", cudaGraphs=" + cudaGraphs
+                + ", optimizationLevel=" + builderOptimizationLevel + ", inputType=" + inputType + "}";
     }
 
-    /** Builder with the defaults of {@code InferenceOptions}. */
+    /** Builder with the defaults of {@code InferenceOptions} (the {@code DEFAULT_*} constants of this class). */
     public static final class Builder {
         private String modelPath = BUNDLED_MODEL;
-        private Backend backend = Backend.ONNXRUNTIME;
-        private Precision precision = Precision.FP32;
-        private int maxBatchSize = 8;
+        private Backend backend = DEFAULT_BACKEND;
+        private Precision precision = DEFAULT_PRECISION;
+        private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
         private int optBatchSize = 0;
-        private int maxInFlight = 2;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private int intraOpThreads = 0;
         private int deviceIndex = 0;
-        private String engineCacheDir = System.getProperty("java.io.tmpdir") + "/flinkvision-engines";
+        private String engineCacheDir = DEFAULT_ENGINE_CACHE_DIR;
         private String sharedEngineCacheDir;
         private boolean tf32 = false;
-        private long workspaceBytes = 1L << 30;
+        private long workspaceBytes = DEFAULT_WORKSPACE_BYTES;
         private String calibrationDir;
         private int outputTopClasses = DEFAULT_OUTPUT_TOP_CLASSES;
         private boolean cudaGraphs = true;
+        private int builderOptimizationLevel = DEFAULT_BUILDER_OPTIMIZATION_LEVEL;
+        private ElementType inputType = DEFAULT_INPUT_TYPE;
+        private boolean int8QuantizeHead = false;
+        private CalibrationAlgorithm calibrationAlgorithm = CalibrationAlgorithm.ENTROPY;
+        private CalibrationInput calibrationInput = CalibrationInput.NETWORK;
 
         public Builder modelPath(String v) { this.modelPath = Objects.requireNonNull(v, "modelPath"); return this; }
         public Builder backend(Backend v) { this.backend = Objects.requireNonNull(v, "backend"); return this; }
@@ -175,18 +243,34 @@ public final class EngineSpec implements Serializable {
         public Builder calibrationDir(String v) { this.calibrationDir = v; return this; }
         public Builder outputTopClasses(int v) { this.outputTopClasses = v; return this; }
         public Builder cudaGraphs(boolean v) { this.cudaGraphs = v; return this; }
+        public Builder builderOptimizationLevel(int v) { this.builderOptimizationLevel = v; return this; }
+        public Builder inputType(ElementType v) {
+            this.inputType = Objects.requireNonNull(v, "inputType");
+            return this;
+        }
+        public Builder int8QuantizeHead(boolean v) { this.int8QuantizeHead = v; return this; }
+        public Builder calibrationAlgorithm(CalibrationAlgorithm v) {
+            this.calibrationAlgorithm = Objects.requireNonNull(v, "calibrationAlgorithm");
+            return this;
+        }
+        public Builder calibrationInput(CalibrationInput v) {
+            this.calibrationInput = Objects.requireNonNull(v, "calibrationInput");
+            return this;
+        }
 
         /** Checks the values; throws IllegalArgumentException naming the offending setting. */
         public EngineSpec build() {
-            if (maxBatchSize < 1 || maxBatchSize > 1024) {
-                throw new IllegalArgumentException("max batch size must be in 1..1024, got " + maxBatchSize);
+            if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE_LIMIT) {
+                throw new IllegalArgumentException("max batch size must be in 1.." + MAX_BATCH_SIZE_LIMIT + ", got "
+                        + maxBatchSize);
             }
             if (optBatchSize < 0 || optBatchSize > maxBatchSize) {
                 throw new IllegalArgumentException("opt batch size must be in 1..max batch size (" + maxBatchSize
                         + "), got " + optBatchSize);
             }
-            if (maxInFlight < 1 || maxInFlight > 16) {
-                throw new IllegalArgumentException("in-flight batches must be in 1..16, got " + maxInFlight);
+            if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_LIMIT) {
+                throw new IllegalArgumentException("in-flight batches must be in 1.." + MAX_IN_FLIGHT_LIMIT + ", got "
+                        + maxInFlight);
             }
             if (intraOpThreads < 0) {
                 throw new IllegalArgumentException("intra-op threads must be >= 0, got " + intraOpThreads);
@@ -197,6 +281,10 @@ public final class EngineSpec implements Serializable {
             if (outputTopClasses < 0) {
                 throw new IllegalArgumentException("output top classes must be >= 0 (0: raw output), got "
                         + outputTopClasses);
+            }
+            if (builderOptimizationLevel < 0 || builderOptimizationLevel > 5) {
+                throw new IllegalArgumentException("builder optimization level must be in 0..5, got "
+                        + builderOptimizationLevel);
             }
             return new EngineSpec(this);
         }

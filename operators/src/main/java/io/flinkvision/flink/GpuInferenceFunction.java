@@ -245,15 +245,16 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
      */
     public static final class Builder {
         private EngineSpec engineSpec = EngineSpec.builder().build();
-        private BatchPolicy batchPolicy = new BatchPolicy(8, 20, 2);
+        private BatchPolicy batchPolicy = new BatchPolicy(InferenceOptions.MAX_BATCH_SIZE.defaultValue(),
+                InferenceOptions.MAX_QUEUE_DELAY_MS.defaultValue(), InferenceOptions.IN_FLIGHT.defaultValue());
         private PostprocessConfig postprocess = PostprocessConfig.DEFAULT;
         private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
-        private int preprocessThreads = 2;
+        private int preprocessThreads = InferenceOptions.PREPROCESS_THREADS.defaultValue();
         private int opencvThreads = InferenceOptions.OPENCV_THREADS.defaultValue();
         private LetterboxDevice letterboxDevice = InferenceOptions.LETTERBOX.defaultValue();
         private JpegDecodeDevice jpegDecode = InferenceOptions.JPEG_DECODE.defaultValue();
         private int hybridBacklog = InferenceOptions.HYBRID_BACKLOG.defaultValue();
-        private TimeoutOutput timeoutOutput = TimeoutOutput.ERROR_RECORD;
+        private TimeoutOutput timeoutOutput = InferenceOptions.TIMEOUT_OUTPUT.defaultValue();
         private EngineOpener engineOpener = EngineOpener.DEFAULT;
         private FailureInjector failureInjector;
         private ServingVerification verification;
@@ -297,26 +298,10 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
 
         /** Reads every {@link InferenceOptions} setting from a Flink configuration (unset keys keep defaults). */
         public Builder configure(Configuration conf) {
-            engineSpec = EngineSpec.builder()
-                    .modelPath(conf.get(InferenceOptions.MODEL_PATH))
-                    .backend(conf.get(InferenceOptions.BACKEND))
-                    .precision(conf.get(InferenceOptions.PRECISION))
-                    .maxBatchSize(conf.get(InferenceOptions.MAX_BATCH_SIZE))
-                    .maxInFlight(conf.get(InferenceOptions.IN_FLIGHT))
-                    .intraOpThreads(conf.get(InferenceOptions.INTRA_OP_THREADS))
-                    .deviceIndex(conf.get(InferenceOptions.DEVICE_INDEX))
-                    .engineCacheDir(conf.get(InferenceOptions.ENGINE_CACHE_DIR))
-                    .sharedEngineCacheDir(conf.getOptional(InferenceOptions.ENGINE_CACHE_SHARED_DIR).orElse(null))
-                    .outputTopClasses(conf.get(InferenceOptions.OUTPUT_TOP_CLASSES))
-                    .cudaGraphs(conf.get(InferenceOptions.CUDA_GRAPHS))
-                    .calibrationDir(conf.getOptional(InferenceOptions.CALIBRATION_DIR).orElse(null))
-                    .build();
-            batchPolicy = new BatchPolicy(conf.get(InferenceOptions.MAX_BATCH_SIZE),
-                    conf.get(InferenceOptions.MAX_QUEUE_DELAY_MS), conf.get(InferenceOptions.IN_FLIGHT));
-            postprocess = new PostprocessConfig(conf.get(InferenceOptions.SCORE_THRESHOLD),
-                    conf.get(InferenceOptions.NMS_IOU_THRESHOLD), PostprocessConfig.DEFAULT.maxDetections());
-            decodeLimits = new DecodeLimits(conf.get(InferenceOptions.MAX_FRAME_BYTES),
-                    conf.get(InferenceOptions.MAX_PIXELS));
+            engineSpec = InferenceSettings.engineSpec(conf).build();
+            batchPolicy = InferenceSettings.batchPolicy(conf);
+            postprocess = InferenceSettings.postprocess(conf);
+            decodeLimits = InferenceSettings.decodeLimits(conf);
             preprocessThreads = conf.get(InferenceOptions.PREPROCESS_THREADS);
             opencvThreads = conf.get(InferenceOptions.OPENCV_THREADS);
             letterboxDevice = conf.get(InferenceOptions.LETTERBOX);

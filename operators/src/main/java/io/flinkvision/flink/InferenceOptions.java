@@ -5,13 +5,20 @@ import io.flinkvision.pipeline.LetterboxDevice;
 import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.Precision;
+import io.flinkvision.imaging.DecodeLimits;
+import io.flinkvision.postprocess.PostprocessConfig;
+import io.flinkvision.tensor.ElementType;
 import io.flinkvision.verification.VerificationSettings;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
  * Configuration options of the inference operator, as Flink {@link ConfigOption}s (settable in the Flink
- * configuration, {@code -D} on the command line, or through {@link GpuInferenceFunction.Builder}).
+ * configuration, {@code -D} on the command line, or through {@link GpuInferenceFunction.Builder}): the one source of
+ * their defaults. Code that needs a default reads {@code OPTION.defaultValue()}; engine-level defaults are declared
+ * with {@link EngineSpec}'s {@code DEFAULT_*} constants, which {@link EngineSpec.Builder} starts from (the engine layer
+ * cannot import Flink). {@link InferenceSettings} turns a configuration of these options into the engine spec, the
+ * batch policy, the post-processing and the decode limits.
  */
 public final class InferenceOptions {
     private InferenceOptions() {}
@@ -21,21 +28,23 @@ public final class InferenceOptions {
             .withDescription("ONNX model file ([batch,3,H,W] -> [batch,anchors,5+classes], YOLOX layout);"
                     + " 'classpath:/models/yolox_nano_dyn.onnx' is the bundled YOLOX-Nano.");
     public static final ConfigOption<Backend> BACKEND = ConfigOptions.key("inference.backend")
-            .enumType(Backend.class).defaultValue(Backend.AUTO)
+            .enumType(Backend.class).defaultValue(EngineSpec.DEFAULT_BACKEND)
             .withDescription("onnxruntime (CPU), tensorrt (CUDA GPU) or auto (TensorRT when a GPU and its libraries"
                     + " load, else ONNX Runtime).");
     public static final ConfigOption<Precision> PRECISION = ConfigOptions.key("inference.precision")
-            .enumType(Precision.class).defaultValue(Precision.FP32)
+            .enumType(Precision.class).defaultValue(EngineSpec.DEFAULT_PRECISION)
             .withDescription("fp32, fp16 or int8 (TensorRT only for fp16/int8).");
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = ConfigOptions.key("inference.batch.max-size")
-            .intType().defaultValue(8)
-            .withDescription("Largest micro-batch (Triton max_batch_size).");
+            .intType().defaultValue(EngineSpec.DEFAULT_MAX_BATCH_SIZE)
+            .withDescription("Largest micro-batch, 1.." + EngineSpec.MAX_BATCH_SIZE_LIMIT
+                    + " (Triton max_batch_size).");
     public static final ConfigOption<Double> MAX_QUEUE_DELAY_MS = ConfigOptions.key("inference.batch.max-queue-delay-ms")
             .doubleType().defaultValue(20d)
             .withDescription("Longest wait in ms of a batch's first frame for others (Triton max_queue_delay).");
     public static final ConfigOption<Integer> IN_FLIGHT = ConfigOptions.key("inference.batch.in-flight")
-            .intType().defaultValue(2)
-            .withDescription("Batches in flight per subtask (execution slots: context + stream + buffers on the GPU).");
+            .intType().defaultValue(EngineSpec.DEFAULT_MAX_IN_FLIGHT)
+            .withDescription("Batches in flight per subtask, 1.." + EngineSpec.MAX_IN_FLIGHT_LIMIT
+                    + " (execution slots: context + stream + buffers on the GPU).");
     public static final ConfigOption<Integer> INTRA_OP_THREADS = ConfigOptions.key("inference.onnxruntime.intra-op-threads")
             .intType().defaultValue(0)
             .withDescription("ONNX Runtime intra-op threads per subtask; 0 = one per core.");
@@ -72,27 +81,23 @@ public final class InferenceOptions {
                     + " letterbox when more than this many frames wait for pre-processing (the cores are behind);"
                     + " otherwise it is letterboxed on its pre-processing thread.");
     public static final ConfigOption<Float> SCORE_THRESHOLD = ConfigOptions.key("inference.score-threshold")
-            .floatType().defaultValue(0.3f)
+            .floatType().defaultValue(PostprocessConfig.DEFAULT.scoreThreshold())
             .withDescription("Minimum detection score (objectness * class probability).");
     public static final ConfigOption<Float> NMS_IOU_THRESHOLD = ConfigOptions.key("inference.nms-iou-threshold")
-            .floatType().defaultValue(0.45f)
+            .floatType().defaultValue(PostprocessConfig.DEFAULT.nmsIouThreshold())
             .withDescription("Class-aware NMS IoU threshold.");
     public static final ConfigOption<Integer> DEVICE_INDEX = ConfigOptions.key("inference.device-index")
             .intType().defaultValue(0)
             .withDescription("CUDA device used when Flink provides no 'gpu' external resource (e.g. MiniCluster); with"
                     + " one, each subtask takes the TaskManager's GPU with the fewest subtasks on it.");
     public static final ConfigOption<String> ENGINE_CACHE_DIR = ConfigOptions.key("inference.tensorrt.engine-cache-dir")
-            .stringType().defaultValue(System.getProperty("java.io.tmpdir") + "/flinkvision-engines")
+            .stringType().defaultValue(EngineSpec.DEFAULT_ENGINE_CACHE_DIR)
             .withDescription("Local directory of cached TensorRT plans (a path or file: URI).");
     public static final ConfigOption<String> ENGINE_CACHE_SHARED_DIR = ConfigOptions
             .key("inference.tensorrt.engine-cache-shared-dir").stringType().noDefaultValue()
             .withDescription("Directory shared by the cluster, on any Flink file system (hdfs://, s3://, gs://, a shared"
                     + " mount): a TaskManager missing a plan locally fetches it from here before building it, and"
                     + " uploads the plans it builds. Unset: each TaskManager builds its own.");
-    public static final ConfigOption<String> CALIBRATION_DIR = ConfigOptions.key("inference.tensorrt.calibration-dir")
-            .stringType().noDefaultValue()
-            .withDescription("TensorRT INT8: folder of JPEG/PNG calibration frames (entropy calibration; the plan is"
-                    + " keyed by the set). Required for inference.precision INT8.");
     public static final ConfigOption<Integer> OUTPUT_TOP_CLASSES = ConfigOptions
             .key("inference.tensorrt.output-top-classes").intType().defaultValue(EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES)
             .withDescription("TensorRT: classes per anchor the GPU keeps (objectness * class probability, best first);"
@@ -104,11 +109,46 @@ public final class InferenceOptions {
                     + " replay it (one driver call per batch instead of one per kernel, which cuts the host time the"
                     + " dispatch thread spends queueing each batch). If a capture fails the slot logs why and goes on"
                     + " without graphs.");
+    public static final ConfigOption<Boolean> TF32 = ConfigOptions.key("inference.tensorrt.tf32")
+            .booleanType().defaultValue(false)
+            .withDescription("TensorRT FP32: allow TF32 tensor-core math (faster, about 1% relative difference).");
+    public static final ConfigOption<Long> WORKSPACE_BYTES = ConfigOptions.key("inference.tensorrt.workspace-bytes")
+            .longType().defaultValue(EngineSpec.DEFAULT_WORKSPACE_BYTES)
+            .withDescription("TensorRT builder workspace pool limit, bytes (default 1 GiB); raise it when a build"
+                    + " fails for lack of workspace.");
+    public static final ConfigOption<String> CALIBRATION_DIR = ConfigOptions.key("inference.tensorrt.calibration-dir")
+            .stringType().noDefaultValue()
+            .withDescription("TensorRT INT8: folder of representative JPEG/PNG frames to calibrate with; not needed"
+                    + " once the calibration cache beside the engine cache holds the scales.");
+    public static final ConfigOption<Integer> BUILDER_OPTIMIZATION_LEVEL = ConfigOptions
+            .key("inference.tensorrt.builder-optimization-level").intType()
+            .defaultValue(EngineSpec.DEFAULT_BUILDER_OPTIMIZATION_LEVEL)
+            .withDescription("TensorRT builder optimization level, 0..5 (higher: longer builds, maybe faster plans);"
+                    + " part of the engine cache key.");
+    public static final ConfigOption<ElementType> INPUT_TYPE = ConfigOptions.key("inference.tensorrt.input-type")
+            .enumType(ElementType.class).defaultValue(EngineSpec.DEFAULT_INPUT_TYPE)
+            .withDescription("TensorRT: element type the host uploads, UINT8 (pixel bytes, cast to float32 on the GPU)"
+                    + " or FLOAT32 (the model's own input, 4x the bytes); part of the engine cache key.");
+    public static final ConfigOption<Boolean> INT8_QUANTIZE_HEAD = ConfigOptions
+            .key("inference.tensorrt.int8-quantize-head").booleanType().defaultValue(false)
+            .withDescription("TensorRT INT8: quantize the output head too (false keeps the layers from the output back"
+                    + " to the last convolutions in FP16). Not part of the engine cache key: clear the cache after"
+                    + " changing it.");
+    public static final ConfigOption<EngineSpec.CalibrationAlgorithm> INT8_CALIBRATOR = ConfigOptions
+            .key("inference.tensorrt.int8-calibrator").enumType(EngineSpec.CalibrationAlgorithm.class)
+            .defaultValue(EngineSpec.CalibrationAlgorithm.ENTROPY)
+            .withDescription("TensorRT INT8 calibrator: ENTROPY (IInt8EntropyCalibrator2) or MINMAX"
+                    + " (IInt8MinMaxCalibrator).");
+    public static final ConfigOption<EngineSpec.CalibrationInput> INT8_CALIBRATION_INPUT = ConfigOptions
+            .key("inference.tensorrt.int8-calibration-input").enumType(EngineSpec.CalibrationInput.class)
+            .defaultValue(EngineSpec.CalibrationInput.NETWORK)
+            .withDescription("TensorRT INT8: element type of the calibration batches, NETWORK (the network input's,"
+                    + " uint8 by default) or FLOAT32 (docs/DESIGN.md#int8).");
     public static final ConfigOption<Integer> MAX_FRAME_BYTES = ConfigOptions.key("inference.max-frame-bytes")
-            .intType().defaultValue(16 * 1024 * 1024)
+            .intType().defaultValue(DecodeLimits.DEFAULT.maxFrameBytes())
             .withDescription("Largest encoded frame accepted, bytes; larger ones become dead letters.");
     public static final ConfigOption<Long> MAX_PIXELS = ConfigOptions.key("inference.max-pixels")
-            .longType().defaultValue(40_000_000L)
+            .longType().defaultValue(DecodeLimits.DEFAULT.maxPixels())
             .withDescription("Largest image accepted (width*height from its header), refused before decoding.");
     public static final ConfigOption<Long> TIMEOUT_MS = ConfigOptions.key("inference.async.timeout-ms")
             .longType().defaultValue(30_000L)

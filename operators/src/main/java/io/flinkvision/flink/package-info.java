@@ -1,7 +1,8 @@
 /**
  * The Flink operator: {@link io.flinkvision.flink.GpuInferenceFunction} (a {@code RichAsyncFunction} holding one engine
- * per task slot), its options ({@link io.flinkvision.flink.InferenceOptions}, the one source of defaults, and
- * {@link io.flinkvision.flink.InferenceProfile}), metrics, GPU assignment per slot and the Flink file-system plan
- * store. What users build jobs with; imports every layer below it, nothing of {@code jobs}.
+ * per task slot), its options ({@link io.flinkvision.flink.InferenceOptions}, the one source of defaults,
+ * {@link io.flinkvision.flink.InferenceProfile}, and {@link io.flinkvision.flink.InferenceSettings}, which reads them
+ * into the engine spec, batch policy, thresholds and decode limits), metrics, GPU assignment per slot and the Flink
+ * file-system plan store. What users build jobs with; imports every layer below it, nothing of {@code jobs}.
  */
 package io.flinkvision.flink;

@@ -6,6 +6,7 @@ import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.detection.DeadLetter;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameEncoding;
@@ -169,7 +170,7 @@ class StallAndEngineFailureITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         GpuInferenceFunction function = GpuInferenceFunction.builder()
-                .engineSpec(EngineSpec.builder().maxBatchSize(4).maxInFlight(2).build())
+                .engineSpec(EngineSpec.builder().backend(Backend.ONNXRUNTIME).maxBatchSize(4).maxInFlight(2).build())
                 .batchPolicy(new BatchPolicy(4, 20, 2))
                 .timeoutOutput(timeoutOutput)
                 .engineOpener(MisbehavingEngine.opener(mode, Set.of(2), MAX_STALL_MS)) // the third batch

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -51,7 +52,8 @@ class BadInputCorpusTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        engine = InferenceEngines.open(EngineSpec.builder().maxBatchSize(4).maxInFlight(2).build());
+        engine = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(4).maxInFlight(2).build());
         PipelineListener counting = new PipelineListener() {
             @Override
             public void onOutcome(InferenceOutcome o) {

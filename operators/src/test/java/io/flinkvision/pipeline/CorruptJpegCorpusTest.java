@@ -3,6 +3,7 @@ package io.flinkvision.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkvision.batching.BatchPolicy;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -38,7 +39,8 @@ class CorruptJpegCorpusTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        ort = InferenceEngines.open(EngineSpec.builder().maxBatchSize(BATCH).maxInFlight(2).build());
+        ort = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(BATCH).maxInFlight(2).build());
         try (InputStream in = CorruptJpegCorpusTest.class.getResourceAsStream("/flinkvision/golden/vtest_000.jpg")) {
             clean = in.readAllBytes();
         }

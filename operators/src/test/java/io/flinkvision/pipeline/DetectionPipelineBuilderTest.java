@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkvision.batching.BatchPolicy;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -22,7 +23,8 @@ class DetectionPipelineBuilderTest {
 
     @BeforeAll
     static void setUp() {
-        ort = InferenceEngines.open(EngineSpec.builder().maxBatchSize(8).maxInFlight(2).build());
+        ort = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(8).maxInFlight(2).build());
     }
 
     @AfterAll
@@ -57,7 +59,8 @@ class DetectionPipelineBuilderTest {
         DetectionPipeline.builder(ort).batchPolicy(new BatchPolicy(4, 10, 1)).preprocessThreads(1).build().close();
         InputBatch slot = ort.acquire(); // would throw "engine is closed"
         ort.release(slot);
-        InferenceEngine owned = InferenceEngines.open(EngineSpec.builder().maxBatchSize(4).maxInFlight(1).build());
+        InferenceEngine owned = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(4).maxInFlight(1).build());
         DetectionPipeline.builder(owned).ownsEngine(true).batchPolicy(new BatchPolicy(4, 10, 1)).preprocessThreads(1)
                 .build().close();
         assertThatThrownBy(owned::acquire).isInstanceOf(IllegalStateException.class).hasMessage("engine is closed");

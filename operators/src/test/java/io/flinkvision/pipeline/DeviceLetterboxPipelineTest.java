@@ -8,6 +8,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -45,7 +46,8 @@ class DeviceLetterboxPipelineTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        ort = InferenceEngines.open(EngineSpec.builder().maxBatchSize(8).maxInFlight(2).build());
+        ort = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(8).maxInFlight(2).build());
         for (String name : List.of("vtest_000.jpg", "messi5.jpg", "fruits.jpg", "vtest_100.jpg")) {
             try (InputStream in = DeviceLetterboxPipelineTest.class.getResourceAsStream("/flinkvision/golden/" + name)) {
                 JPEGS.add(in.readAllBytes());

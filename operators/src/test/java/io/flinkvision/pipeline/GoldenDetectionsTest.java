@@ -9,6 +9,7 @@ import io.flinkvision.detection.BoundingBox;
 import io.flinkvision.detection.Detection;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -40,7 +41,8 @@ class GoldenDetectionsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        engine = InferenceEngines.open(EngineSpec.builder().maxBatchSize(8).maxInFlight(2).build());
+        engine = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(8).maxInFlight(2).build());
         try (InputStream in = GoldenDetectionsTest.class.getResourceAsStream("/flinkvision/golden/golden.json")) {
             golden = JSON.readTree(in);
         }

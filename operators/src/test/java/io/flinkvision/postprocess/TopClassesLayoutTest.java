@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkvision.detection.Detection;
+import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
@@ -42,7 +43,8 @@ class TopClassesLayoutTest {
     @BeforeAll
     static void runModel() throws Exception {
         ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
-        try (InferenceEngine engine = InferenceEngines.open(EngineSpec.builder().maxBatchSize(1).maxInFlight(1)
+        try (InferenceEngine engine = InferenceEngines.open(EngineSpec.builder().backend(Backend.ONNXRUNTIME)
+                .maxBatchSize(1).maxInFlight(1)
                 .build())) {
             rows = engine.info().outputRows();
             columns = engine.info().outputColumns();

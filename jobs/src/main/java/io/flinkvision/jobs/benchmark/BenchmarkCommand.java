@@ -18,7 +18,10 @@ import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.engine.Precision;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.SourceImage;
+import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.flink.InferenceSettings;
 import io.flinkvision.jobs.cli.CliErrors;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.jobs.demo.DemoInput;
 import io.flinkvision.jobs.producer.VideoToKafka;
@@ -40,7 +43,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -108,21 +113,19 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Spec
     CommandSpec commandSpec;
 
-    @Option(names = "--backend", defaultValue = "auto", converter = OptionValues.BackendName.class,
-            description = "onnxruntime | tensorrt | auto (default)")
-    Backend backend;
+    @Mixin
+    InferenceFlags inference;
 
-    @Option(names = "--precision", defaultValue = "fp32", converter = OptionValues.PrecisionName.class,
-            description = "fp32 | fp16 | int8 (TensorRT)")
-    Precision precision;
+    // The options below that set an inference.* option are read through inference.options() (InferenceFlags
+    // .FLAG_OPTIONS maps them onto their keys, and gives them their option's default).
 
-    @Option(names = "--batch", defaultValue = "32", converter = OptionValues.PositiveInt.class,
-            description = "max micro-batch size (default 32)")
-    int batch;
+    @Option(names = "--batch", hidden = true, converter = OptionValues.PositiveInt.class,
+            description = "earlier name of --batch-size")
+    Integer legacyBatch;
 
-    @Option(names = "--in-flight", defaultValue = "3", converter = OptionValues.PositiveInt.class,
-            description = "execution slots / batches in flight (default 3)")
-    int inFlight;
+    @Option(names = "--device", hidden = true, converter = OptionValues.NonNegativeInt.class,
+            description = "earlier name of --device-index")
+    Integer legacyDevice;
 
     @Option(names = "--frames", defaultValue = "4000", converter = OptionValues.PositiveInt.class,
             description = "frames per operator measurement (default 4000)")
@@ -130,9 +133,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--report", description = "write the JSON report to this file")
     Path report;
-
-    @Option(names = "--model", defaultValue = EngineSpec.BUNDLED_MODEL, description = "ONNX model (default: bundled)")
-    String model;
 
     @Option(names = "--images", description = "folder of JPEG/PNG frames (default: --video)")
     Path images;
@@ -145,35 +145,18 @@ public final class BenchmarkCommand implements Callable<Integer> {
             description = "distinct frames kept in memory")
     int maxSourceFrames;
 
-    @Option(names = "--engine-cache-dir", description = "TensorRT engine cache directory")
-    String engineCacheDir;
-
     @Option(names = "--shared-engine-cache-dir", description = "TensorRT: plan directory shared by a cluster (any Flink"
             + " file system URI), read on a local miss and written after a build")
     String sharedEngineCacheDir;
 
-    @Option(names = "--device", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
-            description = "CUDA device index")
-    int device;
-
-    @Option(names = "--top-classes", defaultValue = "" + EngineSpec.DEFAULT_OUTPUT_TOP_CLASSES,
-            converter = OptionValues.NonNegativeInt.class,
-            description = "TensorRT: classes per anchor reduced on the GPU (0: copy back the raw output; default 3)")
+    @Option(names = "--top-classes", converter = OptionValues.NonNegativeInt.class,
+            description = "TensorRT: classes per anchor reduced on the GPU (0: copy back the raw output; default:"
+                    + " ${DEFAULT-VALUE})")
     int topClasses;
-
-    @Option(names = "--tf32", description = "TensorRT FP32: allow TF32")
-    boolean tf32;
-
-    @Option(names = "--calibration-dir", description = "TensorRT INT8 calibration images")
-    String calibrationDir;
 
     @Option(names = "--preprocess-threads", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
             description = "decode/letterbox threads (0: cores)")
     int preprocessThreads;
-
-    @Option(names = "--max-queue-delay-ms", defaultValue = "5", converter = OptionValues.NonNegativeDouble.class,
-            description = "micro-batch max queue delay (ms)")
-    double maxQueueDelayMs;
 
     @Option(names = "--engine-iterations", defaultValue = "300", converter = OptionValues.PositiveInt.class,
             description = "engine calls per engine measurement")
@@ -183,21 +166,20 @@ public final class BenchmarkCommand implements Callable<Integer> {
             description = "duration of the 70%% load run")
     double latencySeconds;
 
-    @Option(names = "--opencv-threads", defaultValue = "1",
+    @Option(names = "--opencv-threads",
             description = "OpenCV's own thread pool size (cv::setNumThreads; 1, the default as in the operator, turns it"
-                    + " off; -1 leaves OpenCV's default)")
+                    + " off; -1 leaves OpenCV's default) (default: ${DEFAULT-VALUE})")
     int opencvThreads;
 
-    @Option(names = "--letterbox", defaultValue = "auto",
+    @Option(names = "--letterbox",
             description = "where frames are letterboxed for operatorFps: auto (gpu when the engine can, else cpu; the"
                     + " default, as in the operator), cpu (OpenCV), gpu (CUDA kernel, TensorRT) or hybrid (cpu while"
                     + " the pre-processing threads keep up, the excess on the gpu)")
     String letterbox;
 
-    @Option(names = "--hybrid-backlog", defaultValue = "" + DetectionPipeline.DEFAULT_HYBRID_BACKLOG,
-            converter = OptionValues.NonNegativeInt.class,
+    @Option(names = "--hybrid-backlog", converter = OptionValues.NonNegativeInt.class,
             description = "with --letterbox hybrid: frames waiting for pre-processing above which a frame is left to the"
-                    + " GPU letterbox (inference.preprocess.hybrid-backlog)")
+                    + " GPU letterbox (inference.preprocess.hybrid-backlog; default: ${DEFAULT-VALUE})")
     int hybridBacklog;
 
     @Option(names = "--skip-other-letterbox", description = "on TensorRT, skip the side-by-side operator run with the"
@@ -207,7 +189,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--skip-host-ceiling", description = "skip the host-side ceiling run (recorded engine output)")
     boolean skipHostCeiling;
 
-    @Option(names = "--cuda-graphs", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--cuda-graphs", negatable = true, fallbackValue = "true",
             description = "TensorRT: replay enqueueV3 as CUDA graphs captured per batch size (the default, as"
                     + " inference.tensorrt.cuda-graphs); engine-only then uses them too (serializedFps stays plain"
                     + " enqueueV3, as simple samples do; serializedWithGraphsFps is reported beside it)."
@@ -234,7 +216,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--skip-jpeg", description = "skip the JPEG (decode included) operator run")
     boolean skipJpeg;
 
-    @Option(names = "--jpeg-decode", defaultValue = "auto",
+    @Option(names = "--jpeg-decode",
             description = "where JPEG frames are decoded for operatorJpegFps: auto (the GPU's hardware decoder when the"
                     + " letterbox runs on the GPU and the GPU has one, else cpu; the default, as in the operator),"
                     + " cpu (OpenCV) or gpu (nvJPEG)")
@@ -242,6 +224,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     /** Where the phases' progress lines go (stderr: stdout carries the table). */
     private PhaseProgress progress;
+    /** The engine these options describe (set by {@link #call()}). */
+    private EngineSpec spec;
+    /** Micro-batch queue delay, ms, as configured (set by {@link #call()}). */
+    private double maxQueueDelayMs;
 
     /**
      * Runs the benchmark.
@@ -251,8 +237,23 @@ public final class BenchmarkCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() throws Exception {
-        LetterboxDevice where = parse(LetterboxDevice.class, letterbox, "--letterbox");
-        JpegDecodeDevice jpegWhere = parse(JpegDecodeDevice.class, jpegDecode, "--jpeg-decode");
+        parse(LetterboxDevice.class, letterbox, "--letterbox");
+        parse(JpegDecodeDevice.class, jpegDecode, "--jpeg-decode");
+        LetterboxDevice where;
+        JpegDecodeDevice jpegWhere;
+        try { // the values in effect: a flag given, else -D or the profile, else the option's default
+            Configuration conf = inference.configuration();
+            spec = InferenceSettings.engineSpec(conf).optBatchSize(conf.get(InferenceOptions.MAX_BATCH_SIZE)).build();
+            maxQueueDelayMs = conf.get(InferenceOptions.MAX_QUEUE_DELAY_MS);
+            where = conf.get(InferenceOptions.LETTERBOX);
+            jpegWhere = conf.get(InferenceOptions.JPEG_DECODE);
+            opencvThreads = conf.get(InferenceOptions.OPENCV_THREADS);
+            hybridBacklog = conf.get(InferenceOptions.HYBRID_BACKLOG);
+            cudaGraphs = conf.get(InferenceOptions.CUDA_GRAPHS);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandSpec.commandLine(), "invalid inference option: "
+                    + e.getMessage(), e);
+        }
         if (opencvThreads < -1) {
             throw new ParameterException(commandSpec.commandLine(), "--opencv-threads must be -1 (OpenCV's default) or"
                     + " more, got " + opencvThreads);
@@ -298,15 +299,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
         if (opencvThreads >= 0) {
             org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
         }
-        EngineSpec.Builder sb = EngineSpec.builder().modelPath(model).backend(backend)
-                .precision(precision).maxBatchSize(batch).optBatchSize(batch).maxInFlight(inFlight)
-                .deviceIndex(device).tf32(tf32).calibrationDir(calibrationDir).outputTopClasses(topClasses)
-                .cudaGraphs(cudaGraphs);
-        if (engineCacheDir != null) {
-            sb.engineCacheDir(engineCacheDir);
-        }
-        sb.sharedEngineCacheDir(sharedEngineCacheDir);
-        EngineSpec spec = sb.build();
         BenchmarkFrames src = progress.phase("loading frames", images != null ? images.toString()
                 : videoFile.toString(), () -> BenchmarkFrames.load(images, videoFile, maxSourceFrames, jpegQuality));
         LOG.info("benchmark: {} distinct frames of {}x{} from {}", src.count(), src.width(), src.height(),
@@ -314,7 +306,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         Map<String, Object> r = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         try (InferenceEngine engine = progress.phase("opening the engine", spec.backend().id() + " "
-                + spec.precision().id() + ", batch " + batch, () -> InferenceEngines.open(spec))) {
+                + spec.precision().id() + ", batch " + spec.maxBatchSize(), () -> InferenceEngines.open(spec))) {
             double openSeconds = (System.nanoTime() - t0) / 1e9;
             EngineInfo info = engine.info();
             r.put("backend", info.backend().id());

@@ -11,6 +11,7 @@ import io.flinkvision.flink.InferenceProfile;
 import io.flinkvision.pipeline.DetectionPipeline;
 import io.flinkvision.jobs.EngineConsole;
 import io.flinkvision.jobs.ExplicitOptions;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.TaskManagerWatch;
@@ -41,6 +42,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -113,31 +115,14 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--jpeg-quality", defaultValue = "" + VideoToKafka.DEFAULT_JPEG_QUALITY,
             description = "JPEG quality of the frames (default: ${DEFAULT-VALUE}).")
     int jpegQuality;
-    @Option(names = "--backend", defaultValue = "auto", description = "onnxruntime, tensorrt or auto.")
-    String backend;
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or int8.")
-    String precision;
-    @Option(names = "--batch-size", defaultValue = "32", description = "Max micro-batch size (default:"
-            + " ${DEFAULT-VALUE}).")
-    int batchSize;
-    @Option(names = "--max-queue-delay-ms", defaultValue = "5", description = "Max queue delay of a micro-batch, ms"
-            + " (default: ${DEFAULT-VALUE}).")
-    double maxQueueDelayMs;
+    @Mixin
+    InferenceFlags inference;
     @Option(names = "--parallelism", defaultValue = "1", description = "Parallelism of the job (default:"
             + " ${DEFAULT-VALUE}); the operator alone runs one engine.")
     int parallelism;
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval, ms"
             + " (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
-    @Option(names = "--engine-cache-dir", description = "TensorRT engine cache directory (kept across runs).")
-    String engineCacheDir;
-    @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value, for the job and the"
-            + " operator alone.")
-    Map<String, String> inference = new LinkedHashMap<>();
-    @Option(names = "--profile", defaultValue = "default", description = "Set of inference.* values for the job and the"
-            + " operator alone: default, or gpu (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing"
-            + " threads, parallelism 2); options given on the command line win. Default: ${DEFAULT-VALUE}.")
-    String profile;
     @Option(names = "--operator-frames", defaultValue = "0", description = "Frames of the operator-alone run (0:"
             + " min(--frames, 12000)).")
     int operatorFrames;
@@ -179,7 +164,7 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        InferenceProfile p = InferenceProfile.parse(profile);
+        InferenceProfile p = inference.profile();
         if (p != InferenceProfile.DEFAULT && !ExplicitOptions.given(spec, "--parallelism")) {
             parallelism = p.subtasksPerGpu();
         }
@@ -212,25 +197,8 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
                 .framesTopic(framesTopic).detectionsTopic(detectionsTopic).deadLetterTopic(dlqTopic)
                 .groupId(prefix + "job").transactionalIdPrefix(prefix + "job")
                 .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
-                .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(p.options());
-        // under a profile, a flag's own default does not override the profile's value; a flag given does
-        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--backend")) {
-            settings.inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT));
-        }
-        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--precision")) {
-            settings.inference(InferenceOptions.PRECISION.key(), precision.toUpperCase(Locale.ROOT));
-        }
-        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--batch-size")) {
-            settings.inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize));
-        }
-        if (p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--max-queue-delay-ms")) {
-            settings.inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
-        }
+                .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inference.options());
         r.put("profile", p.id());
-        if (engineCacheDir != null) {
-            settings.inference(InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
-        }
-        settings.inference(inference);
 
         if (!skipOperator) {
             operatorAlone(settings.bootstrapServers("unused").build(), src, r, t0);
@@ -315,11 +283,11 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (frames < 1 || cameras < 1 || partitions < 1 || parallelism < 1 || batchSize < 1 || checkpointIntervalMs < 10
+        if (frames < 1 || cameras < 1 || partitions < 1 || parallelism < 1 || checkpointIntervalMs < 10
                 || latencyLoad < 0 || latencyLoad > 1 || !(latencySeconds > 0) || stallTimeoutS < 1
                 || jpegQuality < 1 || jpegQuality > 100 || operatorFrames < 0) {
             throw new ParameterException(spec.commandLine(), "--frames, --cameras, --partitions, --parallelism,"
-                    + " --batch-size and --stall-timeout-s must be >= 1, --checkpoint-interval-ms >= 10,"
+                    + " and --stall-timeout-s must be >= 1, --checkpoint-interval-ms >= 10,"
                     + " --latency-load in 0..1, --latency-seconds > 0, --jpeg-quality 1..100, --operator-frames >= 0");
         }
     }

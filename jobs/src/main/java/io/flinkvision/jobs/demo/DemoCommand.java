@@ -2,8 +2,6 @@ package io.flinkvision.jobs.demo;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.detection.DetectionJson;
-import io.flinkvision.engine.Backend;
-import io.flinkvision.engine.Precision;
 import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.flink.InferenceProfile;
 import io.flinkvision.jobs.EngineConsole;
@@ -13,6 +11,7 @@ import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.TaskManagerWatch;
 import io.flinkvision.jobs.VideoInferenceJob;
 import io.flinkvision.jobs.cli.InferenceCheck;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.jobs.dashboard.DetectionsDashboard;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
@@ -37,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -82,18 +82,8 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--report", defaultValue = "demo-report.json", description = "Report file (JSON), written by"
             + " every run that started, with status passed or failed (default: ${DEFAULT-VALUE}).")
     Path report;
-    @Option(names = "--backend", defaultValue = "auto", converter = OptionValues.BackendName.class,
-            description = "onnxruntime, tensorrt or auto (default: ${DEFAULT-VALUE}).")
-    Backend backend;
-    @Option(names = "--precision", defaultValue = "fp32", converter = OptionValues.PrecisionName.class,
-            description = "fp32, fp16 or int8 (default: ${DEFAULT-VALUE}).")
-    Precision precision;
-    @Option(names = "--batch-size", defaultValue = "8", converter = OptionValues.PositiveInt.class,
-            description = "Max micro-batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-    @Option(names = "--max-queue-delay-ms", defaultValue = "20", converter = OptionValues.NonNegativeDouble.class,
-            description = "Max queue delay of a micro-batch, ms (default: ${DEFAULT-VALUE}).")
-    double maxQueueDelayMs;
+    @Mixin
+    InferenceFlags inference;
     @Option(names = "--parallelism", defaultValue = "1", converter = OptionValues.PositiveInt.class,
             description = "Parallelism of the job (default: ${DEFAULT-VALUE}).")
     int parallelism;
@@ -103,19 +93,10 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", converter = OptionValues.PositiveLong.class,
             description = "Checkpoint interval, ms, >= 10 (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
-    @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value.")
-    Map<String, String> inference = new java.util.LinkedHashMap<>();
-    @Option(names = "--profile", defaultValue = "default", description = "Set of inference.* values: default, or gpu"
-            + " (TensorRT FP16, batch 32, 8 slots, capacity 512, 8 pre-processing threads, 2 subtasks); options given"
-            + " on the command line win. Default: ${DEFAULT-VALUE}.")
-    String profile;
     @Option(names = "--drain-timeout-s", defaultValue = "180", converter = OptionValues.PositiveLong.class,
             description = "How long to wait for the last outputs once the producer has finished and every"
                     + " subtask's engine is ready (a first-run TensorRT build is not counted), s.")
     long drainTimeoutS;
-    @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache (plans, timing"
-            + " cache), kept across runs so only the first run builds (inference.tensorrt.engine-cache-dir).")
-    String engineCacheDir;
     @Option(names = "--taskmanager-timeout-s", defaultValue = "120", converter = OptionValues.PositiveLong.class,
             description = "How long the MiniCluster's"
             + " TaskManager may take to register; the demo ends with the cause at once when it fails (default:"
@@ -155,7 +136,8 @@ public class DemoCommand implements Callable<Integer> {
         } catch (Exception | Error e) {
             if (!reported) {
                 try {
-                    writeReport(DemoReport.failedBeforeFigures(String.valueOf(e), batchSize, seconds(t0)));
+                    writeReport(DemoReport.failedBeforeFigures(String.valueOf(e),
+                            inference.configuration().get(InferenceOptions.MAX_BATCH_SIZE), seconds(t0)));
                 } catch (IOException | RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -266,7 +248,7 @@ public class DemoCommand implements Callable<Integer> {
             Configuration inf = jobSettings.inference();
             int maxBatch = inf.get(InferenceOptions.MAX_BATCH_SIZE);
             System.out.printf("demo: Flink job %s running on a MiniCluster (profile %s, parallelism %d, batch <= %d,"
-                    + " backend %s)%n", jobId, profile, jobSettings.parallelism(), maxBatch,
+                    + " backend %s)%n", jobId, inference.profile().id(), jobSettings.parallelism(), maxBatch,
                     inf.get(InferenceOptions.BACKEND).id());
             if (metricsPort != null) {
                 System.out.printf("demo: Prometheus metrics at %s (operator metrics: %s*; the reporter listens on all"
@@ -413,39 +395,17 @@ public class DemoCommand implements Callable<Integer> {
 
     /** The job's settings these options describe, for the given Kafka and topics (no checkpoint directory yet). */
     public JobSettings.Builder settings(String bootstrapServers, String frames, String detections, String dlq) {
-        InferenceProfile p = InferenceProfile.parse(profile);
-        JobSettings.Builder b = JobSettings.builder().bootstrapServers(bootstrapServers)
+        return JobSettings.builder().bootstrapServers(bootstrapServers)
                 .framesTopic(frames).detectionsTopic(detections).deadLetterTopic(dlq)
                 .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
-                .parallelism(parallelism()).inference(p.options());
-        // under a profile, a flag's own default does not override the profile's value; a flag given does
-        if (given(p, "--backend")) {
-            b.inference(InferenceOptions.BACKEND.key(), backend.name());
-        }
-        if (given(p, "--precision")) {
-            b.inference(InferenceOptions.PRECISION.key(), precision.name());
-        }
-        if (given(p, "--batch-size")) {
-            b.inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize));
-        }
-        if (given(p, "--max-queue-delay-ms")) {
-            b.inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), Double.toString(maxQueueDelayMs));
-        }
-        if (engineCacheDir != null) {
-            b.inference(InferenceOptions.ENGINE_CACHE_DIR.key(), engineCacheDir);
-        }
-        return b.inference(inference);
+                .parallelism(parallelism()).inference(inference.options());
     }
 
     /** The job's parallelism: {@code --parallelism}, or the profile's subtasks per GPU when it is not given. */
     int parallelism() {
-        InferenceProfile p = InferenceProfile.parse(profile);
-        return given(p, "--parallelism") ? parallelism : p.subtasksPerGpu();
-    }
-
-    /** Whether the option applies: always without a profile, else only when given on the command line. */
-    private boolean given(InferenceProfile p, String option) {
-        return p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, option);
+        InferenceProfile p = inference.profile();
+        return p == InferenceProfile.DEFAULT || ExplicitOptions.given(spec, "--parallelism") ? parallelism
+                : p.subtasksPerGpu();
     }
 
     /** The shipped lines and zones of the clip ({@code /demo/analytics-vtest.yaml} in the jar). */

@@ -5,12 +5,10 @@ import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.detection.InferenceOutcome;
-import io.flinkvision.engine.Backend;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
-import io.flinkvision.engine.Precision;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.imaging.DecodeLimits;
@@ -20,6 +18,10 @@ import io.flinkvision.jobs.cli.OptionValues;
 import io.flinkvision.pipeline.DetectionPipeline;
 import io.flinkvision.pipeline.OutcomeFactory;
 import io.flinkvision.postprocess.PostprocessConfig;
+import io.flinkvision.flink.InferenceOptions;
+import io.flinkvision.flink.InferenceSettings;
+import io.flinkvision.jobs.cli.InferenceCheck;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +36,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -65,34 +69,23 @@ public class DetectCommand implements Callable<Integer> {
     @Spec
     CommandSpec commandSpec;
 
-    @Option(names = "--model", description = "ONNX model file (default: the bundled YOLOX-Nano).")
-    String model;
-    @Option(names = "--backend", defaultValue = "onnxruntime", converter = OptionValues.BackendName.class,
-            description = "onnxruntime, tensorrt or auto (default: ${DEFAULT-VALUE}).")
-    Backend backend;
-    @Option(names = "--precision", defaultValue = "fp32", converter = OptionValues.PrecisionName.class,
-            description = "fp32, fp16 or int8 (default: ${DEFAULT-VALUE}).")
-    Precision precision;
-    @Option(names = "--batch-size", defaultValue = "8", converter = OptionValues.PositiveInt.class,
-            description = "Max micro-batch size, >= 1 (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-    @Option(names = "--score-threshold", defaultValue = "0.3", converter = OptionValues.UnitInterval.class,
+    @Mixin
+    InferenceFlags inference;
+    // the fields below are read through inference.options(): InferenceFlags.FLAG_OPTIONS maps them onto their keys
+    @Option(names = "--score-threshold", paramLabel = "S", converter = OptionValues.UnitInterval.class,
             description = "Minimum score, 0..1 (default: ${DEFAULT-VALUE}).")
-    float scoreThreshold;
-    @Option(names = "--nms-iou-threshold", defaultValue = "0.45", converter = OptionValues.UnitInterval.class,
+    Float scoreThreshold;
+    @Option(names = "--nms-iou-threshold", paramLabel = "IOU", converter = OptionValues.UnitInterval.class,
             description = "Class-aware NMS IoU threshold, 0..1 (default: ${DEFAULT-VALUE}).")
-    float nmsIou;
-    @Option(names = "--max-frame-bytes", converter = OptionValues.PositiveInt.class,
-            description = "Largest image file accepted, bytes (default 16 MiB, as inference.max-frame-bytes); larger"
-                    + " ones are reported as payload-too-large.")
+    Float nmsIou;
+    @Option(names = "--max-frame-bytes", paramLabel = "BYTES", converter = OptionValues.PositiveInt.class,
+            description = "Largest image file accepted, bytes (default: ${DEFAULT-VALUE}); larger ones are reported as"
+                    + " payload-too-large.")
     Integer maxFrameBytes;
-    @Option(names = "--max-pixels", converter = OptionValues.PositiveLong.class,
-            description = "Largest image accepted, width*height from its header (default 40 megapixels, as"
-                    + " inference.max-pixels); larger ones are refused before decoding (image-too-large).")
+    @Option(names = "--max-pixels", paramLabel = "PIXELS", converter = OptionValues.PositiveLong.class,
+            description = "Largest image accepted, width*height from its header (default: ${DEFAULT-VALUE}); larger"
+                    + " ones are refused before decoding (image-too-large).")
     Long maxPixels;
-    @Option(names = "--engine-cache-dir", description = "Directory of the TensorRT engine cache, kept across runs so"
-            + " only the first run builds (as inference.tensorrt.engine-cache-dir).")
-    String engineCacheDir;
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files, folders (their .jpg/.jpeg/.png"
             + " files, sorted by name; other entries are skipped with a note on stderr) or - (read such paths from"
             + " stdin, one per line).")
@@ -105,17 +98,13 @@ public class DetectCommand implements Callable<Integer> {
     /** Where {@code -} reads image paths from. */
     InputStream in = System.in;
 
-    /** The engine settings these options describe. */
+    /**
+     * The engine settings these options describe.
+     *
+     * @throws IllegalArgumentException naming an {@code inference.*} value that does not parse or is out of range
+     */
     public EngineSpec spec() {
-        EngineSpec.Builder spec = EngineSpec.builder().backend(backend).precision(precision).maxBatchSize(batchSize)
-                .maxInFlight(2);
-        if (model != null) {
-            spec.modelPath(model);
-        }
-        if (engineCacheDir != null) {
-            spec.engineCacheDir(engineCacheDir);
-        }
-        return spec.build();
+        return InferenceSettings.engineSpec(inference.configuration()).build();
     }
 
     /**
@@ -130,6 +119,13 @@ public class DetectCommand implements Callable<Integer> {
         if (images.stream().filter(ImageInputs.STDIN::equals).count() > 1) {
             throw new ParameterException(commandSpec.commandLine(), "'-' (read paths from stdin) may be given once");
         }
+        Configuration conf;
+        try {
+            conf = inference.configuration();
+            InferenceCheck.checkOptions(conf);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandSpec.commandLine(), e.getMessage(), e, null, null);
+        }
         // stdout is for the JSON lines: anything a library prints on System.out meanwhile goes to stderr
         PrintStream stdout = System.out;
         boolean redirect = out == stdout;
@@ -137,7 +133,7 @@ public class DetectCommand implements Callable<Integer> {
             System.setOut(err);
         }
         try {
-            return run();
+            return run(conf);
         } finally {
             if (redirect) {
                 System.setOut(stdout);
@@ -145,17 +141,22 @@ public class DetectCommand implements Callable<Integer> {
         }
     }
 
-    private int run() throws InterruptedException {
-        DecodeLimits limits = limits();
-        InferenceEngine engine = openWithProgress(spec());
+    private int run(Configuration conf) throws InterruptedException {
+        DecodeLimits limits = InferenceSettings.decodeLimits(conf);
+        InferenceEngine engine = openWithProgress(InferenceSettings.engineSpec(conf).build());
+        // the operator's own settings (batch policy, thresholds, pre-processing) from the same options
         try (DetectionPipeline pipeline = DetectionPipeline.builder(engine)
                 .ownsEngine(true)
-                .batchPolicy(new BatchPolicy(batchSize, 5, 2))
-                .postprocess(new PostprocessConfig(scoreThreshold, nmsIou, PostprocessConfig.DEFAULT.maxDetections()))
+                .batchPolicy(InferenceSettings.batchPolicy(conf))
+                .postprocess(InferenceSettings.postprocess(conf))
                 .decodeLimits(limits)
-                .preprocessThreads(2)
+                .preprocessThreads(conf.get(InferenceOptions.PREPROCESS_THREADS))
+                .letterbox(conf.get(InferenceOptions.LETTERBOX))
+                .hybridBacklog(conf.get(InferenceOptions.HYBRID_BACKLOG))
+                .jpegDecode(conf.get(InferenceOptions.JPEG_DECODE))
                 .build()) {
-            OrderedPrinter printer = new OrderedPrinter(out, Math.max(16, 4 * batchSize));
+            OrderedPrinter printer = new OrderedPrinter(out,
+                    Math.max(16, 4 * conf.get(InferenceOptions.MAX_BATCH_SIZE)));
             ImageInputs inputs = new ImageInputs(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)),
                     err, "detect: ");
             long[] index = {0};
@@ -237,6 +238,7 @@ public class DetectCommand implements Callable<Integer> {
             return t;
         });
         printer.scheduleWithFixedDelay(console::poll, 2, 2, TimeUnit.SECONDS); // quiet when the open is quick
+        String model = spec.modelPath().equals(EngineSpec.BUNDLED_MODEL) ? null : spec.modelPath();
         try {
             if (model != null && !model.startsWith("classpath:") && !Files.isRegularFile(Path.of(model))) {
                 throw new CommandFailure(ENGINE_FAILED, "cannot open the model: --model '" + model + "' is not a file"
@@ -257,10 +259,5 @@ public class DetectCommand implements Callable<Integer> {
             status.close();
             console.clear();
         }
-    }
-
-    private DecodeLimits limits() {
-        return new DecodeLimits(maxFrameBytes != null ? maxFrameBytes : DecodeLimits.DEFAULT.maxFrameBytes(),
-                maxPixels != null ? maxPixels : DecodeLimits.DEFAULT.maxPixels());
     }
 }

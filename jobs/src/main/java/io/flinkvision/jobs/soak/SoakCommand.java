@@ -7,6 +7,7 @@ import io.flinkvision.jobs.JobSettings;
 import io.flinkvision.jobs.demo.DemoInput;
 import io.flinkvision.jobs.LocalCluster;
 import io.flinkvision.jobs.VideoInferenceJob;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import io.flinkvision.jobs.kafka.EmbeddedKafka;
 import io.flinkvision.jobs.producer.VideoToKafka;
 import java.io.PrintStream;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,11 +29,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code soak}: runs the demo pipeline (in-process Kafka broker, {@link VideoInferenceJob} on a Flink MiniCluster,
- * a producer looping over the clip at a steady rate, a {@code read_committed} consumer) on the CPU backend, samples the
+ * a producer looping over the clip at a steady rate, a {@code read_committed} consumer) on the configured backend
+ * ({@code --backend}, default auto: ONNX Runtime on the CPU where there is no GPU), samples the
  * process's memory ({@link MemorySample}: RSS, heap, heap after GC, direct and mapped buffers, JavaCPP physical and
  * total bytes, threads), prints the series, writes it as JSON ({@link SoakReport}) and reports the growth of each
  * series from {@code --growth-from-minute} (the steady state, default 5) to the end. Exit code 0 when RSS grew less
@@ -76,16 +78,12 @@ public class SoakCommand implements Callable<Integer> {
     @Option(names = "--input", description = "Video file or URL, looped (default: data/vtest.avi or the clip in the"
             + " jar).")
     String input;
-    @Option(names = "--backend", defaultValue = "onnxruntime", description = "onnxruntime, tensorrt or auto.")
-    String backend;
-    @Option(names = "--batch-size", defaultValue = "8", description = "Max micro-batch size.")
-    int batchSize;
+    @Mixin
+    InferenceFlags inference;
     @Option(names = "--parallelism", defaultValue = "1", description = "Parallelism of the job.")
     int parallelism;
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval, ms.")
     long checkpointIntervalMs;
-    @Option(names = {"-D", "--inference"}, description = "Any inference.* option as key=value.")
-    Map<String, String> inference = new LinkedHashMap<>();
     @Option(names = "--output", defaultValue = "soak-report.json", description = "JSON report file.")
     Path output;
     @Option(names = "--gc-before-sample", arity = "1", defaultValue = "true",
@@ -122,9 +120,9 @@ public class SoakCommand implements Callable<Integer> {
                     .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
                     .parallelism(parallelism)
                     .checkpointDir(Files.createTempDirectory("flinkvision-soak-checkpoints-").toUri().toString())
-                    .inference(InferenceOptions.BACKEND.key(), backend.toUpperCase(Locale.ROOT))
-                    .inference(InferenceOptions.MAX_BATCH_SIZE.key(), Integer.toString(batchSize))
-                    .inference(inference).build();
+                    .inference(inference.options()).build();
+            String backend = settings.inference().get(InferenceOptions.BACKEND).id();
+            int batchSize = settings.inference().get(InferenceOptions.MAX_BATCH_SIZE);
             Configuration conf = LocalCluster.loopbackOnly();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
             VideoInferenceJob.build(env, settings);

@@ -8,6 +8,8 @@ import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.engine.Precision;
+import io.flinkvision.flink.InferenceSettings;
+import io.flinkvision.jobs.cli.InferenceFlags;
 import io.flinkvision.jobs.demo.DemoInput;
 import io.flinkvision.verification.EngineVerifier;
 import io.flinkvision.verification.Tolerance;
@@ -19,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,19 +45,11 @@ public class VerifyCommand implements Callable<Integer> {
     /** Exit code: the reference or the engine under test could not be opened. */
     public static final int EXIT_ENGINE = 3;
 
-    @Option(names = "--model", description = "ONNX model of the engine under test (default: the bundled YOLOX-Nano).")
-    String model;
+    @Mixin
+    InferenceFlags inference;
     @Option(names = "--reference-model", description = "ONNX model ONNX Runtime runs as the reference (default:"
             + " --model).")
     String referenceModel;
-    @Option(names = "--backend", defaultValue = "tensorrt", description = "Engine under test: tensorrt, onnxruntime"
-            + " or auto (default: ${DEFAULT-VALUE}).")
-    String backend;
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or int8 (default:"
-            + " ${DEFAULT-VALUE}).")
-    String precision;
-    @Option(names = "--tf32", description = "TensorRT FP32: allow TF32 tensor-core math (looser default tolerance).")
-    boolean tf32;
     @Option(names = "--images", description = "Folder of JPEG/PNG frames (name order).")
     Path images;
     @Option(names = "--video", description = "Video to take frames from (default: data/vtest.avi, or the clip in the"
@@ -64,9 +60,6 @@ public class VerifyCommand implements Callable<Integer> {
     @Option(names = "--frame-step", defaultValue = "10", description = "With a video: every Nth frame, for variety"
             + " (default: ${DEFAULT-VALUE}).")
     int frameStep;
-    @Option(names = "--batch-size", defaultValue = "8", description = "Images per engine call (default:"
-            + " ${DEFAULT-VALUE}).")
-    int batchSize;
     @Option(names = "--rtol", description = "Relative tolerance (default per precision: fp32 1e-3, fp32+tf32 1e-2,"
             + " fp16 5e-2, int8 2e-1).")
     Double rtol;
@@ -78,33 +71,32 @@ public class VerifyCommand implements Callable<Integer> {
     double minAgreement;
     @Option(names = "--report", description = "Write the JSON report to this file.")
     Path report;
-    @Option(names = "--engine-cache-dir", description = "TensorRT engine cache directory"
-            + " (as inference.tensorrt.engine-cache-dir).")
-    String engineCacheDir;
-    @Option(names = "--calibration-dir", description = "TensorRT INT8: folder of calibration images"
-            + " (as inference.tensorrt.calibration-dir).")
-    String calibrationDir;
-    @Option(names = "--device-index", defaultValue = "0", description = "CUDA device (default: ${DEFAULT-VALUE}).")
-    int deviceIndex;
 
     PrintStream out = System.out;
     PrintStream err = System.err;
 
     @Override
     public Integer call() throws InterruptedException {
-        Backend testBackend;
-        Precision testPrecision;
+        EngineSpec testSpec;
+        EngineSpec refSpec;
         VerificationSettings settings;
         try {
-            testBackend = Backend.parse(backend);
-            testPrecision = Precision.parse(precision);
             if (images != null && video != null) {
                 throw new IllegalArgumentException("give --images or --video, not both");
             }
-            if (frames < 1 || frameStep < 1 || batchSize < 1) {
-                throw new IllegalArgumentException("--frames, --frame-step and --batch-size must be >= 1");
+            if (frames < 1 || frameStep < 1) {
+                throw new IllegalArgumentException("--frames and --frame-step must be >= 1");
             }
-            Tolerance base = Tolerance.defaultFor(testPrecision, tf32);
+            Configuration conf = inference.configuration();
+            // one call per engine, one batch at a time: the comparison needs no overlap
+            testSpec = InferenceSettings.engineSpec(conf).maxInFlight(1).outputTopClasses(0).build();
+            EngineSpec.Builder ref = InferenceSettings.engineSpec(conf).maxInFlight(1).backend(Backend.ONNXRUNTIME)
+                    .precision(Precision.FP32).tf32(false);
+            if (referenceModel != null) {
+                ref.modelPath(referenceModel);
+            }
+            refSpec = ref.build();
+            Tolerance base = Tolerance.defaultFor(testSpec.precision(), testSpec.tf32());
             Tolerance tolerance = new Tolerance(rtol != null ? rtol : base.rtol(), atol != null ? atol : base.atol());
             settings = new VerificationSettings(tolerance, minAgreement, VerificationSettings.of(tolerance)
                     .postprocess(), VerificationSettings.DEFAULT_WORST_ELEMENTS,
@@ -114,10 +106,6 @@ public class VerifyCommand implements Callable<Integer> {
             return EXIT_USAGE;
         }
         try (VerifyFrames input = loadFrames()) {
-            EngineSpec testSpec = spec(model).backend(testBackend).precision(testPrecision).tf32(tf32)
-                    .outputTopClasses(0).build();
-            EngineSpec refSpec = spec(referenceModel != null ? referenceModel : model).backend(Backend.ONNXRUNTIME)
-                    .precision(Precision.FP32).build();
             try (InferenceEngine ref = open("reference", refSpec); InferenceEngine test = open("engine under test",
                     testSpec)) {
                 err.printf(Locale.ROOT, "verify: %d frames of %s, reference %s, under test %s%n",
@@ -136,20 +124,6 @@ public class VerifyCommand implements Callable<Integer> {
             err.println("verify: " + e.getMessage());
             return EXIT_USAGE;
         }
-    }
-
-    private EngineSpec.Builder spec(String modelPath) {
-        EngineSpec.Builder b = EngineSpec.builder().maxBatchSize(batchSize).maxInFlight(1).deviceIndex(deviceIndex);
-        if (modelPath != null) {
-            b.modelPath(modelPath);
-        }
-        if (engineCacheDir != null) {
-            b.engineCacheDir(engineCacheDir);
-        }
-        if (calibrationDir != null) {
-            b.calibrationDir(calibrationDir);
-        }
-        return b;
     }
 
     private static InferenceEngine open(String role, EngineSpec spec) {
@@ -194,7 +168,7 @@ public class VerifyCommand implements Callable<Integer> {
         s.put("tf32", testSpec.tf32());
         s.put("frames", input.images().size());
         s.put("input", input.origin());
-        s.put("batchSize", batchSize);
+        s.put("batchSize", testSpec.maxBatchSize());
         root.set("report", DetectionJson.mapper().valueToTree(r));
         Path parent = report.toAbsolutePath().getParent();
         if (parent != null) {

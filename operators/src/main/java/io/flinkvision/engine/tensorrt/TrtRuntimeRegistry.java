@@ -11,7 +11,6 @@ import io.flinkvision.engine.tensorrt.plan.TrtVersions;
 
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
-import io.flinkvision.tensor.ElementType;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceException;
@@ -35,18 +34,10 @@ import org.slf4j.LoggerFactory;
  * created on first use and kept for the life of the JVM, so that the subtasks of a TaskManager share one engine and a
  * task restart reuses it (JavaCPP does not free TensorRT objects: javacpp-presets#1699, and a TaskManager's JVM
  * outlives its tasks). The first caller for a key loads or builds the plan; concurrent callers wait for it.
- *
- * <p>Tuning knobs that are not part of {@link EngineSpec} are JVM system properties:
- * {@code flinkvision.tensorrt.builder-optimization-level} (0..5, default 3) and
- * {@code flinkvision.tensorrt.input-type} ({@code uint8} default, or {@code float32} to upload float pixels).
+ * Every build setting comes from the {@link EngineSpec} (builder optimization level, input type, INT8 calibrator...).
  */
 public final class TrtRuntimeRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(TrtRuntimeRegistry.class);
-
-    /** System property: builder optimization level 0..5. */
-    public static final String OPT_LEVEL_PROPERTY = "flinkvision.tensorrt.builder-optimization-level";
-    /** System property: {@code uint8} or {@code float32}. */
-    public static final String INPUT_TYPE_PROPERTY = "flinkvision.tensorrt.input-type";
 
     private static final Map<Integer, IRuntime> RUNTIMES = new ConcurrentHashMap<>();
     private static final Map<String, CompletableFuture<SharedEngine>> ENGINES = new ConcurrentHashMap<>();
@@ -61,30 +52,12 @@ public final class TrtRuntimeRegistry {
     public static PlanCacheKey keyFor(EngineSpec spec, ModelSource model, int device) {
         Cuda.DeviceInfo d = Cuda.device(device);
         String calibrationId = spec.precision() == Precision.INT8
-                ? Int8Calibrator.calibrationId(Int8Calibrator.listImages(spec.calibrationDir())) : "-";
+                ? Int8Calibrator.calibrationId(Int8Calibrator.listImages(spec.calibrationDir()),
+                        spec.calibrationAlgorithm(), spec.calibrationInput()) : "-";
         return new PlanCacheKey(model.name(), model.sha256(), TrtVersions.tensorrt(), d.name(), d.smName(),
                 spec.precision(), spec.precision() == Precision.FP32 && spec.tf32(), 1, spec.optBatchSize(),
-                spec.maxBatchSize(), inputType(), optimizationLevel(), calibrationId, spec.outputTopClasses());
-    }
-
-    static int optimizationLevel() {
-        int level = Integer.getInteger(OPT_LEVEL_PROPERTY, 3);
-        if (level < 0 || level > 5) {
-            throw new InferenceException("-D" + OPT_LEVEL_PROPERTY + "=" + level + " is outside 0..5");
-        }
-        return level;
-    }
-
-    static ElementType inputType() {
-        String v = System.getProperty(INPUT_TYPE_PROPERTY, "uint8").trim().toLowerCase(Locale.ROOT);
-        switch (v) {
-            case "uint8":
-                return ElementType.UINT8;
-            case "float32":
-                return ElementType.FLOAT32;
-            default:
-                throw new InferenceException("-D" + INPUT_TYPE_PROPERTY + "=" + v + ": expected uint8 or float32");
-        }
+                spec.maxBatchSize(), spec.inputType(), spec.builderOptimizationLevel(), calibrationId,
+                spec.outputTopClasses());
     }
 
     /**
@@ -135,7 +108,8 @@ public final class TrtRuntimeRegistry {
                 + key.calibrationId() + "-" + key.inputType().name().toLowerCase(Locale.ROOT) + ".cache")
                 .replaceAll("[^A-Za-z0-9._-]", "_"));
         TrtEngineBuilder.Request req = new TrtEngineBuilder.Request(model, key, device, spec.workspaceBytes(),
-                timingCache, calibration, calibrationCache);
+                timingCache, calibration, calibrationCache, spec.int8QuantizeHead(), spec.calibrationAlgorithm(),
+                spec.calibrationInput());
         IRuntime runtime = runtime(device);
         for (int attempt = 0; ; attempt++) {
             EngineStatus.current().stage("looking up " + key.fileName() + " in the engine cache " + cache.directory()

@@ -10,6 +10,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 
 import io.flinkvision.tensor.ElementType;
+import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.engine.ModelSource;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * INT8 calibration data fed from real frames, for TensorRT's entropy ({@code IInt8EntropyCalibrator2}, default) or
- * min-max ({@code IInt8MinMaxCalibrator}) calibrator, chosen with {@code -D}{@value #ALGORITHM_PROPERTY}: every JPEG/PNG of the
+ * min-max ({@code IInt8MinMaxCalibrator}) calibrator ({@link EngineSpec#calibrationAlgorithm()}, option
+ * {@code inference.tensorrt.int8-calibrator}): every JPEG/PNG of the
  * calibration directory is decoded (OpenCV), letterboxed and laid out NCHW exactly as the operator does
  * ({@link Letterbox}, {@link TensorLayout}), in batches of {@code batchSize} uploaded to one device buffer. The
  * calibration cache (per-tensor scales) is written to {@code cacheFile} and read back by later builds, which then
@@ -49,35 +51,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class Int8Calibrator {
     private static final Logger LOG = LoggerFactory.getLogger(Int8Calibrator.class);
-    /** System property: {@code entropy} (default) or {@code minmax}. */
-    static final String ALGORITHM_PROPERTY = "flinkvision.tensorrt.int8-calibrator";
-
-    /** The configured calibration algorithm: {@code entropy} or {@code minmax}. */
-    static String algorithm() {
-        String a = System.getProperty(ALGORITHM_PROPERTY, "entropy").trim().toLowerCase(Locale.ROOT);
-        if (!a.equals("entropy") && !a.equals("minmax")) {
-            throw new InferenceException("-D" + ALGORITHM_PROPERTY + "=" + a + ": expected entropy or minmax");
-        }
-        return a;
-    }
-
-    /** System property: element type of the calibration batches ({@code network} default, or {@code float32}). */
-    static final String FEED_PROPERTY = "flinkvision.tensorrt.int8-calibration-input";
-
     /**
      * Element type of the calibration batches handed to TensorRT: the network input's type (uint8) by default, or
-     * float32 pixel values with {@code -D}{@value #FEED_PROPERTY}{@code =float32}. Which one TensorRT 10.6 reads for a
+     * float32 pixel values with {@link EngineSpec.CalibrationInput#FLOAT32}. Which one TensorRT 10.6 reads for a
      * uint8 network input is not documented; with entropy calibration the network's type matched best
      * (docs/DESIGN.md#int8).
      */
-    static ElementType feedType(ElementType networkInput) {
-        String v = System.getProperty(FEED_PROPERTY, "network").trim().toLowerCase(Locale.ROOT);
-        return v.equals("float32") ? ElementType.FLOAT32 : networkInput;
+    static ElementType feedType(ElementType networkInput, EngineSpec.CalibrationInput input) {
+        return input == EngineSpec.CalibrationInput.FLOAT32 ? ElementType.FLOAT32 : networkInput;
     }
 
     /** The TensorRT calibrator object (kept reachable by the caller while the build runs). */
     IInt8Calibrator asTensorRt() {
-        return algorithm().equals("minmax") ? new MinMax(this) : new Entropy(this);
+        return algorithm == EngineSpec.CalibrationAlgorithm.MINMAX ? new MinMax(this) : new Entropy(this);
     }
 
     /** Entropy calibration (TensorRT's recommended default for CNNs). */
@@ -139,6 +125,7 @@ public final class Int8Calibrator {
     }
 
     private final List<Path> images;
+    private final EngineSpec.CalibrationAlgorithm algorithm;
     private final Path cacheFile;
     private final int batchSize;
     private final int device;
@@ -150,24 +137,26 @@ public final class Int8Calibrator {
     private BytePointer cacheBytes; // kept reachable while TensorRT reads it
 
     Int8Calibrator(List<Path> images, Path cacheFile, int batchSize, int height, int width, ElementType type,
-            int device) {
+            int device, EngineSpec.CalibrationAlgorithm algorithm, EngineSpec.CalibrationInput input) {
         boolean cached = cacheFile != null && Files.isRegularFile(cacheFile);
         if (!cached && (images == null || images.isEmpty())) {
             throw new InferenceException("INT8 needs calibration images: set inference.tensorrt.calibration-dir to a"
                     + " folder of representative JPEG/PNG frames (no calibration cache at " + cacheFile + ")");
         }
         this.images = images == null ? List.of() : images;
+        this.algorithm = algorithm;
         this.cacheFile = cacheFile;
         this.batchSize = batchSize;
         this.device = device;
         this.letterbox = new Letterbox(width, height);
-        type = feedType(type);
+        type = feedType(type, input);
         int perImage = 3 * height * width;
         long bytes = (long) batchSize * perImage * type.bytes();
         this.host = new PinnedBuffer(device, bytes, "calibration input");
         this.dev = new DeviceBuffer(device, bytes, "calibration input");
         this.batch = new InputBatch(0, host.buffer(), type, batchSize, perImage);
-        LOG.info("INT8 {} calibration: {} images in batches of {}, cache {}{}", algorithm(), this.images.size(),
+        LOG.info("INT8 {} calibration: {} images in batches of {}, cache {}{}", algorithmId(algorithm),
+                this.images.size(),
                 batchSize, cacheFile,
                 cached ? " (present: calibration will be skipped)" : "");
     }
@@ -190,8 +179,12 @@ public final class Int8Calibrator {
         }
     }
 
-    /** Identity of a calibration set for the cache key: 16 hex digits over file names and sizes. */
-    public static String calibrationId(List<Path> images) {
+    /**
+     * Identity of a calibration set for the cache key: the image count, 12 hex digits over file names and sizes, and
+     * the calibrator and batch element type where they are not the defaults.
+     */
+    public static String calibrationId(List<Path> images, EngineSpec.CalibrationAlgorithm algorithm,
+            EngineSpec.CalibrationInput input) {
         if (images.isEmpty()) {
             return "-";
         }
@@ -206,8 +199,14 @@ public final class Int8Calibrator {
             sb.append(p.getFileName()).append(':').append(size).append('\n');
         }
         return images.size() + "img-" + ModelSource.sha256(sb.toString().getBytes(StandardCharsets.UTF_8))
-                .substring(0, 12) + (algorithm().equals("entropy") ? "" : "-" + algorithm())
-                + (feedType(ElementType.UINT8) == ElementType.FLOAT32 ? "-float32in" : "");
+                .substring(0, 12) + (algorithm == EngineSpec.CalibrationAlgorithm.ENTROPY ? "" : "-"
+                + algorithmId(algorithm))
+                + (feedType(ElementType.UINT8, input) == ElementType.FLOAT32 ? "-float32in" : "");
+    }
+
+    /** {@code entropy} or {@code minmax}, as in logs and calibration ids. */
+    private static String algorithmId(EngineSpec.CalibrationAlgorithm algorithm) {
+        return algorithm.name().toLowerCase(Locale.ROOT);
     }
 
     int getBatchSize() {

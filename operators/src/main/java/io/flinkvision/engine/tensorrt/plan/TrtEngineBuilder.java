@@ -1,6 +1,7 @@
 package io.flinkvision.engine.tensorrt.plan;
 
 import io.flinkvision.engine.EngineInfo;
+import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.tensorrt.SharedEngine;
 import io.flinkvision.engine.tensorrt.cuda.Cuda;
 import io.flinkvision.tensor.OutputLayout;
@@ -76,8 +77,6 @@ import org.slf4j.LoggerFactory;
 public final class TrtEngineBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(TrtEngineBuilder.class);
     private static final Object BUILD_LOCK = new Object();
-    /** System property: {@code true} quantizes the output head to INT8 too (default false: head in FP16). */
-    public static final String INT8_HEAD_PROPERTY = "flinkvision.tensorrt.int8-quantize-head";
 
     private TrtEngineBuilder() {}
 
@@ -91,9 +90,13 @@ public final class TrtEngineBuilder {
      * @param timingCacheFile timing cache file (read if present, rewritten after the build); null for none
      * @param calibrationImages INT8 only: calibration image files (JPEG/PNG)
      * @param calibrationCacheFile INT8 only: calibration cache file (read if present, else written)
+     * @param int8QuantizeHead INT8 only: quantize the output head too (false keeps it in FP16)
+     * @param calibrationAlgorithm INT8 only: entropy or min-max calibrator
+     * @param calibrationInput INT8 only: element type of the calibration batches
      */
     public record Request(ModelSource model, PlanCacheKey key, int device, long workspaceBytes, Path timingCacheFile,
-            List<Path> calibrationImages, Path calibrationCacheFile) {}
+            List<Path> calibrationImages, Path calibrationCacheFile, boolean int8QuantizeHead,
+            EngineSpec.CalibrationAlgorithm calibrationAlgorithm, EngineSpec.CalibrationInput calibrationInput) {}
 
     /**
      * Builds a serialized plan.
@@ -168,11 +171,11 @@ public final class TrtEngineBuilder {
                 case INT8:
                     config.setFlag(BuilderFlag.kINT8);
                     config.setFlag(BuilderFlag.kFP16);
-                    if (!Boolean.getBoolean(INT8_HEAD_PROPERTY)) {
+                    if (!req.int8QuantizeHead()) {
                         int kept = keepOutputHeadInFp16(network);
                         config.setFlag(BuilderFlag.kPREFER_PRECISION_CONSTRAINTS);
                         LOG.info("INT8: {} output-head layers (from the output back to the last convolutions) kept"
-                                + " in FP16 (-D{}=true quantizes them too)", kept, INT8_HEAD_PROPERTY);
+                                + " in FP16 (inference.tensorrt.int8-quantize-head=true quantizes them too)", kept);
                     }
                     break;
                 default:
@@ -190,7 +193,8 @@ public final class TrtEngineBuilder {
             if (key.precision() == Precision.INT8) {
                 int calBatch = Math.min(8, key.maxBatch());
                 calibrator = new Int8Calibrator(req.calibrationImages(), req.calibrationCacheFile(), calBatch,
-                        g.height, g.width, key.inputType(), req.device());
+                        g.height, g.width, key.inputType(), req.device(), req.calibrationAlgorithm(),
+                        req.calibrationInput());
                 IOptimizationProfile calProfile = builder.createOptimizationProfile();
                 setProfile(calProfile, g.inputName, calBatch, calBatch, calBatch, g);
                 config.setCalibrationProfile(calProfile);

@@ -64,14 +64,16 @@ class OptionKeysInMessagesTest {
         assertThat(declared).doesNotContain(found.get(0)).contains(found.get(1));
     }
 
-    /** The keys of every public static {@link ConfigOption} field of the options classes. */
+    /** The keys (and fallback keys) of every public static {@link ConfigOption} field of the options classes. */
     private static Set<String> declaredKeys() {
         Set<String> keys = new TreeSet<>();
         for (Class<?> c : OPTIONS_CLASSES) {
             for (Field f : c.getFields()) {
                 if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
                     try {
-                        keys.add(((ConfigOption<?>) f.get(null)).key());
+                        ConfigOption<?> option = (ConfigOption<?>) f.get(null);
+                        keys.add(option.key());
+                        option.fallbackKeys().forEach(k -> keys.add(k.getKey())); // still-read older names
                     } catch (IllegalAccessException e) {
                         throw new AssertionError(e);
                     }

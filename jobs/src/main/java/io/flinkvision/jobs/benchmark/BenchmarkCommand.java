@@ -1,5 +1,6 @@
 package io.flinkvision.jobs.benchmark;
 
+import io.flinkvision.imaging.OpenCvThreads;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.batching.BatchPolicy;
@@ -296,9 +297,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     private Integer measure(Path videoFile, LetterboxDevice where, JpegDecodeDevice jpegWhere) throws Exception {
         int threads = preprocessThreads > 0 ? preprocessThreads : Runtime.getRuntime().availableProcessors();
-        if (opencvThreads >= 0) {
-            org.bytedeco.opencv.global.opencv_core.setNumThreads(opencvThreads);
-        }
+        OpenCvThreads.apply(opencvThreads);
         BenchmarkFrames src = progress.phase("loading frames", images != null ? images.toString()
                 : videoFile.toString(), () -> BenchmarkFrames.load(images, videoFile, maxSourceFrames, jpegQuality));
         LOG.info("benchmark: {} distinct frames of {}x{} from {}", src.count(), src.width(), src.height(),

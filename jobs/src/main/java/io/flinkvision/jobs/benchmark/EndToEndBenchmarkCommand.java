@@ -1,5 +1,6 @@
 package io.flinkvision.jobs.benchmark;
 
+import io.flinkvision.imaging.OpenCvThreads;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkvision.engine.EngineInfo;
@@ -295,9 +296,7 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     /** {@code operatorJpegFps}: the job's operator settings on one engine, JPEG frames closed loop. */
     private void operatorAlone(JobSettings s, BenchmarkFrames src, Map<String, Object> r, long t0) throws Exception {
         GpuInferenceFunction function = GpuInferenceFunction.builder().configure(s.inference()).build();
-        if (function.opencvThreads() >= 0) {
-            org.bytedeco.opencv.global.opencv_core.setNumThreads(function.opencvThreads());
-        }
+        OpenCvThreads.apply(function.opencvThreads());
         progress(t0, "operator alone: opening the engine (a first TensorRT run builds the plan: minutes)");
         try (InferenceEngine engine = InferenceEngines.open(function.engineSpec());
                 DetectionPipeline pipeline = function.pipelineBuilder(engine).build()) {

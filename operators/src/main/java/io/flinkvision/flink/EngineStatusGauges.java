@@ -15,7 +15,7 @@ import org.apache.flink.metrics.MetricGroup;
  * </ul>
  * In the operator's group {@value InferenceMetrics#GROUP}, next to {@link InferenceMetrics}.
  */
-public final class EngineStatusGauges {
+final class EngineStatusGauges {
     /** Gauge name of the state ordinal. */
     public static final String ENGINE_STATE = "engineState";
     /** Gauge name of the build percent. */

@@ -6,7 +6,7 @@ import java.util.List;
  * Maps boxes from model-input pixels back to source-image pixels for the top-left letterbox: {@code x_src = x / r},
  * {@code y_src = y / r} (no offset, see {@code io.flinkvision.imaging.Letterbox}).
  */
-public final class BoxMapping {
+final class BoxMapping {
     private BoxMapping() {}
 
     /**

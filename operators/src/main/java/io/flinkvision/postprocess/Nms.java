@@ -15,7 +15,7 @@ import java.util.Map;
  * inclusive-pixel convention {@code area = (x2 - x1 + 1) * (y2 - y1 + 1)}, intersection sides
  * {@code max(0, min(x2) - max(x1) + 1)}. Matching it keeps our suppression decisions identical to the reference's.
  */
-public final class Nms {
+final class Nms {
     private Nms() {}
 
     /** IoU of two boxes with the inclusive-pixel (+1) convention used by the YOLOX reference NMS. */

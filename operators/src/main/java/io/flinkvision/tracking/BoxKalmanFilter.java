@@ -31,7 +31,7 @@ import org.apache.commons.math3.linear.RealVector;
  * {@link KalmanFilter}; this class keeps the state as plain arrays ({@link #mean()}, {@link #covariance()}) so it fits
  * Flink keyed state and is rebuilt per step. Not thread-safe.
  */
-public final class BoxKalmanFilter {
+final class BoxKalmanFilter {
     /** Position noise weight, relative to the box height (DeepSORT/ByteTrack {@code _std_weight_position}). */
     public static final double STD_WEIGHT_POSITION = 1.0 / 20;
     /** Velocity noise weight, relative to the box height (DeepSORT/ByteTrack {@code _std_weight_velocity}). */

@@ -30,7 +30,7 @@ import java.util.List;
  * and at once on a stream's first frame), ids given at confirmation (ByteTrack numbers tentative tracks too, so its ids
  * skip), no removal of duplicate tracked/lost pairs. Not thread-safe; one instance may serve many cameras.
  */
-public final class ByteTracker {
+final class ByteTracker {
     private final TrackerConfig config;
 
     /** @param config thresholds ({@link TrackerConfig#DEFAULTS}: ByteTrack's) */

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * TAES 52(4), 2016). No maintained Java library on Maven Central offers it (commons-math3 and Hipparchus have none),
  * hence this class.
  */
-public final class LinearAssignment {
+final class LinearAssignment {
     private LinearAssignment() {}
 
     /**

@@ -15,7 +15,7 @@ import java.util.List;
  * @param test index into the list under test
  * @param iou the pair's IoU, in [threshold, 1]
  */
-public record DetectionMatch(int reference, int test, float iou) {
+record DetectionMatch(int reference, int test, float iou) {
 
     /**
      * Matches two frames' detections.

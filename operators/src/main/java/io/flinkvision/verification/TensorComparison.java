@@ -15,7 +15,7 @@ import java.util.PriorityQueue;
  * field).
  * Not thread-safe.
  */
-public final class TensorComparison {
+final class TensorComparison {
     private static final String[] BOX_FIELDS = {"raw_x", "raw_y", "raw_w", "raw_h"};
 
     private final Tolerance tolerance;

@@ -18,7 +18,7 @@ import java.util.Optional;
  * moved into place, so a reader never sees half a verdict; two subtasks verifying the same engine at once both write
  * the same verdict.
  */
-public final class VerdictStore {
+final class VerdictStore {
     private static final ObjectMapper JSON = DetectionJson.mapper();
     private final Path dir;
 

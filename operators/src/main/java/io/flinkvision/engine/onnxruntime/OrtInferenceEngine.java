@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * float32, with {@code columns >= 6} (YOLOX: {@code [N, 3549, 85]}). A model with a fixed batch dimension of 1 (e.g.
  * the released {@code yolox_nano.onnx}) runs with a max batch size of 1.
  */
-public final class OrtInferenceEngine implements InferenceEngine {
+final class OrtInferenceEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OrtInferenceEngine.class);
 
     private static final AtomicInteger OPENED = new AtomicInteger();

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #probe()} offers the benchmark's device-side measurements ({@link TrtDeviceProbe}) over the same slots.
  */
-public final class TrtInferenceEngine implements InferenceEngine {
+final class TrtInferenceEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(TrtInferenceEngine.class);
     private static final AtomicInteger OPENED = new AtomicInteger();
 

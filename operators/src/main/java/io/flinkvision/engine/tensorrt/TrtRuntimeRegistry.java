@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * outlives its tasks). The first caller for a key loads or builds the plan; concurrent callers wait for it.
  * Every build setting comes from the {@link EngineSpec} (builder optimization level, input type, INT8 calibrator...).
  */
-public final class TrtRuntimeRegistry {
+final class TrtRuntimeRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(TrtRuntimeRegistry.class);
 
     private static final Map<Integer, IRuntime> RUNTIMES = new ConcurrentHashMap<>();

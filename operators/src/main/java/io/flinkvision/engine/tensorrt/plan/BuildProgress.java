@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * Every change also goes to an {@link EngineStatus.Progress} (the console of {@code demo} / {@code job} and the
  * operator's {@code engineBuildProgress} gauge read it). Thread-safe.
  */
-public final class BuildProgress {
+final class BuildProgress {
     private static final Pattern LAYERS_AFTER = Pattern.compile("^After [^:]+: (\\d+) layers");
     private static final Pattern COSTS = Pattern.compile("Computing costs for (.+)$");
     private static final Pattern DONE = Pattern.compile("Engine generation completed in ([0-9.]+) seconds");

@@ -2,6 +2,7 @@ package io.flinkvision.batching;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Processes one micro-batch. Called on the batcher's dispatch thread; may block briefly (e.g. waiting for a free
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * @param <I> item type
  * @param <O> result type
  */
+@Internal
 @FunctionalInterface
 public interface BatchHandler<I, O> {
     /**

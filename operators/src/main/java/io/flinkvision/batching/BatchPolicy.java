@@ -2,6 +2,7 @@ package io.flinkvision.batching;
 
 import io.flinkvision.engine.EngineInfo;
 import java.io.Serializable;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * When the micro-batcher closes a batch, in the vocabulary of Triton's dynamic batcher: a batch is dispatched as soon
@@ -14,6 +15,7 @@ import java.io.Serializable;
  *     {@code max_queue_delay_microseconds}, here in ms)
  * @param maxInFlightBatches batches dispatched and not yet completed, >= 1
  */
+@PublicEvolving
 public record BatchPolicy(int maxBatchSize, double maxQueueDelayMs, int maxInFlightBatches) implements Serializable {
 
     public BatchPolicy {

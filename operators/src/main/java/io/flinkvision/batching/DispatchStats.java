@@ -1,5 +1,7 @@
 package io.flinkvision.batching;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Where a {@link MicroBatcher}'s dispatch thread spent its time, cumulated since the batcher started. Each batch goes
  * through three phases on that one thread, in this order:
@@ -23,6 +25,7 @@ package io.flinkvision.batching;
  * @param backlogItems sum over batches of the items still queued right after the batch was taken (mean backlog =
  *     {@code backlogItems / batches}; above {@code maxBatchSize} the next batch is already waiting)
  */
+@Internal
 public record DispatchStats(long batches, long items, long permitWaitNanos, long formWaitNanos, long handlerNanos,
         long backlogItems) {
 

@@ -1,11 +1,13 @@
 package io.flinkvision.detection;
 
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * An axis-aligned box in pixels of the source image: {@code (x1, y1)} top-left, {@code (x2, y2)} bottom-right,
  * {@code x} to the right, {@code y} down, origin at the top-left corner of the image.
  */
+@PublicEvolving
 public class BoundingBox {
     private float x1;
     private float y1;

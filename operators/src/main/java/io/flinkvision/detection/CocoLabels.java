@@ -1,11 +1,13 @@
 package io.flinkvision.detection;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The 80 COCO class names in the order of the YOLOX COCO head (class id = list index). Source: YOLOX
  * {@code yolox/data/datasets/coco_classes.py}, as listed in {@code models/MODELS.md}.
  */
+@PublicEvolving
 public final class CocoLabels {
     /** Class names, index = class id. */
     public static final List<String> LABELS = List.of(

@@ -3,11 +3,13 @@ package io.flinkvision.detection;
 import io.flinkvision.frame.DeadLetterReason;
 
 import io.flinkvision.frame.FrameHeader;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * A frame that produced no detection record, with the reason. Written to the dead-letter topic with the original key,
  * value and headers, plus {@code dlq.*} headers (see {@code DeadLetterSerializationSchema}).
  */
+@PublicEvolving
 public class DeadLetter {
     private String cameraId;
     private long frameIndex = -1;

@@ -1,11 +1,13 @@
 package io.flinkvision.detection;
 
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * One detected object: class, label, confidence score in [0, 1] and box in source-image pixels; with tracking on
  * ({@code io.flinkvision.tracking.ObjectTracker}) also the {@link #getTrackId() track id} of the object.
  */
+@PublicEvolving
 public class Detection {
     private int classId;
     private String label;

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import org.apache.flink.annotation.PublicEvolving;
 
 /** The JSON form of detection records (README, "Detection records"): Jackson, null fields omitted. Thread-safe. */
+@PublicEvolving
 public final class DetectionJson {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)

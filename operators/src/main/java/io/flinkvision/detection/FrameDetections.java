@@ -2,6 +2,7 @@ package io.flinkvision.detection;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The detection record of one frame: what the operator emits and the detections topic carries as JSON (one record per
@@ -11,6 +12,7 @@ import java.util.List;
  * configured so instead of a dead letter): {@link #getStatus()} is {@code "error"}, {@link #getError()} gives the
  * reason code and the detections list is empty.
  */
+@PublicEvolving
 public class FrameDetections {
     /** {@link #getStatus()} of a normal record. */
     public static final String STATUS_OK = "ok";

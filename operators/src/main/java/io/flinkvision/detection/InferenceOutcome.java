@@ -1,10 +1,13 @@
 package io.flinkvision.detection;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * What the inference operator emits for each input frame: exactly one of a detection record or a dead letter. A later
  * router sends the first to the detections topic and the second to the dead-letter topic, so that frames in =
  * detection records + dead letters.
  */
+@PublicEvolving
 public class InferenceOutcome {
     private FrameDetections detections;
     private DeadLetter deadLetter;

@@ -1,5 +1,7 @@
 package io.flinkvision.detection;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Where one frame's time went inside the operator, in milliseconds.
  *
@@ -10,6 +12,7 @@ package io.flinkvision.detection;
  *   <li>{@code total}: from entering the operator to the completion of its result (includes post-processing).</li>
  * </ul>
  */
+@PublicEvolving
 public class LatencyBreakdown {
     private double queue;
     private double inference;

@@ -1,8 +1,10 @@
 package io.flinkvision.engine;
 
 import java.util.Locale;
+import org.apache.flink.annotation.PublicEvolving;
 
 /** Inference runtime. */
+@PublicEvolving
 public enum Backend {
     /** ONNX Runtime on the CPU: the embedded default and the reference for correctness. */
     ONNXRUNTIME,

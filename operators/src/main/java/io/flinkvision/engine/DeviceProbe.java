@@ -2,6 +2,7 @@ package io.flinkvision.engine;
 
 import io.flinkvision.tensor.InputBatch;
 import java.util.function.Consumer;
+import org.apache.flink.annotation.Experimental;
 
 /**
  * What a benchmark may ask of an engine that runs on a device, beyond the {@link InferenceEngine} contract: device-side
@@ -13,6 +14,7 @@ import java.util.function.Consumer;
  * meanwhile), fills their inputs with a fixed pattern or what it is given, and returns images per second (or GB/s).
  * Call them on an engine that no pipeline is using.
  */
+@Experimental
 public interface DeviceProbe {
 
     /**

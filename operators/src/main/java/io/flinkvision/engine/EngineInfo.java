@@ -2,6 +2,7 @@ package io.flinkvision.engine;
 
 import io.flinkvision.tensor.ElementType;
 import io.flinkvision.tensor.OutputLayout;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * What an opened engine is: its model, runtime, tensor geometry and limits.
@@ -23,6 +24,7 @@ import io.flinkvision.tensor.OutputLayout;
  * @param planSha256 hex sha256 of the serialized plan the engine runs (TensorRT), or null where the runtime runs the
  *     model itself (ONNX Runtime): what a serving verification verdict is stored for
  */
+@PublicEvolving
 public record EngineInfo(
         String modelName,
         String modelSha256,

@@ -5,11 +5,13 @@ import io.flinkvision.tensor.OutputLayout;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Everything needed to open an {@link InferenceEngine}: serializable, so it travels with the Flink function and the
  * engine is opened in {@code open()} on the TaskManager. Build with {@link #builder()}.
  */
+@PublicEvolving
 public final class EngineSpec implements Serializable {
     private static final long serialVersionUID = 4L;
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Process-wide registry of the engines being opened in this JVM and their state, so that a console in the same process
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * until replaced, and the group's latest failure until {@link #clear cleared} ({@link #lastFailure}), so that a
  * console polling after the task closed, or after Flink restarted it, still sees the cause. Thread-safe.
  */
+@Internal
 public final class EngineStatus {
     /** State of one engine. */
     public enum State {

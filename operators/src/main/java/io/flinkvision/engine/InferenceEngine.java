@@ -6,6 +6,7 @@ import io.flinkvision.tensor.SourceBatch;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * A loaded model on a runtime, able to run batches asynchronously: the SPI the operator calls. Knows tensors, not
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Input: {@code [N, C, H, W]} of {@link EngineInfo#inputType()}, BGR, values 0..255. Output: float32
  * {@code [N, rows, columns]}. Implementations must be thread-safe.
  */
+@PublicEvolving
 public interface InferenceEngine extends AutoCloseable {
 
     /** The model, runtime and geometry of this engine. */

@@ -1,11 +1,13 @@
 package io.flinkvision.engine;
 
 import java.util.Optional;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Creates engines of one {@link Backend}; discovered with {@link java.util.ServiceLoader} so that the engine package
  * does not depend on any runtime (register in {@code META-INF/services/io.flinkvision.engine.InferenceEngineFactory}).
  */
+@PublicEvolving
 public interface InferenceEngineFactory {
 
     /** The backend this factory creates (never {@link Backend#AUTO}). */

@@ -4,10 +4,12 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.apache.flink.annotation.PublicEvolving;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Opens engines by backend, resolving {@link Backend#AUTO}: TensorRT when it can run here, else ONNX Runtime. */
+@PublicEvolving
 public final class InferenceEngines {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceEngines.class);
 

@@ -1,6 +1,9 @@
 package io.flinkvision.engine;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /** An engine could not be created or failed to run a batch. The message names the call, the error and the device. */
+@PublicEvolving
 public class InferenceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The bytes of a model file, its name and sha256, loaded from a path or a {@code classpath:} resource.
@@ -16,6 +17,7 @@ import java.util.HexFormat;
  * @param bytes the ONNX file
  * @param sha256 lower-case hex sha256 of {@code bytes}
  */
+@Internal
 public record ModelSource(String name, byte[] bytes, String sha256) {
 
     /**

@@ -1,8 +1,10 @@
 package io.flinkvision.engine;
 
 import java.util.Locale;
+import org.apache.flink.annotation.PublicEvolving;
 
 /** Numeric precision of the engine's compute. ONNX Runtime on the CPU runs FP32 only. */
+@PublicEvolving
 public enum Precision {
     FP32,
     FP16,

@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.apache.flink.annotation.Internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <S> the slot type, handed back by {@link #slots()} to code that drives the slots directly (benchmark probes)
  */
+@Internal
 public final class SlotScheduler<S extends SlotScheduler.Slot> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlotScheduler.class);
 

@@ -4,6 +4,7 @@ import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngines;
 import java.io.Serializable;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Opens the {@link InferenceEngine} of one {@link GpuInferenceFunction} subtask in {@code open()}. The default is
@@ -14,6 +15,7 @@ import java.io.Serializable;
  * <p>Serializable: it travels with the function to the TaskManagers, so implementations must not capture live
  * resources; they create them in {@link #open(EngineSpec)}.
  */
+@PublicEvolving
 @FunctionalInterface
 public interface EngineOpener extends Serializable {
     /** The default: {@link InferenceEngines#open(EngineSpec)}. */

@@ -2,6 +2,7 @@ package io.flinkvision.flink;
 
 import io.flinkvision.frame.Frame;
 import java.io.Serializable;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Fault-injection hook for tests of the failure behaviour (exactly-once across restarts, chaos tests): called by
@@ -13,6 +14,7 @@ import java.io.Serializable;
  * Serializable, so it travels with the function; state shared across restarts must live outside the instance (e.g. in
  * a static field of the test in a MiniCluster).
  */
+@Internal
 @FunctionalInterface
 public interface FailureInjector extends Serializable {
     /**

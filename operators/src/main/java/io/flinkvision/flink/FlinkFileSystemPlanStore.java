@@ -10,6 +10,7 @@ import java.net.URI;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.slf4j.Logger;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  * A failed upload or read is logged and the job goes on with its local cache. {@code SharedPlanStoreS3Test} runs this
  * against an S3 server through Flink's {@code flink-s3-fs-hadoop} plugin.
  */
+@Internal
 public final class FlinkFileSystemPlanStore implements SharedPlanStore {
     private static final Logger LOG = LoggerFactory.getLogger(FlinkFileSystemPlanStore.class);
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 
 /**
@@ -23,6 +24,7 @@ import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
  * operator's classes come with the job jar (child-first class loading): two jobs on one TaskManager each spread their
  * own subtasks. Thread-safe.
  */
+@Internal
 public final class GpuAssignment {
     /** Open subtasks per device index, in this JVM (per class loader). */
     private static final Map<Integer, Integer> OPEN = new HashMap<>();

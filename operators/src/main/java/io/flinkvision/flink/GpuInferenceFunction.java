@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * {@code index} property), the one with the fewest subtasks open on it, else {@link EngineSpec#deviceIndex()}
  * (MiniCluster provides none).
  */
+@PublicEvolving
 public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutcome> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(GpuInferenceFunction.class);

@@ -6,6 +6,7 @@ import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.tensor.OutputBatch;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -35,6 +36,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       the subtask, and more subtasks (not more slots) add throughput)</li>
  * </ul>
  */
+@Internal
 public final class InferenceMetrics implements PipelineListener {
     /** Group name under the operator's metric group. */
     public static final String GROUP = "flinkvision";

@@ -9,6 +9,7 @@ import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.postprocess.PostprocessConfig;
 import io.flinkvision.tensor.ElementType;
 import io.flinkvision.verification.VerificationSettings;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -20,6 +21,7 @@ import org.apache.flink.configuration.ConfigOptions;
  * cannot import Flink). {@link InferenceSettings} turns a configuration of these options into the engine spec, the
  * batch policy, the post-processing and the decode limits.
  */
+@PublicEvolving
 public final class InferenceOptions {
     private InferenceOptions() {}
 

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.flink.annotation.Experimental;
 
 /**
  * Named sets of {@link InferenceOptions} values for a kind of deployment, applied under what the user sets
@@ -12,6 +13,7 @@ import java.util.Map;
  * {@code benchmark-e2e}) on one NVIDIA H100 with YOLOX-Nano and 768x576 JPEG frames: docs/benchmarks/h100-2026-12-07
  * (why these values: docs/DESIGN.md#kafka-end-to-end-and-the-gpu-profile).
  */
+@Experimental
 public enum InferenceProfile {
     /** The {@link InferenceOptions} defaults, nothing overridden. */
     DEFAULT(Map.of()),

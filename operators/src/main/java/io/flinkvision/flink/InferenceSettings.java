@@ -4,6 +4,7 @@ import io.flinkvision.batching.BatchPolicy;
 import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.postprocess.PostprocessConfig;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -12,6 +13,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * defaults. Used by {@link GpuInferenceFunction.Builder#configure} and by the commands that run the pipeline without
  * Flink ({@code detect}, {@code benchmark}, {@code verify}), so that all of them read one set of keys.
  */
+@Internal
 public final class InferenceSettings {
     private InferenceSettings() {}
 

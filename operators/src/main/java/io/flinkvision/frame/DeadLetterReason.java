@@ -1,9 +1,12 @@
 package io.flinkvision.frame;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Machine-readable reasons why a frame produced a dead letter (or an error record) instead of detections. The
  * {@link #code()} is what travels in the dead-letter record's {@code dlq.reason} header and in {@code detect}'s output.
  */
+@PublicEvolving
 public enum DeadLetterReason {
     /** A required header ({@code frame-index}, {@code encoding}) is absent. */
     MISSING_HEADER("missing-header"),

@@ -3,6 +3,7 @@ package io.flinkvision.frame;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * One camera frame as read from Kafka: the encoded image plus its identity and provenance.
@@ -14,6 +15,7 @@ import java.util.Objects;
  * <p>A frame whose Kafka record could not be parsed (missing or malformed headers) still becomes a {@code Frame}, with
  * {@link #getInvalidReason()} set, so that it reaches the dead-letter topic instead of being dropped.
  */
+@PublicEvolving
 public class Frame {
     private String cameraId;
     private long frameIndex = -1;

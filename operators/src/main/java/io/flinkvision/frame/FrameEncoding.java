@@ -2,6 +2,7 @@ package io.flinkvision.frame;
 
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * How a frame's Kafka record value is encoded. The wire name is the value of the {@link FrameHeaders#ENCODING}
@@ -14,6 +15,7 @@ import java.util.Optional;
  *       the {@link FrameHeaders#WIDTH} and {@link FrameHeaders#HEIGHT} headers are required.</li>
  * </ul>
  */
+@PublicEvolving
 public enum FrameEncoding {
     JPEG("jpeg"),
     PNG("png"),

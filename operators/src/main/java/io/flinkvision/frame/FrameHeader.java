@@ -2,6 +2,7 @@ package io.flinkvision.frame;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * One Kafka record header exactly as received: the key (Kafka header keys are strings) and the value bytes, which may
@@ -10,6 +11,7 @@ import java.util.Objects;
  *
  * <p>A Flink POJO (public no-arg constructor, getters and setters): frames holding it sit in checkpoints.
  */
+@PublicEvolving
 public class FrameHeader {
     private String key;
     private byte[] value;

@@ -1,11 +1,14 @@
 package io.flinkvision.frame;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Kafka header names of a frame record: the producer contract documented in the README.
  *
  * <p>All header values are UTF-8 text. The record key is the camera id (UTF-8), the value the encoded image, and the
  * record timestamp equals {@link #CAPTURE_TIMESTAMP} (ms since the Unix epoch).
  */
+@PublicEvolving
 public final class FrameHeaders {
     /** Frame index within the camera's stream, a non-negative decimal long. Required. */
     public static final String FRAME_INDEX = "frame-index";

@@ -3,6 +3,7 @@ package io.flinkvision.frame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * <p>{@link #fromRecord} never throws: a record that breaks the contract becomes a frame marked invalid with a
  * {@link DeadLetterReason}, so that it is accounted for as a dead letter.
  */
+@PublicEvolving
 public final class FrameSerde {
     private FrameSerde() {}
 

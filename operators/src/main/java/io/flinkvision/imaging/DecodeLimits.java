@@ -1,6 +1,7 @@
 package io.flinkvision.imaging;
 
 import java.io.Serializable;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Limits checked before a frame is decoded, so that one bad frame cannot exhaust a TaskManager's memory.
@@ -9,6 +10,7 @@ import java.io.Serializable;
  * @param maxPixels largest declared image accepted, in pixels (width * height; default 40 megapixels: a decoded 40 MP
  *     BGR image is 120 MB)
  */
+@PublicEvolving
 public record DecodeLimits(int maxFrameBytes, long maxPixels) implements Serializable {
     /** 16 MiB per encoded frame, 40 megapixels per image. */
     public static final DecodeLimits DEFAULT = new DecodeLimits(16 * 1024 * 1024, 40_000_000L);

@@ -8,6 +8,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.frame.InvalidFrameException;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -20,6 +21,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>JPEG and PNG are decoded by OpenCV {@code imdecode(IMREAD_COLOR)} (gray and BGRA become BGR, EXIF orientation
  * applied), as the YOLOX reference demo's {@code cv2.imread} does. Thread-safe (stateless).
  */
+@Internal
 public final class ImageDecoder {
     private final DecodeLimits limits;
 

@@ -3,6 +3,7 @@ package io.flinkvision.imaging;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.FrameEncoding;
 import io.flinkvision.frame.InvalidFrameException;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Reads an encoded image's declared width and height from its header without decoding pixels, and checks that the
@@ -16,6 +17,7 @@ import io.flinkvision.frame.InvalidFrameException;
  * the end is found by walking the file's structure, not by looking at its last bytes, so that an EXIF thumbnail's EOI
  * or an {@code FF D9} in the trailing bytes is not taken for the image's end.
  */
+@Internal
 public final class ImageHeaderProbe {
     private ImageHeaderProbe() {}
 

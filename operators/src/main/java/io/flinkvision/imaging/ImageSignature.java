@@ -2,6 +2,7 @@ package io.flinkvision.imaging;
 
 import io.flinkvision.frame.FrameEncoding;
 import java.util.Optional;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The one magic-byte test of the project: whether bytes start as a JPEG or a PNG file. The rules are the signatures
@@ -16,6 +17,7 @@ import java.util.Optional;
  * Only the first bytes are read; whether the file is complete is {@link ImageHeaderProbe}'s job. Thread-safe
  * (stateless).
  */
+@Internal
 public final class ImageSignature {
     private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF};
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};

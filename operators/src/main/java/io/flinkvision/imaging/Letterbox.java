@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntConsumer;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -27,6 +28,7 @@ import org.bytedeco.opencv.opencv_core.Size;
  * when the resized size differs from the last frame it held. The resize output is a per-thread scratch image.
  * Thread-safe.
  */
+@Internal
 public final class Letterbox implements AutoCloseable {
     /** Pad value of the YOLOX reference pre-processing. */
     public static final int PAD_VALUE = 114;

@@ -1,6 +1,7 @@
 package io.flinkvision.imaging;
 
 import java.nio.ByteBuffer;
+import org.apache.flink.annotation.Internal;
 
 /**
  * A frame after letterboxing: the model-input-sized BGR image, planar, in a native canvas lent by the {@link Letterbox}
@@ -12,6 +13,7 @@ import java.nio.ByteBuffer;
  * the resized image. Planar already, so that filling an engine's NCHW batch is a bulk copy (uint8) or a plain widening
  * (float32) and the per-pixel work stays on the pre-processing threads.
  */
+@Internal
 public final class LetterboxedImage implements AutoCloseable {
     private final ByteBuffer chw;
     private final int width;

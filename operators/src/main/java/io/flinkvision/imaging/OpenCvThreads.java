@@ -1,11 +1,13 @@
 package io.flinkvision.imaging;
 
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.opencv.global.opencv_core;
 
 /**
  * OpenCV's own thread pool (the one its {@code resize} and codecs may split work over), which is JVM-wide: layers
  * above imaging set it here instead of calling OpenCV.
  */
+@Internal
 public final class OpenCvThreads {
     private OpenCvThreads() {}
 

@@ -3,6 +3,7 @@ package io.flinkvision.imaging;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 import java.nio.ByteBuffer;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -12,6 +13,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * {@link #close()}); or ({@link #isJpeg()}) a baseline JPEG file as it came from Kafka, left for the engine to decode
  * on its device (nvJPEG), whose pixels will have that layout.
  */
+@Internal
 public final class SourceImage implements AutoCloseable {
     private final byte[] array;
     private final Mat mat;

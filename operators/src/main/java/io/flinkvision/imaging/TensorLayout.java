@@ -4,6 +4,7 @@ import io.flinkvision.tensor.ElementType;
 import io.flinkvision.tensor.InputBatch;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Writes a letterboxed image (planar CHW bytes, B, G, R) into one image slot of an engine's NCHW input batch: values
@@ -11,6 +12,7 @@ import java.nio.FloatBuffer;
  * expects). The planar layout is produced by {@link Letterbox} on the pre-processing threads, so the work here, on
  * the batch dispatch path, is one pass of sequential copies per image.
  */
+@Internal
 public final class TensorLayout {
     private static final ThreadLocal<float[]> FLOAT_SCRATCH = new ThreadLocal<>();
 

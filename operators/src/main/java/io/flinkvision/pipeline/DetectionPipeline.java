@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import org.apache.flink.annotation.Internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * letterbox placement), {@link MicroBatcher}, {@link EngineDispatcher} ({@link BatchFiller}, launch,
  * {@link BatchPostprocessor}), {@link JpegRetry}, and {@link OutcomeFactory} for every record.
  */
+@Internal
 public final class DetectionPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionPipeline.class);
 

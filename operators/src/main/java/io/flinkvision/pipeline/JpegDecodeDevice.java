@@ -1,9 +1,12 @@
 package io.flinkvision.pipeline;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Where a {@link DetectionPipeline} decodes JPEG frames whose letterbox runs on the GPU ({@link LetterboxDevice}).
  * With the letterbox on the CPU, every frame is decoded on the CPU.
  */
+@PublicEvolving
 public enum JpegDecodeDevice {
     /** On the pre-processing threads with OpenCV (libjpeg-turbo): the reference decoder. */
     CPU,

@@ -1,8 +1,11 @@
 package io.flinkvision.pipeline;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Where a {@link DetectionPipeline} letterboxes frames (resize + pad to the model input, YOLOX {@code preproc()}).
  */
+@PublicEvolving
 public enum LetterboxDevice {
     /** On the pre-processing threads with OpenCV: the reference path, and the only one of ONNX Runtime. */
     CPU,

@@ -9,6 +9,7 @@ import io.flinkvision.engine.EngineInfo;
 import io.flinkvision.frame.DeadLetterReason;
 import io.flinkvision.frame.Frame;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Builds every {@link InferenceOutcome} a frame can end as: its detection record, its dead letter, or the error record
@@ -16,6 +17,7 @@ import java.util.List;
  * time; for dead letters also the original record and its source topic, partition and offset) into an output record.
  * Thread-safe (immutable).
  */
+@Internal
 public final class OutcomeFactory {
     /** Message of the outcome of a frame whose inference did not finish within the async timeout. */
     public static final String TIMEOUT_MESSAGE = "inference did not finish within the async timeout";

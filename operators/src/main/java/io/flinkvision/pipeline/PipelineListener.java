@@ -2,11 +2,13 @@ package io.flinkvision.pipeline;
 
 import io.flinkvision.detection.InferenceOutcome;
 import io.flinkvision.tensor.OutputBatch;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Observer of a {@link DetectionPipeline}, e.g. for metrics. Callbacks run on pipeline threads: keep them cheap and
  * never throw.
  */
+@Internal
 public interface PipelineListener {
     /** A listener that ignores everything. */
     PipelineListener NONE = new PipelineListener() {};

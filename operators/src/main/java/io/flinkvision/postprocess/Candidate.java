@@ -1,9 +1,12 @@
 package io.flinkvision.postprocess;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * A scored box of one class before NMS. Coordinates in pixels of whatever space the producer says (model input or
  * source image); mutable so that mapping back to source pixels needs no copy.
  */
+@Internal
 public final class Candidate {
     public float x1;
     public float y1;

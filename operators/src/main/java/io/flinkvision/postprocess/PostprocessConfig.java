@@ -1,6 +1,7 @@
 package io.flinkvision.postprocess;
 
 import java.io.Serializable;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Post-processing settings.
@@ -9,6 +10,7 @@ import java.io.Serializable;
  * @param nmsIouThreshold class-aware NMS IoU threshold, default 0.45 (YOLOX demo)
  * @param maxDetections keep at most this many detections per frame, highest scores first, default 300
  */
+@PublicEvolving
 public record PostprocessConfig(float scoreThreshold, float nmsIouThreshold, int maxDetections) implements Serializable {
     /** Score 0.3, NMS IoU 0.45, at most 300 detections: the settings of the golden set. */
     public static final PostprocessConfig DEFAULT = new PostprocessConfig(0.3f, 0.45f, 300);

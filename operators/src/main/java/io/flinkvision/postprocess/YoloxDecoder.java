@@ -5,6 +5,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Decodes the YOLOX head output of one image into scored boxes in model-input pixels: the raw layout below, or the
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code h = exp(raw_h) * stride}; score of class c = objectness * class_prob[c]. A candidate is kept per anchor and
  * class when its score is strictly greater than the threshold (as {@code multiclass_nms_class_aware} does).
  */
+@Internal
 public final class YoloxDecoder {
     /** Strides of the YOLOX heads (P3, P4, P5). */
     public static final int[] STRIDES = {8, 16, 32};

@@ -7,12 +7,14 @@ import io.flinkvision.detection.Detection;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * From one image's YOLOX output to detections in source-image pixels: {@link YoloxDecoder} (grid/stride decoding,
  * score threshold) -> {@link BoxMapping} (divide by the letterbox scale) -> {@link Nms#classAware} -> clip to the image
  * -> COCO labels, at most {@link PostprocessConfig#maxDetections()} by descending score. Thread-safe.
  */
+@Internal
 public final class YoloxPostprocessor {
     private final YoloxDecoder decoder;
     private final OutputLayout layout;

@@ -1,6 +1,9 @@
 package io.flinkvision.tensor;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /** Element type of an engine's input tensor as the host writes it. */
+@PublicEvolving
 public enum ElementType {
     /** 32-bit IEEE float, pixel values 0..255 (no normalisation). */
     FLOAT32(4),

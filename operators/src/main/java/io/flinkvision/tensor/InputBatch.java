@@ -3,6 +3,7 @@ package io.flinkvision.tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The host input buffer of one execution slot: an NCHW tensor {@code [capacity, C, H, W]} of {@link ElementType}
@@ -15,6 +16,7 @@ import java.nio.ByteOrder;
  * instead of {@link #setSize(int)}: the first images letterboxed on the host in {@link #data()}, the rest from
  * {@link #sources()}.
  */
+@PublicEvolving
 public final class InputBatch {
     private final int slot;
     private final ByteBuffer data;

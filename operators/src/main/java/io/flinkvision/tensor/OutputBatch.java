@@ -1,6 +1,7 @@
 package io.flinkvision.tensor;
 
 import java.nio.FloatBuffer;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Result of one engine call: an output tensor {@code [size, rows, columns]} of float32 (for YOLOX
@@ -9,6 +10,7 @@ import java.nio.FloatBuffer;
  * <p>The buffer may belong to an execution slot (pinned memory on the GPU): read it, then {@link #close()} to give the
  * slot back. Using the buffer after close is undefined.
  */
+@PublicEvolving
 public final class OutputBatch implements AutoCloseable {
     private final FloatBuffer data;
     private final int size;

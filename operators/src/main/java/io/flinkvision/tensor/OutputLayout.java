@@ -1,5 +1,7 @@
 package io.flinkvision.tensor;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * What one row (one anchor) of an engine's output tensor {@code [N, rows, columns]} float32 holds.
  *
@@ -19,6 +21,7 @@ package io.flinkvision.tensor;
  * @param classes number of classes the model predicts (80 for COCO)
  * @param topK classes kept per anchor ({@link Kind#YOLOX_TOP_K}); 0 for {@link Kind#YOLOX_RAW}
  */
+@PublicEvolving
 public record OutputLayout(Kind kind, int classes, int topK) {
 
     /** Row layouts. */

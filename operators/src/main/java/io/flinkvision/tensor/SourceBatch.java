@@ -3,6 +3,7 @@ package io.flinkvision.tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The source images of one batch, for an engine that letterboxes on the device
@@ -23,6 +24,7 @@ import java.nio.ByteOrder;
  * <p>Used by the one thread that holds the batch; the staging buffer may be replaced by {@link #reserve(long)}, so
  * take {@link #staging()} after reserving.
  */
+@Internal
 public final class SourceBatch {
     /** Image offsets are multiples of this many bytes (cache-line and DMA friendly). */
     public static final int ALIGNMENT = 256;

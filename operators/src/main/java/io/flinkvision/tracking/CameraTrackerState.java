@@ -1,9 +1,12 @@
 package io.flinkvision.tracking;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Per-camera counters of {@link ObjectTracker} in Flink keyed state (a Flink POJO): the next track id and the last
  * frame tracked, so a job restored from a checkpoint continues the same ids and frame order.
  */
+@Internal
 public class CameraTrackerState {
     /** Id the next confirmed track gets; ids start at 1. */
     public long nextTrackId = 1;

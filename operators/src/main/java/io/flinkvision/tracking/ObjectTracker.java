@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -46,6 +47,7 @@ import org.apache.flink.util.OutputTag;
  * {@code trackerHeldFrames} (frames that went through the reorder buffer), {@code trackerSkippedGaps},
  * {@code tracksStarted}, {@code tracksEnded}.
  */
+@PublicEvolving
 public class ObjectTracker extends KeyedProcessFunction<String, FrameDetections, FrameDetections> {
     private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,7 @@
 package io.flinkvision.tracking;
 
 import io.flinkvision.detection.BoundingBox;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * A track lifecycle record of the {@code tracks} topic (JSON, schema in the README, "Track records"): {@code started}
@@ -8,6 +9,7 @@ import io.flinkvision.detection.BoundingBox;
  * {@code ended} when it was lost for longer than the max age (or the input ended). Boxes in source-image pixels; times
  * are capture times, ms since the Unix epoch.
  */
+@PublicEvolving
 public class TrackEvent {
     public static final String STARTED = "started";
     public static final String UPDATED = "updated";

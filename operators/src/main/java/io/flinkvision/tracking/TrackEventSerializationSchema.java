@@ -2,6 +2,7 @@ package io.flinkvision.tracking;
 
 import io.flinkvision.detection.DetectionJson;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * events stay in one partition, in order), value = JSON (README, "Track records"), record timestamp = the event's
  * capture time (ms).
  */
+@PublicEvolving
 public class TrackEventSerializationSchema implements KafkaRecordSerializationSchema<TrackEvent> {
     private static final long serialVersionUID = 1L;
     private final String topic;

@@ -1,10 +1,13 @@
 package io.flinkvision.tracking;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * One track of one camera as kept in Flink keyed state ({@link ObjectTracker}, a {@code ListState<TrackState>}): a
  * Flink POJO (public fields, no-arg constructor) so Flink's own POJO serializer stores it and supports adding fields
  * later. Boxes are {@code [x1, y1, x2, y2]} in source-image pixels; times are capture times in ms since the epoch.
  */
+@Internal
 public class TrackState {
     /** Lifecycle status: tentative (not confirmed yet, no id), tracked (matched in the latest frame), lost. */
     public static final String TENTATIVE = "tentative";

@@ -1,6 +1,7 @@
 package io.flinkvision.tracking;
 
 import java.io.Serializable;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -8,6 +9,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * {@link TrackingOptions}. Scores are objectness x class probability in [0, 1]; costs {@code 1 - IoU} (or
  * {@code 1 - IoU*score}), in [0, 1].
  */
+@PublicEvolving
 public record TrackerConfig(float highScore, float lowScore, float newTrackScore, float firstMaxCost,
         float secondMaxCost, float tentativeMaxCost, boolean fuseScore, int minHits, int maxLostFrames, long maxLostMs,
         boolean perClass, int updateIntervalFrames, int pathMaxPoints, int reorderMaxFrames, long reorderMaxWaitMs)

@@ -4,6 +4,7 @@ import io.flinkvision.detection.FrameDetections;
 import io.flinkvision.tracking.analytics.AnalyticsConfig;
 import io.flinkvision.tracking.analytics.AnalyticsWindow;
 import io.flinkvision.tracking.analytics.LineZoneAnalytics;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -16,6 +17,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * </pre>
  * The input needs event-time timestamps and watermarks from the capture times (as the job's Kafka source gives).
  */
+@PublicEvolving
 public final class Tracking {
     private Tracking() {}
 

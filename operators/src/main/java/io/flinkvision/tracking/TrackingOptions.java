@@ -1,5 +1,6 @@
 package io.flinkvision.tracking;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -13,6 +14,7 @@ import org.apache.flink.configuration.ConfigOptions;
  * {@link #FUSE_SCORE} the first and tentative stages use {@code 1 - IoU * score} (ByteTrack's {@code fuse_score}). A
  * pair is matched only if its cost is at most the stage's max cost.
  */
+@PublicEvolving
 public final class TrackingOptions {
     private TrackingOptions() {}
 

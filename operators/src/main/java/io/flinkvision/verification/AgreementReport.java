@@ -2,6 +2,7 @@ package io.flinkvision.verification;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Detection agreement over a set of frames.
@@ -13,6 +14,7 @@ import java.util.List;
  * @param worstFrames frames of lowest agreement, worst first (at most the number asked for; frames in full agreement
  *     left out)
  */
+@PublicEvolving
 public record AgreementReport(long frames, long framesInAgreement, ClassAgreement all, List<ClassAgreement> classes,
         List<FrameAgreement> worstFrames) {
 

@@ -1,6 +1,7 @@
 package io.flinkvision.verification;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Detection agreement of one class (or of all classes together) between a reference and a run under test.
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param maxAbsScoreDiff largest {@code |score_test - score_ref|} over the IoU >= 0.5 pairs, 0 if none
  * @param meanIou mean IoU of the IoU >= 0.5 pairs, 0 if none
  */
+@PublicEvolving
 public record ClassAgreement(int classId, String label, long reference, long test, long matched50, long matched90,
         double meanAbsScoreDiff, double maxAbsScoreDiff, double meanIou) {
 

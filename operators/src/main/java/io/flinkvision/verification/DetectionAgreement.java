@@ -6,12 +6,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Accumulates detection agreement frame by frame: for each frame the reference's and the tested detections are
  * matched per class at IoU >= {@value #IOU_LOOSE} and >= {@value #IOU_STRICT} ({@link DetectionMatch#greedy}), and
  * counts, score differences and IoUs are summed per class ({@link ClassAgreement}). Not thread-safe.
  */
+@Internal
 public final class DetectionAgreement {
     /** IoU of a loose match: the same object found (missed and extra detections are counted at it). */
     public static final double IOU_LOOSE = 0.5;

@@ -1,5 +1,7 @@
 package io.flinkvision.verification;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * One element of a compared output tensor {@code [N, anchors, 5 + classes]} (YOLOX), located by image, anchor and
  * field, with its errors. The anchor is also given as its head and grid cell: anchors are the cells of the stride 8, 16
@@ -20,6 +22,7 @@ package io.flinkvision.verification;
  * @param bound the allowed error {@code atol + rtol * |reference|}
  * @param within whether the element passes the tolerance
  */
+@PublicEvolving
 public record ElementError(int image, int anchor, int stride, int gridX, int gridY, int field, String fieldName,
         float reference, float actual, double absError, double relError, double bound, boolean within) {
 

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.flink.annotation.PublicEvolving;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -30,6 +31,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * tensors can be compared element by element. What is verified is the engine (its plan and runtime), not the
  * letterbox: a device letterbox is not used.
  */
+@PublicEvolving
 public final class EngineVerifier {
     /** How long one batch may take on an engine; a first TensorRT build happens at open, not here. */
     private static final long BATCH_TIMEOUT_SECONDS = 600;

@@ -1,6 +1,7 @@
 package io.flinkvision.verification;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Errors of one group of output fields over every compared image and anchor.
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param maxAbsError largest {@code |actual - reference|} among finite pairs
  * @param maxRelError largest {@code |actual - reference| / |reference|} among finite pairs with a non-zero reference
  */
+@PublicEvolving
 public record FieldStats(String name, long elements, long within, double maxAbsError, double maxRelError) {
     /** {@code within / elements}, 1 when nothing was compared. */
     @JsonProperty

@@ -1,6 +1,7 @@
 package io.flinkvision.verification;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Detection agreement on one frame (all classes), see {@link ClassAgreement} for the definitions.
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param matched50 pairs at IoU >= 0.5
  * @param matched90 pairs at IoU >= 0.9
  */
+@PublicEvolving
 public record FrameAgreement(String frame, int reference, int test, int matched50, int matched90) {
     /** {@code matched90 / (reference + test - matched90)}; 1 when neither side has a detection. */
     @JsonProperty

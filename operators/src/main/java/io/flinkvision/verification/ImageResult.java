@@ -1,5 +1,7 @@
 package io.flinkvision.verification;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * One verified image.
  *
@@ -11,6 +13,7 @@ package io.flinkvision.verification;
  * @param test detections under test
  * @param matched90 pairs at IoU >= 0.9
  */
+@PublicEvolving
 public record ImageResult(int image, String source, double maxAbsError, long outsideTolerance, int reference,
         int test, int matched90) {
 }

@@ -3,6 +3,7 @@ package io.flinkvision.verification;
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.io.Serializable;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Settings of the check an engine passes before it serves ({@link ServingVerifier}): the reference it is compared
@@ -17,6 +18,7 @@ import java.util.Objects;
  *     frame set), normally {@code <engine cache dir>/verdicts}
  * @param postprocess score and NMS thresholds both sides are decoded with (the operator's own)
  */
+@PublicEvolving
 public record ServingVerification(String referenceModel, double minAgreement, String framesDir, String verdictDir,
         PostprocessConfig postprocess) implements Serializable {
 

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * a later start with the same plan reuses it without opening the reference; a stored failure is refused at once. A
  * verdict is judged again against the threshold in force, so raising or lowering it needs no new run.
  */
+@Internal
 public final class ServingVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(ServingVerifier.class);
     /** The bundled golden frames and detections (operators' main resources). */

@@ -1,6 +1,7 @@
 package io.flinkvision.verification;
 
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * A serving verification's outcome as stored beside the plans ({@link VerdictStore}), so that an engine verified
@@ -16,6 +17,7 @@ import java.util.List;
  * @param failures why it failed, one line per failed check; empty when it passed
  * @param verifiedAt when it was verified (ISO-8601, UTC)
  */
+@Internal
 public record StoredVerdict(String key, String test, String referenceModelSha256, int frames, double agreement,
         double minAgreement, List<String> failures, String verifiedAt) {
 

@@ -2,6 +2,7 @@ package io.flinkvision.verification;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Element-wise comparison of an engine's output tensor with the reference's, over a whole run.
@@ -19,6 +20,7 @@ import java.util.List;
  * @param fields errors per field group (box, objectness, classes)
  * @param worst the elements furthest over (or closest to) their bound, worst first
  */
+@PublicEvolving
 public record TensorReport(Tolerance tolerance, int images, int rows, int columns, long elements, long within,
         double maxAbsError, double maxRelError, double meanAbsError, long nonFiniteMismatches, List<FieldStats> fields,
         List<ElementError> worst) {

@@ -1,6 +1,7 @@
 package io.flinkvision.verification;
 
 import io.flinkvision.engine.Precision;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Element-wise tolerance between an engine's output and the reference's, as {@code numpy.testing.assert_allclose}
@@ -16,6 +17,7 @@ import io.flinkvision.engine.Precision;
  * @param rtol relative tolerance, {@code >= 0}
  * @param atol absolute tolerance, {@code >= 0}, in the output's units
  */
+@PublicEvolving
 public record Tolerance(double rtol, double atol) {
     /** FP32 with TF32 off: {@code rtol 1e-3, atol 1e-5}. */
     public static final Tolerance FP32 = new Tolerance(1e-3, 1e-5);

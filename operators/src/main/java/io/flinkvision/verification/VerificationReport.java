@@ -5,6 +5,7 @@ import io.flinkvision.engine.EngineInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Result of {@link EngineVerifier#verify}: the engine under test against the reference on the same letterboxed
@@ -18,6 +19,7 @@ import java.util.Locale;
  * @param detections detection agreement of the decoded outputs
  * @param images per-image summary, in run order
  */
+@PublicEvolving
 public record VerificationReport(EngineInfo reference, EngineInfo test, double minAgreement, TensorReport tensor,
         AgreementReport detections, List<ImageResult> images) {
 

@@ -2,6 +2,7 @@ package io.flinkvision.verification;
 
 import io.flinkvision.postprocess.PostprocessConfig;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * What {@link EngineVerifier} checks.
@@ -13,6 +14,7 @@ import java.util.Objects;
  * @param worstElements how many worst tensor elements the report lists
  * @param worstFrames how many frames of lowest agreement the report lists
  */
+@PublicEvolving
 public record VerificationSettings(Tolerance tolerance, double minAgreement, PostprocessConfig postprocess,
         int worstElements, int worstFrames) {
     /** Default {@link #minAgreement}: 0.9 at IoU >= 0.9 (issue 19: what a user would accept for a reduced precision). */

@@ -6,8 +6,10 @@ import io.flinkvision.engine.EngineStatus;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngineFactory;
 import java.util.Optional;
+import org.apache.flink.annotation.Internal;
 
 /** {@link InferenceEngineFactory} of {@link OrtInferenceEngine}; always available (CPU). */
+@Internal
 public final class OrtEngineFactory implements InferenceEngineFactory {
     @Override
     public Backend backend() {

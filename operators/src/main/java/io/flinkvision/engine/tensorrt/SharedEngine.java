@@ -10,6 +10,7 @@ import io.flinkvision.engine.InferenceException;
 import io.flinkvision.tensor.OutputLayout;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
 import org.bytedeco.tensorrt.global.nvinfer.ExecutionContextAllocationStrategy;
 import org.bytedeco.tensorrt.global.nvinfer.OptProfileSelector;
@@ -27,6 +28,7 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
  * contexts are returned to the pool on close and reused by the next open. JavaCPP cannot destroy TensorRT objects
  * (javacpp-presets#1699), so pooling is what keeps repeated open/close cycles (task restarts) from leaking.
  */
+@Internal
 public final class SharedEngine {
     private final ICudaEngine engine;
     private final PlanCacheKey key;

@@ -8,6 +8,7 @@ import io.flinkvision.engine.EngineSpec;
 import io.flinkvision.engine.InferenceEngine;
 import io.flinkvision.engine.InferenceEngineFactory;
 import java.util.Optional;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.Loader;
 
 /**
@@ -15,6 +16,7 @@ import org.bytedeco.javacpp.Loader;
  * device exists, and the TensorRT libraries ({@code libnvinfer.so.10}, {@code libnvonnxparser.so.10}) load through
  * JavaCPP; {@code backend=auto} logs the reason otherwise and falls back to ONNX Runtime.
  */
+@Internal
 public final class TrtEngineFactory implements InferenceEngineFactory {
     private static volatile String trtLoadFailure;
     private static volatile boolean trtLoaded;

@@ -7,6 +7,7 @@ import io.flinkvision.flink.InferenceOptions;
 import io.flinkvision.frame.FrameHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * exceed its {@code max.request.size} (set to {@code max-record-bytes} by {@code VideoInferenceJob}); the dead-letter
  * topic's {@code max.message.bytes} must be at least {@code max-record-bytes} for the broker to accept every one.
  */
+@PublicEvolving
 public class DeadLetterSerializationSchema implements KafkaRecordSerializationSchema<DeadLetter> {
     private static final long serialVersionUID = 1L;
 

@@ -4,6 +4,7 @@ import io.flinkvision.detection.DetectionJson;
 import io.flinkvision.detection.FrameDetections;
 
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Kafka sink serializer of detection records: key = camera id (UTF-8), value = JSON ({@link DetectionJson}), record
  * timestamp = the frame's capture timestamp (ms), so consumers can join with the frames topic and keep event time.
  */
+@PublicEvolving
 public class DetectionSerializationSchema implements KafkaRecordSerializationSchema<FrameDetections> {
     private static final long serialVersionUID = 1L;
     private final String topic;

@@ -3,6 +3,7 @@ package io.flinkvision.flink.kafka;
 import io.flinkvision.frame.Frame;
 import io.flinkvision.frame.FrameSerde;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -12,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Kafka source deserializer: each record becomes exactly one {@link Frame} (invalid records included, marked with a
  * reason) so that frames in = detection records + dead letters holds.
  */
+@PublicEvolving
 public class FrameDeserializationSchema implements KafkaRecordDeserializationSchema<Frame> {
     private static final long serialVersionUID = 1L;
 

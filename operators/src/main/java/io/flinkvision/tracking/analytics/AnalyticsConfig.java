@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Lines and zones per camera for {@link LineZoneAnalytics}, read from a JSON or YAML file (Jackson; README, "Analytics
@@ -32,6 +33,7 @@ import java.util.Set;
  *       - {id: plaza, polygon: [[200, 250], [560, 250], [560, 450], [200, 450]]}
  * </pre>
  */
+@PublicEvolving
 public class AnalyticsConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -2,11 +2,13 @@ package io.flinkvision.tracking.analytics;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The counts of one camera in one tumbling event-time window: a record of the {@code analytics} topic (JSON, README,
  * "Analytics records"). Window bounds are capture times, ms since the epoch, {@code [windowStartMs, windowEndMs)}.
  */
+@PublicEvolving
 public class AnalyticsWindow {
     private String cameraId;
     private long windowStartMs;

@@ -2,6 +2,7 @@ package io.flinkvision.tracking.analytics;
 
 import io.flinkvision.detection.DetectionJson;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Kafka sink serializer of {@link AnalyticsWindow}s (the {@code analytics} topic): key = camera id (UTF-8), value =
  * JSON, record timestamp = the window's start (ms).
  */
+@PublicEvolving
 public class AnalyticsWindowSerializationSchema implements KafkaRecordSerializationSchema<AnalyticsWindow> {
     private static final long serialVersionUID = 1L;
     private final String topic;

@@ -3,8 +3,10 @@ package io.flinkvision.tracking.analytics;
 import io.flinkvision.detection.BoundingBox;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
+import org.apache.flink.annotation.Internal;
 
 /** Line-side and crossing tests ({@link Line2D}) and point-in-polygon ({@link Path2D}), in pixels, y down. */
+@Internal
 public final class Geometry {
     private Geometry() {}
 

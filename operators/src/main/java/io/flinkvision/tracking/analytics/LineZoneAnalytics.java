@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -36,6 +37,7 @@ import org.apache.flink.util.Collector;
  * <p>Metrics (operator scope, group {@code camera} / {@code line} or {@code zone}): counters {@code leftToRight},
  * {@code rightToLeft}, {@code entered}, {@code exited}; {@code analyticsLateFrames}.
  */
+@PublicEvolving
 public class LineZoneAnalytics extends KeyedProcessFunction<String, FrameDetections, AnalyticsWindow> {
     private static final long serialVersionUID = 1L;
 

@@ -1,9 +1,12 @@
 package io.flinkvision.tracking.analytics;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * What {@link LineZoneAnalytics} remembers of one track (Flink keyed state, a POJO): its last anchor point, its side
  * of each line and since when it is in each zone. Arrays are indexed like the camera's lines and zones.
  */
+@Internal
 public class TrackPresence {
     public float x;
     public float y;

@@ -1,6 +1,9 @@
 package io.flinkvision.tracking.analytics;
 
+import org.apache.flink.annotation.Internal;
+
 /** Running counts of one camera window in {@link LineZoneAnalytics}' keyed state (a POJO, arrays per line/zone). */
+@Internal
 public class WindowTally {
     public long frames;
     public long[] leftToRight;

@@ -14,6 +14,7 @@ import io.flinkvision.engine.InferenceException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
@@ -27,6 +28,7 @@ import org.bytedeco.javacpp.SizeTPointer;
  * {@link InferenceException} such as {@code cudaMalloc(38 MB device output) failed on cuda:0 (NVIDIA H200, sm_90):
  * cudaErrorMemoryAllocation: out of memory}.
  */
+@Internal
 public final class Cuda {
     private static final Map<Integer, DeviceInfo> DEVICES = new ConcurrentHashMap<>();
     private static volatile String loadFailure;

@@ -8,12 +8,14 @@ import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
 
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
  * A CUDA event with timing enabled, recorded on a stream to mark a point (end of H2D, end of compute, end of D2H).
  * A blocking-sync event lets the completion thread sleep in {@link #synchronize()} instead of spinning a core.
  */
+@Internal
 public final class CudaEvent implements AutoCloseable {
     private final int device;
     private CUevent_st event;

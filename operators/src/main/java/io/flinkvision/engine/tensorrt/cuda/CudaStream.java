@@ -7,12 +7,14 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.cuda.cudart.CUstream_st;
 
 /**
  * A non-blocking CUDA stream ({@code cudaStreamNonBlocking}: no implicit synchronisation with the legacy default
  * stream), owned by one execution slot. Not thread-safe; close once.
  */
+@Internal
 public final class CudaStream implements AutoCloseable {
     private final int device;
     private CUstream_st stream;

@@ -6,9 +6,11 @@ import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 
 import java.util.Locale;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.Pointer;
 
 /** Device (GPU global) memory from {@code cudaMalloc}, freed by {@link #close()}. */
+@Internal
 public final class DeviceBuffer implements AutoCloseable {
     private final int device;
     private final long bytes;

@@ -1,8 +1,10 @@
 package io.flinkvision.engine.tensorrt.cuda;
 
 import io.flinkvision.engine.InferenceException;
+import org.apache.flink.annotation.Internal;
 
 /** Closing groups of native resources (CUDA buffers, streams, events) so that one failure does not leak the rest. */
+@Internal
 public final class NativeResources {
     private NativeResources() {}
 

@@ -6,6 +6,7 @@ import static org.bytedeco.cuda.global.cudart.cudaHostAllocPortable;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 
@@ -14,6 +15,7 @@ import org.bytedeco.javacpp.Pointer;
  * copy, so {@code cudaMemcpyAsync} is truly asynchronous. Exposed to Java as a direct {@link ByteBuffer} in native
  * byte order. Freed by {@link #close()} ({@code cudaFreeHost}); using the buffer after close crashes the JVM.
  */
+@Internal
 public final class PinnedBuffer implements AutoCloseable {
     private final int device;
     private final long bytes;

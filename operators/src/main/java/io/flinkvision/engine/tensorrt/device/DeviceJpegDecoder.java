@@ -14,6 +14,7 @@ import static org.bytedeco.cuda.global.nvjpeg.nvjpegJpegStreamParseHeader;
 
 import io.flinkvision.engine.InferenceException;
 import io.flinkvision.engine.JpegDecodeException;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.nvjpeg.nvjpegHandle;
 import org.bytedeco.cuda.nvjpeg.nvjpegImage_t;
@@ -37,6 +38,7 @@ import org.bytedeco.javacpp.SizeTPointer;
  * {@code nvjpegJpegStreamParseHeader} + {@code nvjpegDecodeBatchedSupported}, so that one the hardware does not take
  * fails the batch with its index named, before anything is queued.
  */
+@Internal
 public final class DeviceJpegDecoder implements AutoCloseable {
     /** {@code nvjpegImage_t} is {@code unsigned char* channel[4]; size_t pitch[4]} (nvjpeg.h): 8 int64 per image. */
     private static final int IMAGE_LONGS = 8;

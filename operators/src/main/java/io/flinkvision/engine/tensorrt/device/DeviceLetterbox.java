@@ -15,6 +15,7 @@ import io.flinkvision.imaging.Letterbox;
 import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 import java.util.Optional;
+import org.apache.flink.annotation.Internal;
 
 /**
  * YOLOX letterbox on the GPU, per execution slot: the source frames of a batch (BGR HWC uint8, any sizes, packed in
@@ -33,6 +34,7 @@ import java.util.Optional;
  * frame, pixels or decoded), and a 64-byte-per-image meta table (pinned and device). Not thread-safe: one batch uses
  * a slot at a time.
  */
+@Internal
 public final class DeviceLetterbox implements SourceBatch.Staging, AutoCloseable {
     private final int device;
     private final int slot;

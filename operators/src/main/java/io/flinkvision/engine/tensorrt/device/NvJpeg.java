@@ -11,6 +11,7 @@ import io.flinkvision.engine.InferenceException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.cuda.nvjpeg.nvjpegDevAllocator_t;
 import org.bytedeco.cuda.nvjpeg.nvjpegHandle;
 import org.bytedeco.cuda.nvjpeg.nvjpegPinnedAllocator_t;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * is kept and JPEG stays on the CPU: nvJPEG's other backends decode the Huffman stream on the calling thread, which in
  * the operator is the one dispatch thread, slower than the pre-processing pool's cores.
  */
+@Internal
 public final class NvJpeg {
     private static final Logger LOG = LoggerFactory.getLogger(NvJpeg.class);
     private static final Map<Integer, Object> HANDLES = new ConcurrentHashMap<>(); // nvjpegHandle or String (why not)

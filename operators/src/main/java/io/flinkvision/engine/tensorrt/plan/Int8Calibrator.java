@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -49,6 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>Callbacks run on TensorRT's builder thread; exceptions never cross into native code (they end calibration and
  * are logged).
  */
+@Internal
 public final class Int8Calibrator {
     private static final Logger LOG = LoggerFactory.getLogger(Int8Calibrator.class);
     /**

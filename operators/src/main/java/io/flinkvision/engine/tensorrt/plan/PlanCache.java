@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apache.flink.annotation.Internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * of built again; a plan built here is uploaded after it is stored locally. The shared copy is checked like the local
  * one, and a bad one is moved aside there too. Shared-store failures are logged and never fail the lookup.
  */
+@Internal
 public final class PlanCache {
     private static final Logger LOG = LoggerFactory.getLogger(PlanCache.class);
     private static final byte[] MAGIC = "FVTRTPLAN".getBytes(StandardCharsets.US_ASCII);

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Everything a serialized TensorRT plan depends on, so that a plan is reused only where it is valid and an upgrade
@@ -32,6 +33,7 @@ import java.util.Objects;
  * @param outputTopClasses classes per anchor kept by the output head added on the GPU (0: the model's raw output); see
  *     {@link io.flinkvision.tensor.OutputLayout}
  */
+@Internal
 public record PlanCacheKey(
         String modelName,
         String modelSha256,

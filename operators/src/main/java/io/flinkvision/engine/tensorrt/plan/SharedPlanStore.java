@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.apache.flink.annotation.Experimental;
 
 /**
  * A directory of plan-cache files shared by a cluster (HDFS, S3, GCS, a shared mount), so that a plan built by one
@@ -14,6 +15,7 @@ import java.util.ServiceLoader;
  * service ({@link Opener}); the operators jar registers {@code io.flinkvision.flink.FlinkFileSystemPlanStore}, on any
  * file system Flink can open.
  */
+@Experimental
 public interface SharedPlanStore {
 
     /**

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -74,6 +75,7 @@ import org.slf4j.LoggerFactory;
  * Parser errors are listed with their ONNX node index, name and operator. Builds are serialized per JVM (one at a time):
  * a build saturates the GPU and the CPU anyway.
  */
+@Internal
 public final class TrtEngineBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(TrtEngineBuilder.class);
     private static final Object BUILD_LOCK = new Object();

@@ -1,5 +1,6 @@
 package io.flinkvision.engine.tensorrt.plan;
 
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.tensorrt.nvinfer.ILogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
  * and feeds the {@link BuildProgress} of the build in progress. One instance for the JVM: TensorRT keeps the pointer,
  * so it must never be garbage collected.
  */
+@Internal
 public final class TrtLog extends ILogger {
     private static final Logger LOG = LoggerFactory.getLogger("io.flinkvision.engine.tensorrt.TensorRT");
 

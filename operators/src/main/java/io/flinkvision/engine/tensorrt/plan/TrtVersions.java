@@ -1,8 +1,10 @@
 package io.flinkvision.engine.tensorrt.plan;
 
+import org.apache.flink.annotation.Internal;
 import org.bytedeco.tensorrt.global.nvinfer;
 
 /** Versions of the native TensorRT library actually loaded (not the version the JavaCPP presets were built for). */
+@Internal
 public final class TrtVersions {
     private TrtVersions() {}
 

@@ -1,16 +1,26 @@
 package io.flinkvision.jobs;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.annotation.Experimental;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The layer rules of the house, checked on the compiled main classes of both modules (tests excluded). Bottom to top:
@@ -19,7 +29,9 @@ import java.util.List;
  * {@code tracking} -> {@code flink} -> {@code jobs}. {@code pipeline} is used by {@code flink} and {@code jobs} only;
  * OpenCV is called from {@code imaging}, never from {@code batching}, {@code pipeline} or {@code flink}. Each rule is
  * one test; a failure names the offending classes and the dependency. Flink's own annotations
- * ({@code org.apache.flink.annotation}) do not count as depending on Flink.
+ * ({@code org.apache.flink.annotation}) do not count as depending on Flink. Every public top-level type of the operators
+ * library states its API stability with exactly one of {@code @PublicEvolving}, {@code @Internal} or
+ * {@code @Experimental}, and nothing outside {@code engine.tensorrt} uses an {@code @Internal} type of it.
  */
 @AnalyzeClasses(packages = "io.flinkvision",
         importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.NoTestJars.class})
@@ -118,12 +130,55 @@ class ArchitectureTest {
     static final ArchRule tensorrtSubpackagesAreFreeOfCycles = slices()
             .matching("io.flinkvision.engine.tensorrt.(*)..").should().beFreeOfCycles();
 
+    @ArchTest
+    static final ArchRule publicTypesDeclareTheirApiStability = classes().that().resideInAPackage("io.flinkvision..")
+            .and().resideOutsideOfPackage("io.flinkvision.jobs..")
+            .and().areTopLevelClasses().and().arePublic().and().doNotHaveSimpleName("package-info")
+            .should(beAnnotatedWithExactlyOneOf(List.of(PublicEvolving.class, Internal.class, Experimental.class)))
+            .because("the operators library's public API is what is @PublicEvolving (or @Experimental); @Internal types"
+                    + " are public only for another package of this project");
+
+    @ArchTest
+    static final ArchRule tensorrtInternalsStayInTensorrt = noClasses().that()
+            .resideOutsideOfPackage("io.flinkvision.engine.tensorrt..")
+            .should().dependOnClassesThat(DescribedPredicate.describe("are @Internal types of engine.tensorrt",
+                    c -> (c.getPackageName().equals("io.flinkvision.engine.tensorrt")
+                            || c.getPackageName().startsWith("io.flinkvision.engine.tensorrt."))
+                            && topLevel(c).isAnnotatedWith(Internal.class)))
+            .because("the TensorRT backend is reached through InferenceEngines (TrtEngineFactory is a Java service);"
+                    + " only its @Experimental SharedPlanStore is implemented outside it");
+
     /** Leaves out the operators test jar (its fixtures and GPU check programs are test code, not layers). */
     static final class NoTestJars implements ImportOption {
         @Override
         public boolean includes(Location location) {
             return !location.contains("-tests.jar");
         }
+    }
+
+    /** Holds for a class that carries exactly one of {@code annotations} (directly, not inherited). */
+    private static ArchCondition<JavaClass> beAnnotatedWithExactlyOneOf(List<Class<? extends Annotation>> annotations) {
+        String names = annotations.stream().map(a -> "@" + a.getSimpleName()).collect(Collectors.joining(", "));
+        return new ArchCondition<>("be annotated with exactly one of " + names) {
+            @Override
+            public void check(JavaClass c, ConditionEvents events) {
+                List<String> found = annotations.stream().filter(c::isAnnotatedWith)
+                        .map(a -> "@" + a.getSimpleName()).toList();
+                if (found.size() != 1) {
+                    events.add(SimpleConditionEvent.violated(c, c.getName() + " is annotated with "
+                            + (found.isEmpty() ? "none" : String.join(" and ", found)) + " of " + names));
+                }
+            }
+        };
+    }
+
+    /** The top-level class that {@code c} is nested in, or {@code c} itself. */
+    private static JavaClass topLevel(JavaClass c) {
+        JavaClass top = c;
+        while (top.getEnclosingClass().isPresent()) {
+            top = top.getEnclosingClass().get();
+        }
+        return top;
     }
 
     /** {@code io.flinkvision.<p>..} for every top-level project package but {@code allowed}. */

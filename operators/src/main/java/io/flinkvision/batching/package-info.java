@@ -5,5 +5,7 @@
  * {@link io.flinkvision.batching.BatchHandler}; {@link io.flinkvision.batching.DispatchStats} says where its dispatch
  * thread spent its time. Knows nothing of frames or detections: imports {@code engine} (for
  * {@link io.flinkvision.engine.EngineInfo}) and nothing of {@code pipeline}, {@code frame}, {@code detection} or Flink.
+ *
+ * Public API ({@code @PublicEvolving}): {@code BatchPolicy}; the other public types are {@code @Internal}.
  */
 package io.flinkvision.batching;

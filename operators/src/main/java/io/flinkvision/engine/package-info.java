@@ -7,5 +7,10 @@
  * offers ({@link io.flinkvision.engine.DeviceProbe}). Backends live in
  * {@code engine.onnxruntime} and {@code engine.tensorrt}. Imports {@code tensor}, {@code imaging} and {@code frame};
  * nothing of Flink.
+ *
+ * Public API: {@code Backend}, {@code EngineInfo}, {@code EngineSpec}, {@code InferenceEngine},
+ * {@code InferenceEngineFactory}, {@code InferenceEngines}, {@code InferenceException}, {@code Precision}
+ * ({@code @PublicEvolving}) and {@code DeviceProbe} ({@code @Experimental}); the other public types are
+ * {@code @Internal}.
  */
 package io.flinkvision.engine;

@@ -6,5 +6,7 @@
  * and OpenCV's thread pool ({@link io.flinkvision.imaging.OpenCvThreads}). The only layer of the operator path that
  * calls OpenCV ({@code org.bytedeco.opencv}): {@code pipeline}, {@code batching} and {@code flink} go through it.
  * Imports {@code frame} and {@code tensor} only.
+ *
+ * Public API ({@code @PublicEvolving}): {@code DecodeLimits}; the other public types are {@code @Internal}.
  */
 package io.flinkvision.imaging;

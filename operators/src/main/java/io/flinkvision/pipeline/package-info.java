@@ -13,5 +13,8 @@
  * <p>Imports {@code batching}, {@code engine}, {@code imaging}, {@code postprocess}, {@code detection}, {@code frame}
  * and {@code tensor}; nothing of Flink, and no OpenCV (pixels are decoded and letterboxed through {@code imaging}).
  * Used by {@code flink} and {@code jobs} only.
+ *
+ * Public API ({@code @PublicEvolving}): {@code JpegDecodeDevice}, {@code LetterboxDevice}; the other public types are
+ * {@code @Internal}.
  */
 package io.flinkvision.pipeline;

@@ -6,5 +6,10 @@
  * {@link io.flinkvision.verification.EngineVerifier} runs both engines and returns a
  * {@link io.flinkvision.verification.VerificationReport}. Used by the {@code verify} and {@code compare} commands.
  * Imports engine, imaging, postprocess and detection; nothing of Flink.
+ *
+ * Public API ({@code @PublicEvolving}): {@code AgreementReport}, {@code ClassAgreement}, {@code ElementError},
+ * {@code EngineVerifier}, {@code FieldStats}, {@code FrameAgreement}, {@code ImageResult},
+ * {@code ServingVerification}, {@code TensorReport}, {@code Tolerance}, {@code VerificationReport},
+ * {@code VerificationSettings}; the other public types are {@code @Internal}.
  */
 package io.flinkvision.verification;

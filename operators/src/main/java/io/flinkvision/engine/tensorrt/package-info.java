@@ -6,5 +6,7 @@
  * Subpackages: {@code cuda} (CUDA runtime wrappers), {@code device} (nvJPEG decode and the NPP letterbox on the GPU),
  * {@code plan} (building, calibrating and caching serialized plans). The only package that imports TensorRT and CUDA.
  * Internal: open it through {@link io.flinkvision.engine.InferenceEngines}.
+ *
+ * Public API: none; its public types are {@code @Internal}, public for other packages of this project only.
  */
 package io.flinkvision.engine.tensorrt;

@@ -9,23 +9,25 @@ import org.apache.flink.annotation.PublicEvolving;
  * the reference value only, so the check is not symmetric). Two NaNs, or two equal infinities, count as equal
  * (numpy's {@code equal_nan=True}); a NaN or infinity against anything else fails.
  *
- * <p>Defaults per precision ({@link #defaultFor}): FP32 {@code rtol 1e-3, atol 1e-5} (the usual ONNX Runtime vs
- * TensorRT check, which FP32 with TF32 off is expected to pass); FP32 with TF32, FP16 and INT8 have looser values that
- * are <b>placeholders until measured on a GPU</b> (TF32 and FP16 keep a 10-bit mantissa, a relative step of ~1e-3 per
- * operation; INT8 has 256 levels per tensor).
+ * <p>Defaults per precision ({@link #defaultFor}), from {@code verify} on an H100 with TensorRT 10.6 (2026-12-08,
+ * docs/benchmarks/h100-2026-12-08): FP32 with TF32 off {@code rtol 1e-3, atol 5e-4}: the usual {@code atol 1e-5} fails
+ * on 92 of 4.8M elements (0.002%), all raw box offsets near zero whose error is at most 2.3e-4 grid cells, so atol is
+ * twice that measured maximum. FP32 with TF32, FP16 and INT8 keep looser bounds that a healthy engine still exceeds on
+ * 0.8%, 0.5% and 4.4% of the elements (the box fields of background anchors): for them the detection agreement is the
+ * verdict that matters, the element check a report.
  *
  * @param rtol relative tolerance, {@code >= 0}
  * @param atol absolute tolerance, {@code >= 0}, in the output's units
  */
 @PublicEvolving
 public record Tolerance(double rtol, double atol) {
-    /** FP32 with TF32 off: {@code rtol 1e-3, atol 1e-5}. */
-    public static final Tolerance FP32 = new Tolerance(1e-3, 1e-5);
-    /** FP32 with TF32 tensor-core math: {@code rtol 1e-2, atol 1e-3} (placeholder until measured). */
+    /** FP32 with TF32 off: {@code rtol 1e-3, atol 5e-4} (measured max abs error 2.3e-4). */
+    public static final Tolerance FP32 = new Tolerance(1e-3, 5e-4);
+    /** FP32 with TF32 tensor-core math: {@code rtol 1e-2, atol 1e-3} (measured: 99.25% of elements within). */
     public static final Tolerance FP32_TF32 = new Tolerance(1e-2, 1e-3);
-    /** FP16: {@code rtol 5e-2, atol 1e-2} (placeholder until measured). */
+    /** FP16: {@code rtol 5e-2, atol 1e-2} (measured: 99.55% of elements within). */
     public static final Tolerance FP16 = new Tolerance(5e-2, 1e-2);
-    /** INT8: {@code rtol 2e-1, atol 5e-2} (placeholder until measured). */
+    /** INT8: {@code rtol 2e-1, atol 5e-2} (measured: 95.6% of elements within). */
     public static final Tolerance INT8 = new Tolerance(2e-1, 5e-2);
 
     /** @throws IllegalArgumentException if a tolerance is negative or not a number */

@@ -311,11 +311,10 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             hybridBacklog = conf.get(InferenceOptions.HYBRID_BACKLOG);
             timeoutOutput = conf.get(InferenceOptions.TIMEOUT_OUTPUT);
             boolean verify = conf.get(InferenceOptions.VERIFY_ON_BUILD) || engineSpec.precision() == Precision.INT8;
-            verification = !verify ? null : new ServingVerification(
+            verification = !verify ? null : servingVerification(
                     conf.getOptional(InferenceOptions.VERIFY_REFERENCE_MODEL).orElse(null),
                     conf.get(InferenceOptions.VERIFY_MIN_AGREEMENT),
-                    conf.getOptional(InferenceOptions.VERIFY_FRAMES_DIR).orElse(null),
-                    engineSpec.engineCacheDir() + "/verdicts", postprocess);
+                    conf.getOptional(InferenceOptions.VERIFY_FRAMES_DIR).orElse(null));
             return this;
         }
 
@@ -327,10 +326,16 @@ public class GpuInferenceFunction extends RichAsyncFunction<Frame, InferenceOutc
             }
             if (engineSpec.precision() == Precision.INT8 && verification == null) {
                 // INT8 serves only what passes verification; a user accepts lower agreement with the threshold
-                verification = new ServingVerification(null, InferenceOptions.VERIFY_MIN_AGREEMENT.defaultValue(),
-                        null, engineSpec.engineCacheDir() + "/verdicts", postprocess);
+                verification = servingVerification(null, InferenceOptions.VERIFY_MIN_AGREEMENT.defaultValue(), null);
             }
             return new GpuInferenceFunction(this);
+        }
+
+        /** Verification against {@code referenceModel} (null: the served model), verdicts beside the plans. */
+        private ServingVerification servingVerification(String referenceModel, double minAgreement,
+                String framesDir) {
+            return new ServingVerification(referenceModel, minAgreement, framesDir,
+                    engineSpec.engineCacheDir() + "/verdicts", postprocess);
         }
     }
 }

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +24,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.flink.annotation.Internal;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
@@ -70,8 +68,10 @@ public final class ServingVerifier {
             throws InterruptedException {
         EngineInfo info = engine.info();
         String referenceLocation = settings.referenceModel() != null ? settings.referenceModel() : served.modelPath();
-        String referenceSha = ModelSource.load(referenceLocation).sha256();
-        List<NamedFrame> files = readFrames(settings.framesDir());
+        // the served model was hashed when the engine opened; only another reference is read here
+        String referenceSha = settings.referenceModel() != null ? ModelSource.load(referenceLocation).sha256()
+                : info.modelSha256();
+        List<FrameFile> files = readFrames(settings.framesDir());
         String key = key(info, referenceSha, files);
         VerdictStore store = new VerdictStore(settings.verdictDir());
         Optional<StoredVerdict> stored = store.find(key);
@@ -89,7 +89,7 @@ public final class ServingVerifier {
         VerificationReport report;
         List<Mat> images = decode(files);
         try (InferenceEngine reference = openReference(refSpec)) {
-            List<String> sources = files.stream().map(NamedFrame::name).toList();
+            List<String> sources = files.stream().map(FrameFile::name).toList();
             VerificationSettings vs = new VerificationSettings(Tolerance.FP32, settings.minAgreement(),
                     settings.postprocess(), VerificationSettings.DEFAULT_WORST_ELEMENTS,
                     VerificationSettings.DEFAULT_WORST_FRAMES);
@@ -112,11 +112,11 @@ public final class ServingVerifier {
     }
 
     /** The verdict key: engine under test, reference model and frames, hashed together (64 hex characters). */
-    static String key(EngineInfo info, String referenceSha, List<NamedFrame> frames) {
+    static String key(EngineInfo info, String referenceSha, List<FrameFile> frames) {
         String test = info.planSha256() != null ? "plan:" + info.planSha256()
                 : "model:" + info.modelSha256() + ":" + info.backend().id() + ":" + info.precision().id();
         StringBuilder s = new StringBuilder(test).append("|reference:").append(referenceSha).append("|frames:");
-        for (NamedFrame f : frames) {
+        for (FrameFile f : frames) {
             s.append(f.name()).append('=').append(ModelSource.sha256(f.bytes())).append(',');
         }
         return ModelSource.sha256(s.toString().getBytes(StandardCharsets.UTF_8));
@@ -152,28 +152,17 @@ public final class ServingVerifier {
         return String.format(Locale.ROOT, "%.4f", v);
     }
 
-    /** One frame file: its name and encoded bytes. */
-    record NamedFrame(String name, byte[] bytes) {
-        String encoding() {
-            return name.toLowerCase(Locale.ROOT).endsWith(".png") ? "png" : "jpeg";
-        }
-    }
-
-    static List<NamedFrame> readFrames(String framesDir) {
-        List<NamedFrame> frames = new ArrayList<>();
+    static List<FrameFile> readFrames(String framesDir) {
+        List<FrameFile> frames = new ArrayList<>();
         try {
             if (framesDir == null) {
                 JsonNode golden = DetectionJson.mapper().readTree(resource("golden.json"));
                 for (Iterator<String> it = golden.get("detections").fieldNames(); it.hasNext(); ) {
                     String name = it.next();
-                    frames.add(new NamedFrame(name, resource(name)));
+                    frames.add(new FrameFile(name, resource(name)));
                 }
             } else {
-                try (Stream<Path> s = Files.list(Path.of(framesDir))) {
-                    for (Path p : s.filter(ServingVerifier::isImage).sorted().toList()) {
-                        frames.add(new NamedFrame(p.getFileName().toString(), Files.readAllBytes(p)));
-                    }
-                }
+                frames.addAll(FrameFile.readFolder(Path.of(framesDir), Long.MAX_VALUE));
             }
         } catch (IOException e) {
             throw new InferenceException("serving verification: frames cannot be read from "
@@ -186,11 +175,6 @@ public final class ServingVerifier {
         return frames;
     }
 
-    private static boolean isImage(Path p) {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return Files.isRegularFile(p) && (n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png"));
-    }
-
     private static byte[] resource(String name) throws IOException {
         try (InputStream in = ServingVerifier.class.getResourceAsStream(GOLDEN_RESOURCE_DIR + name)) {
             if (in == null) {
@@ -200,12 +184,12 @@ public final class ServingVerifier {
         }
     }
 
-    private static List<Mat> decode(List<NamedFrame> files) {
+    private static List<Mat> decode(List<FrameFile> files) {
         ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
         List<Mat> images = new ArrayList<>(files.size());
         try {
-            for (NamedFrame f : files) {
-                images.add(decoder.decode(f.encoding(), f.bytes(), 0, 0));
+            for (FrameFile f : files) {
+                images.add(f.decode(decoder));
             }
             return images;
         } catch (InvalidFrameException e) {

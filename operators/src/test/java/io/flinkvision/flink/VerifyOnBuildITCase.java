@@ -68,9 +68,7 @@ class VerifyOnBuildITCase {
     @Test
     void anEngineThatFailsVerificationFailsTheJobWithTheReason() throws Exception {
         byte[] model = ModelSource.load(EngineSpec.BUNDLED_MODEL).bytes().clone();
-        for (int head = 0; head < 3; head++) {
-            OnnxWeights.change(model, OnnxWeights.named(model, "head.obj_preds." + head + ".bias"), 0, 1f, -3f);
-        }
+        OnnxWeights.shiftObjectness(model, -3f);
         Path weak = dir.resolve("obj-weak.onnx");
         Files.write(weak, model);
         assertThatThrownBy(() -> run(weak.toString()))

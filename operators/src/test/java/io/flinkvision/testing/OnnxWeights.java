@@ -79,6 +79,16 @@ public final class OnnxWeights {
         return old;
     }
 
+    /**
+     * Adds {@code delta} to the objectness bias of each of YOLOX's three heads ({@code head.obj_preds.{0,1,2}.bias}),
+     * in place: a real model that finds fewer objects (a negative delta lowers every objectness logit).
+     */
+    public static void shiftObjectness(byte[] model, float delta) {
+        for (int head = 0; head < 3; head++) {
+            change(model, named(model, "head.obj_preds." + head + ".bias"), 0, 1f, delta);
+        }
+    }
+
     /** The initializer named {@code name}. */
     public static Initializer named(byte[] model, String name) {
         return initializers(model).stream().filter(i -> i.name().equals(name)).findFirst()

@@ -3,13 +3,11 @@ package io.flinkvision.jobs.verify;
 import io.flinkvision.frame.InvalidFrameException;
 import io.flinkvision.imaging.DecodeLimits;
 import io.flinkvision.imaging.ImageDecoder;
+import io.flinkvision.verification.FrameFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
@@ -33,11 +31,7 @@ record VerifyFrames(List<Mat> images, List<String> sources, String origin) imple
      * @throws IOException if the folder cannot be listed, holds no image, or an image cannot be read or decoded
      */
     static VerifyFrames fromImages(Path dir, int max) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)$"))
-                    .sorted().limit(max).toList();
-        }
+        List<FrameFile> files = FrameFile.readFolder(dir, max);
         if (files.isEmpty()) {
             throw new IOException("no .jpg/.jpeg/.png image in " + dir);
         }
@@ -45,16 +39,14 @@ record VerifyFrames(List<Mat> images, List<String> sources, String origin) imple
         List<Mat> images = new ArrayList<>();
         List<String> sources = new ArrayList<>();
         try {
-            for (Path p : files) {
-                byte[] bytes = Files.readAllBytes(p);
-                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                images.add(decoder.decode(name.endsWith(".png") ? "png" : "jpeg", bytes, 0, 0));
-                sources.add(p.getFileName().toString());
+            for (FrameFile f : files) {
+                images.add(f.decode(decoder));
+                sources.add(f.name());
             }
-        } catch (InvalidFrameException | IOException e) {
+        } catch (InvalidFrameException e) {
             images.forEach(Mat::close);
-            throw new IOException("cannot use image " + dir.resolve(files.get(images.size())) + ": " + e.getMessage(),
-                    e);
+            throw new IOException("cannot use image " + dir.resolve(files.get(images.size()).name()) + ": "
+                    + e.getMessage(), e);
         }
         return new VerifyFrames(images, sources, dir.toString());
     }

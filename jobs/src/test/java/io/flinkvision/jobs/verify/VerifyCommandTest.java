@@ -104,11 +104,7 @@ class VerifyCommandTest {
 
     @Test
     void weakenedObjectnessFailsTheDetectionAgreement() throws Exception {
-        Path model = perturbedModel("obj-weak.onnx", m -> {
-            for (int head = 0; head < 3; head++) {
-                OnnxWeights.change(m, OnnxWeights.named(m, "head.obj_preds." + head + ".bias"), 0, 1f, -5f);
-            }
-        });
+        Path model = perturbedModel("obj-weak.onnx", m -> OnnxWeights.shiftObjectness(m, -5f));
         Run r = verify("--backend", "onnxruntime", "--model", model.toString(), "--reference-model",
                 EngineSpec.BUNDLED_MODEL, "--video", CLIP, "--frames", "4", "--rtol", "1", "--atol", "1");
         assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(VerifyCommand.EXIT_FAILED);

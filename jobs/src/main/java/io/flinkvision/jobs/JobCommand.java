@@ -65,6 +65,10 @@ public class JobCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
             description = "Job parallelism (0 = environment default).")
     int parallelism;
+    @Option(names = "--source-parallelism", defaultValue = "0", converter = OptionValues.NonNegativeInt.class,
+            description = "Parallelism of the Kafka source alone (0 = the job's); another value sends each Kafka"
+                    + " partition to one operator subtask (per-camera order kept).")
+    int sourceParallelism;
     @Option(names = "--max-restart-attempts", defaultValue = "" + JobSettings.DEFAULT_MAX_RESTART_ATTEMPTS,
             converter = OptionValues.PositiveInt.class,
             description = "Restarts before the job fails for good (exponential-delay; the count resets after an hour"
@@ -82,6 +86,9 @@ public class JobCommand implements Callable<Integer> {
     @Option(names = "--kafka-property", description = "Kafka client property key=value for source and sinks"
             + " (security.protocol, sasl.*, ssl.*).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Option(names = "--flink-property", paramLabel = "KEY=VALUE", description = "Flink configuration entry for"
+            + " the job's environment, e.g. pipeline.object-reuse=true (repeatable).")
+    Map<String, String> flinkProperties = new LinkedHashMap<>();
     @Option(names = "--skip-topic-check", description = "Do not check at start-up that the topics exist.")
     boolean skipTopicCheck;
     @Option(names = "--skip-model-check", description = "Do not open the model on the client at start-up (when the"
@@ -111,7 +118,8 @@ public class JobCommand implements Callable<Integer> {
                 .bootstrapServers(bootstrapServers).framesTopic(framesTopic).detectionsTopic(detectionsTopic)
                 .deadLetterTopic(deadLetterTopic).groupId(groupId).bounded(bounded)
                 .checkpointIntervalMs(checkpointIntervalMs).transactionalIdPrefix(transactionalIdPrefix)
-                .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inf)
+                .parallelism(parallelism).sourceParallelism(sourceParallelism).kafkaProperties(kafkaProperties)
+                .flinkProperties(flinkProperties).inference(inf)
                 .checkTopics(!skipTopicCheck).checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
                 .startPosition(startFrom).stopAt(stopAt)
                 .tracking(tracking).tracksTopic(tracksTopic).analyticsConfig(analyticsConfig)

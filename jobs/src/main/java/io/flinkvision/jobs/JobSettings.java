@@ -31,7 +31,9 @@ public final class JobSettings implements Serializable {
     private final long checkpointIntervalMs;
     private final String transactionalIdPrefix;
     private final int parallelism;
+    private final int sourceParallelism;
     private final Map<String, String> kafkaProperties;
+    private final Map<String, String> flinkProperties;
     private final Map<String, String> inference;
     private final boolean checkTopics;
     private final String checkpointDir;
@@ -55,7 +57,9 @@ public final class JobSettings implements Serializable {
         this.checkpointIntervalMs = b.checkpointIntervalMs;
         this.transactionalIdPrefix = b.transactionalIdPrefix;
         this.parallelism = b.parallelism;
+        this.sourceParallelism = b.sourceParallelism;
         this.kafkaProperties = Map.copyOf(b.kafkaProperties);
+        this.flinkProperties = Map.copyOf(b.flinkProperties);
         this.inference = Map.copyOf(b.inference);
         this.checkTopics = b.checkTopics;
         this.checkpointDir = b.checkpointDir;
@@ -85,8 +89,19 @@ public final class JobSettings implements Serializable {
     public String transactionalIdPrefix() { return transactionalIdPrefix; }
     /** Job parallelism; 0 keeps the environment's default. */
     public int parallelism() { return parallelism; }
+    /**
+     * Parallelism of the frames source alone ({@code --source-parallelism}); 0 runs it at {@link #parallelism()},
+     * chained to the operator. A different value puts a partitioner between them that sends every Kafka partition
+     * to one operator subtask (per-camera order kept, see {@link VideoInferenceJob#frames}).
+     */
+    public int sourceParallelism() { return sourceParallelism; }
     /** Extra Kafka client properties for the source and both sinks (security.protocol, sasl.*, ssl.*...). */
     public Map<String, String> kafkaProperties() { return kafkaProperties; }
+    /**
+     * Flink configuration entries for the job's environment ({@code --flink-property}, e.g.
+     * {@code pipeline.object-reuse=true}), applied before the job's own checkpoint and restart settings.
+     */
+    public Map<String, String> flinkProperties() { return flinkProperties; }
     /** {@code inference.*} options as strings. */
     public Map<String, String> inferenceOptions() { return inference; }
     /** Whether to check at start-up that the three topics exist (fail fast with a clear message). */
@@ -139,7 +154,8 @@ public final class JobSettings implements Serializable {
                 .detectionsTopic(detectionsTopic).deadLetterTopic(deadLetterTopic).groupId(groupId)
                 .startFrom(startFrom).bounded(bounded).checkpointIntervalMs(checkpointIntervalMs)
                 .transactionalIdPrefix(transactionalIdPrefix).parallelism(parallelism)
-                .kafkaProperties(kafkaProperties).inference(inference).checkTopics(checkTopics)
+                .sourceParallelism(sourceParallelism).kafkaProperties(kafkaProperties)
+                .flinkProperties(flinkProperties).inference(inference).checkTopics(checkTopics)
                 .checkpointDir(checkpointDir).maxRestartAttempts(maxRestartAttempts)
                 .startPosition(startPosition).stopAt(stopAt)
                 .tracking(tracking).tracksTopic(tracksTopic).analyticsTopic(analyticsTopic)
@@ -161,7 +177,9 @@ public final class JobSettings implements Serializable {
         private long checkpointIntervalMs = 1000;
         private String transactionalIdPrefix = "video-inference";
         private int parallelism;
+        private int sourceParallelism;
         private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
+        private final Map<String, String> flinkProperties = new LinkedHashMap<>();
         private final Map<String, String> inference = new LinkedHashMap<>();
         private boolean checkTopics = true;
         private String checkpointDir;
@@ -183,8 +201,10 @@ public final class JobSettings implements Serializable {
         public Builder checkpointIntervalMs(long v) { this.checkpointIntervalMs = v; return this; }
         public Builder transactionalIdPrefix(String v) { this.transactionalIdPrefix = v; return this; }
         public Builder parallelism(int v) { this.parallelism = v; return this; }
+        public Builder sourceParallelism(int v) { this.sourceParallelism = v; return this; }
         public Builder kafkaProperty(String k, String v) { this.kafkaProperties.put(k, v); return this; }
         public Builder kafkaProperties(Map<String, String> m) { this.kafkaProperties.putAll(m); return this; }
+        public Builder flinkProperties(Map<String, String> m) { this.flinkProperties.putAll(m); return this; }
         /** Sets an {@code inference.*} option, e.g. {@code inference(InferenceOptions.MAX_BATCH_SIZE.key(), "8")}. */
         public Builder inference(String key, String value) { this.inference.put(key, value); return this; }
         public Builder inference(Map<String, String> m) { this.inference.putAll(m); return this; }
@@ -214,6 +234,10 @@ public final class JobSettings implements Serializable {
             if (checkpointIntervalMs < 10) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 10 (EXACTLY_ONCE output is"
                         + " committed on checkpoints), got " + checkpointIntervalMs);
+            }
+            if (parallelism < 0 || sourceParallelism < 0) {
+                throw new IllegalArgumentException("--parallelism and --source-parallelism must be >= 0 (0: the"
+                        + " default), got " + parallelism + " and " + sourceParallelism);
             }
             if (maxRestartAttempts < 1) { // Flink's exponential-delay strategy refuses 0 when the job starts
                 throw new IllegalArgumentException("--max-restart-attempts must be >= 1, got " + maxRestartAttempts);

@@ -94,7 +94,7 @@ public final class VideoInferenceJob {
         Properties kafka = new Properties();
         kafka.putAll(s.kafkaProperties());
 
-        DataStream<Frame> frames = frames(env, s);
+        DataStream<Frame> frames = framesForOperator(env, s);
         SingleOutputStreamOperator<FrameDetections> routed = inference(frames, function, inference);
         DataStream<DeadLetter> deadLetters = routed.getSideOutput(OutcomeRouter.DEAD_LETTERS);
 
@@ -130,11 +130,15 @@ public final class VideoInferenceJob {
     }
 
     /**
-     * EXACTLY_ONCE checkpoints every {@link JobSettings#checkpointIntervalMs()} ms, on the file system under
+     * The {@link JobSettings#flinkProperties()}, then EXACTLY_ONCE checkpoints every
+     * {@link JobSettings#checkpointIntervalMs()} ms, on the file system under
      * {@link JobSettings#checkpointDir()} when set (in-flight frames in the async operator's state exceed the 5 MB
      * of JobManager-memory checkpoints), and restarts bounded by {@link #boundRestarts}.
      */
     public static void checkpointsAndRestarts(StreamExecutionEnvironment env, JobSettings s) {
+        if (!s.flinkProperties().isEmpty()) {
+            env.configure(Configuration.fromMap(s.flinkProperties()));
+        }
         env.enableCheckpointing(s.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
         if (s.checkpointDir() != null) {
             Configuration storage = new Configuration();
@@ -148,7 +152,8 @@ public final class VideoInferenceJob {
     /**
      * The job's source: {@code KafkaSource<Frame>} on the frames topic ({@code read_committed}, fetches of up to 32 MiB
      * per partition for ~150 KB frame records), from {@link JobSettings#startPosition()}, bounded at {@link JobSettings#stopAt()} when set,
-     * watermarks 5 s out of order, idle partitions after 30 s. The benchmark's stage breakdown reads through it too.
+     * watermarks 5 s out of order, idle partitions after 30 s, at {@link JobSettings#sourceParallelism()} when set.
+     * The benchmark's stage breakdown reads through it too.
      */
     public static DataStream<Frame> frames(StreamExecutionEnvironment env, JobSettings s) {
         Properties kafka = new Properties();
@@ -165,10 +170,26 @@ public final class VideoInferenceJob {
         if (s.stopAt() != null) {
             source.setBounded(s.stopAt().initializer(s.framesTopic()));
         }
-        return env.fromSource(source.build(),
+        SingleOutputStreamOperator<Frame> frames = env.fromSource(source.build(),
                 WatermarkStrategy.<Frame>forBoundedOutOfOrderness(Duration.ofSeconds(5))
                         .withIdleness(Duration.ofSeconds(30)), "frames: " + s.framesTopic())
                 .uid("frames-source");
+        if (s.sourceParallelism() > 0) {
+            frames.setParallelism(s.sourceParallelism());
+        }
+        return frames;
+    }
+
+    /**
+     * {@link #frames} as the operator receives them: chained when the source runs at the operator's parallelism,
+     * else re-distributed by Kafka partition ({@link SourcePartitionRouting}: every camera's frames stay in order on
+     * one operator subtask).
+     */
+    public static DataStream<Frame> framesForOperator(StreamExecutionEnvironment env, JobSettings s) {
+        DataStream<Frame> frames = frames(env, s);
+        int operatorParallelism = s.parallelism() > 0 ? s.parallelism() : env.getParallelism();
+        return s.sourceParallelism() > 0 && s.sourceParallelism() != operatorParallelism
+                ? SourcePartitionRouting.apply(frames) : frames;
     }
 
     /**

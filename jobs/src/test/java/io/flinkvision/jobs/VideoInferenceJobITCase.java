@@ -142,6 +142,60 @@ class VideoInferenceJobITCase {
                 .as("micro-batches of more than one frame formed").isGreaterThan(1);
     }
 
+    /**
+     * {@code --source-parallelism 1} under an operator of parallelism 2, with object reuse on: every frame once, and
+     * each camera's detection records in frame order (each Kafka partition goes to one operator subtask; a
+     * round-robin exchange would interleave a camera's frames over both subtasks and their sinks).
+     */
+    @Test
+    void aSourceAtAnotherParallelismKeepsEveryCamerasOrder(@TempDir Path checkpoints) throws Exception {
+        int cameras = 4;
+        int perCamera = 40;
+        kafka.createTopic("ordered-frames", cameras);
+        kafka.createTopic("ordered-detections", 1);
+        kafka.createTopic("ordered-dlq", 1);
+        long sent = VideoToKafka.builder().bootstrapServers(kafka.bootstrapServers()).topic("ordered-frames")
+                .input(clip().toString()).cameraId("cam").cameras(cameras).fps(0).maxFrames(perCamera).build().run();
+        assertThat(sent).isEqualTo(perCamera);
+
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+        VideoInferenceJob.build(env, JobSettings.builder().bootstrapServers(kafka.bootstrapServers())
+                .framesTopic("ordered-frames").detectionsTopic("ordered-detections").deadLetterTopic("ordered-dlq")
+                .groupId("ordered").transactionalIdPrefix("ordered")
+                .startFrom(JobSettings.StartFrom.EARLIEST).bounded(true).checkpointIntervalMs(500)
+                .checkpointDir(checkpoints.toUri().toString())
+                .parallelism(2).sourceParallelism(1)
+                .flinkProperties(Map.of("pipeline.object-reuse", "true"))
+                .inference(InferenceOptions.BACKEND.key(), "ONNXRUNTIME")
+                .inference(InferenceOptions.MAX_BATCH_SIZE.key(), "4")
+                .inference(InferenceOptions.MAX_QUEUE_DELAY_MS.key(), "20")
+                .build());
+        assertThat(env.getConfig().isObjectReuseEnabled()).isTrue();
+        env.execute("ordered");
+
+        Map<String, List<Long>> indexesByCamera = new HashMap<>();
+        int total = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumerProperties("ordered-check"))) {
+            c.subscribe(List.of("ordered-detections", "ordered-dlq"));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (total < cameras * perCamera && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    assertThat(r.topic()).as("no dead letters").isEqualTo("ordered-detections");
+                    FrameDetections d = DetectionJson.parse(r.value());
+                    indexesByCamera.computeIfAbsent(d.getCameraId(), k -> new ArrayList<>()).add(d.getFrameIndex());
+                    total++;
+                }
+            }
+        }
+        assertThat(total).isEqualTo(cameras * perCamera);
+        assertThat(indexesByCamera).hasSize(cameras);
+        List<Long> expected = java.util.stream.LongStream.range(0, perCamera).boxed().toList();
+        indexesByCamera.forEach((camera, indexes) -> assertThat(indexes).as(camera)
+                .containsExactlyElementsOf(expected));
+    }
+
     static Path clip() {
         Path p = Path.of("../data/vtest.avi");
         assertThat(p).exists();

@@ -102,6 +102,9 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     String bootstrapServers;
     @Option(names = "--kafka-property", description = "Kafka client property key=value (producer, consumer, job).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    @Option(names = "--flink-property", paramLabel = "KEY=VALUE", description = "Flink configuration entry for"
+            + " the job's environment, e.g. pipeline.object-reuse=true (repeatable).")
+    Map<String, String> flinkProperties = new LinkedHashMap<>();
     @Option(names = "--topic-prefix", description = "Prefix of the run's topics (default: e2e-<time>-), created with"
             + " --partitions partitions.")
     String topicPrefix;
@@ -121,6 +124,9 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "1", description = "Parallelism of the job (default:"
             + " ${DEFAULT-VALUE}); the operator alone runs one engine.")
     int parallelism;
+    @Option(names = "--source-parallelism", defaultValue = "0", description = "Parallelism of the Kafka source"
+            + " alone (0: the job's; another value sends each partition to one operator subtask).")
+    int sourceParallelism;
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", description = "Checkpoint interval, ms"
             + " (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
@@ -141,6 +147,9 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--producer-threads", defaultValue = "0", description = "Producer encode threads (0: the"
             + " producer's default).")
     int producerThreads;
+    @Option(names = "--producers", defaultValue = "" + VideoToKafka.DEFAULT_PRODUCERS, description = "Kafka"
+            + " producers of the preload and the latency run, one connection each (default: ${DEFAULT-VALUE}).")
+    int producers;
     @Option(names = "--stall-timeout-s", defaultValue = "180", description = "Give up when no output came for this"
             + " long once every engine is ready, s (default: ${DEFAULT-VALUE}).")
     long stallTimeoutS;
@@ -185,7 +194,9 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
         r.put("cameras", cameras);
         r.put("partitions", partitions);
         r.put("parallelism", parallelism);
+        r.put("sourceParallelism", sourceParallelism > 0 ? sourceParallelism : parallelism);
         r.put("checkpointIntervalMs", checkpointIntervalMs);
+        r.put("producers", producers);
         r.put("cpus", Runtime.getRuntime().availableProcessors());
         progress(t0, "%d distinct %dx%d JPEG frames (quality %d, mean %d bytes) from %s", src.count(), src.width(),
                 src.height(), jpegQuality, src.meanJpegBytes(), src.source());
@@ -198,7 +209,8 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
                 .framesTopic(framesTopic).detectionsTopic(detectionsTopic).deadLetterTopic(dlqTopic)
                 .groupId(prefix + "job").transactionalIdPrefix(prefix + "job")
                 .startFrom(JobSettings.StartFrom.EARLIEST).checkpointIntervalMs(checkpointIntervalMs)
-                .parallelism(parallelism).kafkaProperties(kafkaProperties).inference(inference.options());
+                .parallelism(parallelism).sourceParallelism(sourceParallelism).kafkaProperties(kafkaProperties)
+                .flinkProperties(flinkProperties).inference(inference.options());
         r.put("profile", p.id());
 
         if (!skipOperator) {
@@ -284,11 +296,12 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (frames < 1 || cameras < 1 || partitions < 1 || parallelism < 1 || checkpointIntervalMs < 10
+        if (frames < 1 || cameras < 1 || partitions < 1 || parallelism < 1 || sourceParallelism < 0
+                || checkpointIntervalMs < 10
                 || latencyLoad < 0 || latencyLoad > 1 || !(latencySeconds > 0) || stallTimeoutS < 1
-                || jpegQuality < 1 || jpegQuality > 100 || operatorFrames < 0) {
+                || jpegQuality < 1 || jpegQuality > 100 || operatorFrames < 0 || producers < 1) {
             throw new ParameterException(spec.commandLine(), "--frames, --cameras, --partitions, --parallelism,"
-                    + " and --stall-timeout-s must be >= 1, --checkpoint-interval-ms >= 10,"
+                    + " --producers and --stall-timeout-s must be >= 1, --source-parallelism >= 0, --checkpoint-interval-ms >= 10,"
                     + " --latency-load in 0..1, --latency-seconds > 0, --jpeg-quality 1..100, --operator-frames >= 0");
         }
     }
@@ -406,7 +419,7 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
             double fps) {
         VideoToKafka.Builder b = VideoToKafka.builder().bootstrapServers(bootstrap).topic(topic)
                 .input(folder.toString()).cameraId(cameraPrefix).cameras(cameras).loop(true).maxFrames(perCamera)
-                .fps(fps).producerProperties(kafkaProperties);
+                .fps(fps).producerProperties(kafkaProperties).producers(producers);
         if (producerThreads > 0) {
             b.threads(producerThreads);
         }

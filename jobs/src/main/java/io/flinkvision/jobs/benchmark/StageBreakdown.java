@@ -87,10 +87,12 @@ final class StageBreakdown {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                     Math.max(1, s.parallelism()), LocalCluster.loopbackOnly());
             VideoInferenceJob.checkpointsAndRestarts(env, cut);
-            DataStream<Frame> frames = VideoInferenceJob.frames(env, cut);
-            if (stage == Stage.SOURCE) {
-                frames.process(new Tick<Frame>(id)).name("stage clock").sinkTo(new DiscardingSink<>());
+            if (stage == Stage.SOURCE) { // the clock chained to the source, at its parallelism
+                DataStream<Frame> frames = VideoInferenceJob.frames(env, cut);
+                frames.process(new Tick<Frame>(id)).name("stage clock").setParallelism(frames.getParallelism())
+                        .sinkTo(new DiscardingSink<>()).setParallelism(frames.getParallelism());
             } else {
+                DataStream<Frame> frames = VideoInferenceJob.framesForOperator(env, cut);
                 GpuInferenceFunction function = GpuInferenceFunction.builder().configure(cut.inference()).build();
                 SingleOutputStreamOperator<FrameDetections> detections = VideoInferenceJob.inference(frames,
                         function, cut.inference());

@@ -8,19 +8,23 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 
 /**
- * Sends encoded frames to Kafka with the asynchronous producer: one record per camera for every frame, to the
- * partition chosen by {@link CameraPartitions} (or Kafka's key hash). Records of one camera go to one partition in
- * send order; with {@code enable.idempotence=true} the producer keeps that order across retries. Called from one
- * thread; the broker's answers arrive on the producer's I/O thread and are counted in {@link ProduceStats}.
+ * Sends encoded frames to Kafka with asynchronous producers: one record per camera for every frame, to the
+ * partition chosen by {@link CameraPartitions} (or Kafka's key hash). Camera {@code i} (in {@code cameraIds} order)
+ * always uses producer {@code i mod n}, so records of one camera go through one producer to one partition in send
+ * order; with {@code enable.idempotence=true} that producer keeps the order across retries. Several producers are
+ * several broker connections, whose requests the broker handles in parallel (it handles one connection's requests
+ * one at a time). Called from one thread; the broker's answers arrive on the producers' I/O threads and are counted
+ * in {@link ProduceStats}.
  */
 final class FrameSender implements AutoCloseable {
-    private final Producer<byte[], byte[]> producer;
+    private final List<Producer<byte[], byte[]>> producers;
     private final String topic;
     private final String bootstrapServers;
     private final List<String> cameraIds;
@@ -29,18 +33,31 @@ final class FrameSender implements AutoCloseable {
     private final AtomicReference<IndexedFailure> firstFailure = new AtomicReference<>();
 
     /**
-     * Opens the producer and, for camera partitioning, reads the topic's partition count.
+     * Opens the producers and, for camera partitioning, reads the topic's partition count.
      *
      * @param cameraSet the camera ids to deal over the partitions, or null for Kafka's key hash
+     * @param producerCount Kafka producers to open (at least 1, at most one per camera)
      * @throws VideoToKafka.SendFailedException when the topic's partitions cannot be read
      */
     FrameSender(Properties config, String topic, String bootstrapServers, List<String> cameraIds,
-            List<String> cameraSet, ProduceStats stats) {
+            List<String> cameraSet, ProduceStats stats, int producerCount) {
         this.topic = topic;
         this.bootstrapServers = bootstrapServers;
         this.cameraIds = List.copyOf(cameraIds);
         this.stats = stats;
-        this.producer = new KafkaProducer<>(config);
+        int n = Math.max(1, Math.min(producerCount, cameraIds.size()));
+        List<Producer<byte[], byte[]>> opened = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Properties own = new Properties();
+            own.putAll(config);
+            if (n > 1) { // client ids name the producer's metrics: one each
+                own.put(ProducerConfig.CLIENT_ID_CONFIG, config.getProperty(ProducerConfig.CLIENT_ID_CONFIG,
+                        "video-to-kafka") + "-" + i);
+            }
+            opened.add(new KafkaProducer<>(own));
+        }
+        this.producers = List.copyOf(opened);
+        Producer<byte[], byte[]> producer = producers.get(0);
         this.partitions = new int[cameraIds.size()];
         if (cameraSet == null) {
             java.util.Arrays.fill(partitions, -1);
@@ -49,7 +66,7 @@ final class FrameSender implements AutoCloseable {
             try {
                 count = producer.partitionsFor(topic).size();
             } catch (KafkaException e) {
-                producer.close(Duration.ZERO);
+                producers.forEach(p -> p.close(Duration.ZERO));
                 throw new VideoToKafka.SendFailedException("cannot read the partitions of topic '" + topic + "' at "
                         + bootstrapServers + ": " + e + hint(e), topic, bootstrapServers, e);
             }
@@ -85,7 +102,7 @@ final class FrameSender implements AutoCloseable {
                     : new ProducerRecord<>(topic, partitions[c], keyed.timestamp(), keyed.key(), keyed.value(),
                             keyed.headers());
             try {
-                producer.send(record, (metadata, e) -> {
+                producers.get(c % producers.size()).send(record, (metadata, e) -> {
                     if (e == null) {
                         stats.recordsAcked.incrementAndGet();
                     } else {
@@ -110,7 +127,7 @@ final class FrameSender implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.InterruptException when interrupted meanwhile
      */
     void flush() {
-        producer.flush();
+        producers.forEach(Producer::flush);
         throwIfFailed();
     }
 
@@ -137,13 +154,18 @@ final class FrameSender implements AutoCloseable {
         return "";
     }
 
+    /** Producers opened (at most one per camera). */
+    int producerCount() {
+        return producers.size();
+    }
+
     /**
-     * Closes the producer.
+     * Closes the producers.
      *
-     * @param timeout how long to wait for records still in flight; zero drops them
+     * @param timeout how long to wait for records still in flight, per producer; zero drops them
      */
     void close(Duration timeout) {
-        producer.close(timeout);
+        producers.forEach(p -> p.close(timeout));
     }
 
     @Override

@@ -95,6 +95,11 @@ public class ProduceCommand implements Callable<Integer> {
             description = "Encode threads (JPEG encoding of video frames, checks of folder images); default: the "
                     + "available processors.")
     Integer threads;
+    @Option(names = "--producers", paramLabel = "N", converter = OptionValues.PositiveInt.class,
+            defaultValue = "" + VideoToKafka.DEFAULT_PRODUCERS, description = "Kafka producers (broker connections);"
+                    + " each camera always uses the same one, which keeps its order (default: ${DEFAULT-VALUE},"
+                    + " at most one per camera).")
+    int producers;
 
     @Option(names = "--reconnect-attempts", defaultValue = "" + ReconnectPolicy.DEFAULT_ATTEMPTS, paramLabel = "N",
             converter = OptionValues.NonNegativeInt.class,
@@ -143,7 +148,8 @@ public class ProduceCommand implements Callable<Integer> {
                     .cameras(cameras)
                     .partitioning(partitioning)
                     .reconnect(new ReconnectPolicy(reconnectAttempts, reconnectBackoffMs, reconnectMaxBackoffMs))
-                    .producerProperties(producerProperties);
+                    .producerProperties(producerProperties)
+                    .producers(producers);
             if (cameraSet != null) {
                 builder.cameraSet(cameraSet);
             }

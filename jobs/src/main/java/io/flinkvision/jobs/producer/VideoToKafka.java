@@ -98,6 +98,12 @@ public final class VideoToKafka {
     public static final int DEFAULT_BATCH_BYTES = 1024 * 1024;
     /** Default {@code buffer.memory} of the producer, in bytes (256 MiB: about 1700 frames of 150 KB). */
     public static final long DEFAULT_BUFFER_BYTES = 256L * 1024 * 1024;
+    /**
+     * Default Kafka producers (broker connections) of one run: 4, at most one per camera. The broker handles one
+     * connection's requests one at a time, so one producer of 111 KB frame records stopped at about 5.5k records/s
+     * (600 MB/s) into an embedded broker on an H100 machine (docs/benchmarks/h100-2026-12-08).
+     */
+    public static final int DEFAULT_PRODUCERS = 4;
     /** Default encode threads: the available processors. */
     public static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
 
@@ -123,6 +129,7 @@ public final class VideoToKafka {
     private final long maxFrames;
     private final int jpegQuality;
     private final int threads;
+    private final int producers;
     private final ReconnectPolicy reconnect;
     private final Map<String, String> producerProperties;
 
@@ -158,6 +165,7 @@ public final class VideoToKafka {
         this.maxFrames = b.maxFrames;
         this.jpegQuality = b.jpegQuality;
         this.threads = b.threads;
+        this.producers = b.producers;
         this.reconnect = b.reconnect;
         this.producerProperties = Map.copyOf(b.producerProperties);
     }
@@ -235,12 +243,13 @@ public final class VideoToKafka {
         try (FrameSource source = openSource()) {
             double pacingFps = fps != null ? fps : source.defaultFps();
             FrameSender sender = new FrameSender(producerConfig(), topic, bootstrapServers, cameraIds, cameraSet,
-                    stats);
+                    stats, producers);
             partitions = sender.partitions();
             LOG.info("Producing {} ({}) as camera(s) {} (partitions {}) to topic '{}' at {}; {} encode threads; "
-                    + "pacing: {}{}{}", input, source.describe(), cameraIds.size() > 4
+                    + "{} producer(s); pacing: {}{}{}", input, source.describe(), cameraIds.size() > 4
                     ? cameraIds.get(0) + ".." + cameraIds.get(cameraIds.size() - 1) : cameraIds,
                     Arrays.toString(partitions).replace("-1", "hash"), topic, bootstrapServers, threads,
+                    sender.producerCount(),
                     pacingFps > 0 ? String.format(Locale.ROOT, "%.2f fps", pacingFps) : "as fast as possible",
                     loop ? ", looping" : "", maxFrames > 0 ? ", at most " + maxFrames + " frames" : "");
             boolean failed = true;
@@ -622,6 +631,7 @@ public final class VideoToKafka {
         private List<String> cameraSet;
         private Partitioning partitioning = Partitioning.CAMERA;
         private int threads = DEFAULT_THREADS;
+        private int producers = DEFAULT_PRODUCERS;
         private ReconnectPolicy reconnect = ReconnectPolicy.DEFAULT;
         private final Map<String, String> producerProperties = new LinkedHashMap<>();
 
@@ -715,6 +725,18 @@ public final class VideoToKafka {
          */
         public Builder threads(int threads) {
             this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Kafka producers, one broker connection each; camera {@code i} always sends through producer
+         * {@code i mod n}, which keeps every camera's order. More than the cameras opens one per camera.
+         *
+         * @param producers at least 1; default {@link #DEFAULT_PRODUCERS}
+         * @return this builder
+         */
+        public Builder producers(int producers) {
+            this.producers = producers;
             return this;
         }
 
@@ -820,6 +842,9 @@ public final class VideoToKafka {
             }
             if (cameras < 1) {
                 throw new IllegalArgumentException("cameras must be >= 1, got " + cameras);
+            }
+            if (producers < 1) {
+                throw new IllegalArgumentException("producers must be >= 1, got " + producers);
             }
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, got " + threads);

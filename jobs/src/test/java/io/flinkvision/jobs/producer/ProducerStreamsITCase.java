@@ -117,7 +117,7 @@ class ProducerStreamsITCase {
     }
 
     @Test
-    void fansOneInputOutToSixCamerasBalancedOverThreePartitionsInOrder() {
+    void fansOneInputOutToSixCamerasBalancedOverThreePartitionsInOrderThroughFourProducers() {
         String topic = "fanout-" + UUID.randomUUID();
         kafka.createTopic(topic, 3);
         StringWriter out = new StringWriter();
@@ -128,7 +128,7 @@ class ProducerStreamsITCase {
         int frames = 25;
 
         int code = cli.execute("--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
-                "--input", CLIP.toString(), "--camera-id", "sim", "--cameras", "6", "--threads", "3", "--fps", "0",
+                "--input", CLIP.toString(), "--camera-id", "sim", "--cameras", "6", "--threads", "3", "--producers", "4", "--fps", "0",
                 "--max-frames", Integer.toString(frames));
 
         assertThat(code).as(err.toString()).isZero();

@@ -66,7 +66,7 @@ public final class ImageDecoder {
             if (frame.baselineYCbCr()) {
                 checkSize(frame.width(), frame.height(), "declared by the jpeg header");
                 // the device decoder gets the datastream only, SOI to EOI: bytes after the EOI are cut off
-                int length = ImageHeaderProbe.jpegLength(payload);
+                int length = frame.datastreamLength(); // found by the probe: the datastream is scanned once
                 byte[] jpeg = length == payload.length ? payload : java.util.Arrays.copyOf(payload, length);
                 return SourceImage.ofJpeg(jpeg, frame.width(), frame.height());
             }

@@ -39,9 +39,11 @@ public final class ImageHeaderProbe {
      * @param precision sample precision P, bits (8 or 12)
      * @param horizontalSampling per component, its horizontal sampling factor H (1..4), in frame order
      * @param verticalSampling per component, its vertical sampling factor V (1..4)
+     * @param datastreamLength bytes from SOI to the end of the EOI marker ({@link #jpegLength}); bytes after it are
+     *     not part of the image
      */
     public record JpegFrame(int width, int height, int sofMarker, int precision, int[] horizontalSampling,
-            int[] verticalSampling) {
+            int[] verticalSampling, int datastreamLength) {
         /** Number of components Nf: 1 (gray), 3 (YCbCr), 4 (CMYK/YCCK). */
         public int components() {
             return horizontalSampling.length;
@@ -101,7 +103,7 @@ public final class ImageHeaderProbe {
             throw new InvalidFrameException(DeadLetterReason.DECODE_FAILED,
                     "not a JPEG: no SOI marker and marker after it (FF D8 FF)");
         }
-        jpegLength(d);
+        int length = jpegLength(d);
         int i = 2;
         while (true) {
             int at = JpegDatastream.nextMarker(d, i); // skips stray bytes as libjpeg does; the decoder judges them
@@ -136,7 +138,7 @@ public final class ImageHeaderProbe {
                     hs[c] = hv >> 4;
                     vs[c] = hv & 0x0F;
                 }
-                return new JpegFrame(w, h, marker, d[at + 4] & 0xFF, hs, vs);
+                return new JpegFrame(w, h, marker, d[at + 4] & 0xFF, hs, vs, length);
             }
             i = at + 2 + Math.max(2, len); // a length under 2: libjpeg skips the length field only
         }

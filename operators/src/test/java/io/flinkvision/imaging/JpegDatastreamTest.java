@@ -35,6 +35,36 @@ class JpegDatastreamTest {
         scan = scans.get(0);
     }
 
+    /** The word-at-a-time search agrees with a byte loop at every start, for FF at every offset of a word. */
+    @Test
+    void nextFfFindsTheFirstFfByteAsAByteLoopDoes() {
+        java.util.Random random = new java.util.Random(11);
+        for (int n = 0; n < 2000; n++) {
+            byte[] d = new byte[random.nextInt(40)];
+            for (int k = 0; k < d.length; k++) { // bytes near FF (FE, 7F, 80) catch borrow and sign mistakes
+                int r = random.nextInt(8);
+                d[k] = (byte) (r == 0 ? 0xFF : r == 1 ? 0xFE : r == 2 ? 0x7F : r == 3 ? 0x80 : random.nextInt(256));
+            }
+            for (int from = 0; from <= d.length; from++) {
+                int expected = from;
+                while (expected < d.length && d[expected] != (byte) 0xFF) {
+                    expected++;
+                }
+                assertThat(JpegDatastream.nextFF(d, from)).as("%s from %d", Arrays.toString(d), from)
+                        .isEqualTo(expected);
+            }
+        }
+        assertThat(JpegDatastream.nextFF(jpeg, scan[0])).isLessThan(scan[1]);
+    }
+
+    /** The probe's frame header carries the datastream length, so a frame is scanned once. */
+    @Test
+    void theFrameHeaderCarriesTheDatastreamLength() throws Exception {
+        byte[] trailing = DamagedImageCorpus.concat(jpeg, new byte[] {1, 2, 3});
+        assertThat(ImageHeaderProbe.probeJpegFrame(jpeg).datastreamLength()).isEqualTo(jpeg.length);
+        assertThat(ImageHeaderProbe.probeJpegFrame(trailing).datastreamLength()).isEqualTo(jpeg.length);
+    }
+
     @Test
     void aStuffedByteDamagedIntoAReservedMarkerIsADataByteNotTheEndOfTheFile() throws Exception {
         List<org.bytedeco.opencv.opencv_core.Mat> frames = DamagedImageCorpus.frames();

@@ -17,6 +17,7 @@ import io.flinkvision.engine.InferenceEngines;
 import io.flinkvision.tensor.InputBatch;
 import io.flinkvision.tensor.OutputBatch;
 import io.flinkvision.engine.Precision;
+import io.flinkvision.imaging.ImageHeaderProbe;
 import io.flinkvision.imaging.Letterbox;
 import io.flinkvision.imaging.SourceImage;
 import io.flinkvision.flink.InferenceOptions;
@@ -325,6 +326,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             r.put("sourceFrames", src.count());
             r.put("jpegQuality", src.jpegQuality() == BenchmarkFrames.AS_READ ? "as read" : src.jpegQuality());
             r.put("jpegMeanBytes", src.meanJpegBytes());
+            r.put("jpegCheckMicros", round(jpegCheckMicros(src), 2));
             r.put("frameSize", src.width() + "x" + src.height());
             Optional<DeviceProbe> probe = engine.probe();
             if (probe.isPresent()) {
@@ -752,6 +754,36 @@ public final class BenchmarkCommand implements Callable<Integer> {
     static double pct(long[] sorted, double q) {
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    /**
+     * Host time of the check every JPEG frame gets before it is decoded (complete datastream to its EOI, frame header:
+     * {@link ImageHeaderProbe#probeJpegFrame}), microseconds per frame on one thread, over the benchmark's frames for
+     * at least 0.5 s after a 0.2 s warm-up.
+     *
+     * @throws IllegalStateException when a benchmark frame fails the check
+     */
+    static double jpegCheckMicros(BenchmarkFrames src) {
+        timeJpegChecks(src, 0.2); // warm-up: JIT
+        return timeJpegChecks(src, 0.5);
+    }
+
+    private static double timeJpegChecks(BenchmarkFrames src, double seconds) {
+        long calls = 0;
+        long lengths = 0; // used, so that the JIT keeps the checks
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        try {
+            while (System.nanoTime() < end) {
+                for (byte[] jpeg : src.jpeg()) {
+                    lengths += ImageHeaderProbe.probeJpegFrame(jpeg).datastreamLength();
+                    calls++;
+                }
+            }
+        } catch (io.flinkvision.frame.InvalidFrameException e) {
+            throw new IllegalStateException("a benchmark frame is not a complete JPEG: " + e.getMessage(), e);
+        }
+        return lengths > 0 ? (System.nanoTime() - t0) / 1e3 / calls : Double.NaN;
     }
 
     static double round(double v, int digits) {

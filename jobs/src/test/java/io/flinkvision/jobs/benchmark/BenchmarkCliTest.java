@@ -28,6 +28,8 @@ class BenchmarkCliTest {
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(r.stdout()).as("%s", r).contains("| engineOnlyFps |").contains("| operatorFps |")
                 .contains("| p50Ms |").doesNotContain("benchmark: ");
+        assertThat(r.stdout()).as("the host JPEG check, us per frame")
+                .containsPattern("\\| jpegCheckMicros \\| [0-9]+\\.[0-9]+ \\|");
         assertThat(r.stderrLines()).as("%s", r)
                 .anySatisfy(l -> assertThat(l).startsWith("benchmark: loading frames: ").contains("vtest-")
                         .endsWith(".avi ..."))

@@ -134,8 +134,7 @@ public final class InferenceOptions {
     public static final ConfigOption<Boolean> INT8_QUANTIZE_HEAD = ConfigOptions
             .key("inference.tensorrt.int8-quantize-head").booleanType().defaultValue(false)
             .withDescription("TensorRT INT8: quantize the output head too (false keeps the layers from the output back"
-                    + " to the last convolutions in FP16). Not part of the engine cache key: clear the cache after"
-                    + " changing it.");
+                    + " to the last convolutions in FP16); part of the engine cache key.");
     public static final ConfigOption<EngineSpec.CalibrationAlgorithm> INT8_CALIBRATOR = ConfigOptions
             .key("inference.tensorrt.int8-calibrator").enumType(EngineSpec.CalibrationAlgorithm.class)
             .defaultValue(EngineSpec.CalibrationAlgorithm.ENTROPY)

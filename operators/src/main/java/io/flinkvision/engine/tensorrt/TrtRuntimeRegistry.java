@@ -53,7 +53,7 @@ final class TrtRuntimeRegistry {
         Cuda.DeviceInfo d = Cuda.device(device);
         String calibrationId = spec.precision() == Precision.INT8
                 ? Int8Calibrator.calibrationId(Int8Calibrator.listImages(spec.calibrationDir()),
-                        spec.calibrationAlgorithm(), spec.calibrationInput()) : "-";
+                        spec.calibrationAlgorithm(), spec.calibrationInput(), spec.int8QuantizeHead()) : "-";
         return new PlanCacheKey(model.name(), model.sha256(), TrtVersions.tensorrt(), d.name(), d.smName(),
                 spec.precision(), spec.precision() == Precision.FP32 && spec.tf32(), 1, spec.optBatchSize(),
                 spec.maxBatchSize(), spec.inputType(), spec.builderOptimizationLevel(), calibrationId,

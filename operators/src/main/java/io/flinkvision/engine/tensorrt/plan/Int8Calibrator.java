@@ -182,11 +182,12 @@ public final class Int8Calibrator {
     }
 
     /**
-     * Identity of a calibration set for the cache key: the image count, 12 hex digits over file names and sizes, and
-     * the calibrator and batch element type where they are not the defaults.
+     * Identity of an INT8 build for the cache key: the image count, 12 hex digits over file names and sizes, the
+     * calibrator and batch element type where they are not the defaults, and {@code -qhead} when the output head is
+     * quantized too ({@code inference.tensorrt.int8-quantize-head}: another plan from the same calibration set).
      */
     public static String calibrationId(List<Path> images, EngineSpec.CalibrationAlgorithm algorithm,
-            EngineSpec.CalibrationInput input) {
+            EngineSpec.CalibrationInput input, boolean quantizeHead) {
         if (images.isEmpty()) {
             return "-";
         }
@@ -203,7 +204,8 @@ public final class Int8Calibrator {
         return images.size() + "img-" + ModelSource.sha256(sb.toString().getBytes(StandardCharsets.UTF_8))
                 .substring(0, 12) + (algorithm == EngineSpec.CalibrationAlgorithm.ENTROPY ? "" : "-"
                 + algorithmId(algorithm))
-                + (feedType(ElementType.UINT8, input) == ElementType.FLOAT32 ? "-float32in" : "");
+                + (feedType(ElementType.UINT8, input) == ElementType.FLOAT32 ? "-float32in" : "")
+                + (quantizeHead ? "-qhead" : "");
     }
 
     /** {@code entropy} or {@code minmax}, as in logs and calibration ids. */

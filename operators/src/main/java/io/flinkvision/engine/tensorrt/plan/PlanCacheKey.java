@@ -29,7 +29,8 @@ import org.apache.flink.annotation.Internal;
  * @param maxBatch optimization profile maximum batch
  * @param inputType element type of the network input the host fills (UINT8: a cast layer converts on the GPU)
  * @param builderOptimizationLevel TensorRT builder optimization level 0..5 (3 is TensorRT's default)
- * @param calibrationId INT8 only: identity of the calibration set (hash of its file names and sizes), else {@code -}
+ * @param calibrationId INT8 only: identity of the calibration set and INT8 build settings
+ *     ({@link Int8Calibrator#calibrationId}), else {@code -}
  * @param outputTopClasses classes per anchor kept by the output head added on the GPU (0: the model's raw output); see
  *     {@link io.flinkvision.tensor.OutputLayout}
  */

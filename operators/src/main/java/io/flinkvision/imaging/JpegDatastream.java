@@ -72,9 +72,9 @@ final class JpegDatastream {
     static int nextMarker(byte[] d, int from) {
         int i = from;
         while (i + 1 < d.length) {
-            if ((d[i] & 0xFF) != 0xFF) {
-                i++;
-                continue;
+            i = nextFF(d, i);
+            if (i + 1 >= d.length) {
+                break;
             }
             int m = d[i + 1] & 0xFF;
             if (m == 0xFF) {

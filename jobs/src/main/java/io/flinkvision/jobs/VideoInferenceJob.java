@@ -181,14 +181,13 @@ public final class VideoInferenceJob {
     }
 
     /**
-     * {@link #frames} as the operator receives them: chained when the source runs at the operator's parallelism,
-     * else re-distributed by Kafka partition ({@link SourcePartitionRouting}: every camera's frames stay in order on
+     * {@link #frames} as the operator receives them: chained when the source runs at the operator's parallelism
+     * (the environment's, which {@link #build} sets from {@link JobSettings#parallelism()}), else re-distributed by Kafka partition ({@link SourcePartitionRouting}: every camera's frames stay in order on
      * one operator subtask).
      */
     public static DataStream<Frame> framesForOperator(StreamExecutionEnvironment env, JobSettings s) {
         DataStream<Frame> frames = frames(env, s);
-        int operatorParallelism = s.parallelism() > 0 ? s.parallelism() : env.getParallelism();
-        return s.sourceParallelism() > 0 && s.sourceParallelism() != operatorParallelism
+        return s.sourceParallelism() > 0 && s.sourceParallelism() != env.getParallelism() // the operator's
                 ? SourcePartitionRouting.apply(frames) : frames;
     }
 

@@ -301,7 +301,8 @@ public final class EndToEndBenchmarkCommand implements Callable<Integer> {
                 || latencyLoad < 0 || latencyLoad > 1 || !(latencySeconds > 0) || stallTimeoutS < 1
                 || jpegQuality < 1 || jpegQuality > 100 || operatorFrames < 0 || producers < 1) {
             throw new ParameterException(spec.commandLine(), "--frames, --cameras, --partitions, --parallelism,"
-                    + " --producers and --stall-timeout-s must be >= 1, --source-parallelism >= 0, --checkpoint-interval-ms >= 10,"
+                    + " --producers and --stall-timeout-s must be >= 1, --source-parallelism >= 0,"
+                    + " --checkpoint-interval-ms >= 10,"
                     + " --latency-load in 0..1, --latency-seconds > 0, --jpeg-quality 1..100, --operator-frames >= 0");
         }
     }

@@ -230,6 +230,8 @@ class VideoToKafkaTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jpegQuality");
         assertThatThrownBy(() -> VideoToKafka.builder().bootstrapServers("b:1").input("x").fps(-1).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fps");
+        assertThatThrownBy(() -> VideoToKafka.builder().bootstrapServers("b:1").input("x").producers(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("producers must be >= 1");
         assertThatThrownBy(() -> VideoToKafka.builder().bootstrapServers("b:1").input("x")
                 .producerProperty("value.serializer", "x").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value.serializer");
